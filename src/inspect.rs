@@ -166,7 +166,11 @@ fn print_table(outcomes: &[Outcome], out: &mut impl Write) -> std::io::Result<()
         }
         if total > shown as u64 {
             let more = total - shown as u64;
-            writeln!(out, "{}: ... {more} more problems (see --json)", short_name(&o.path))?;
+            writeln!(
+                out,
+                "{}: ... {more} more problems (see --json)",
+                short_name(&o.path)
+            )?;
         }
     }
     Ok(())

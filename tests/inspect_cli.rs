@@ -25,7 +25,12 @@ fn json_reports_every_field_for_each_file() {
     let grown = fixture("set_grown.dets");
     let bag = fixture("bag_100.dets");
     let out = inspect(&["--json", grown.to_str().unwrap(), bag.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let files = json_lines(&out);
     assert_eq!(files.len(), 2);
     let g = &files[0];
@@ -65,12 +70,21 @@ fn any_file_not_ok_exits_1_with_its_status() {
     args.extend(files.iter().map(|f| f.to_str().unwrap()));
     let out = inspect(&args);
     assert_eq!(out.status.code(), Some(1));
-    let statuses: Vec<_> = json_lines(&out).iter().map(|f| f["status"].clone()).collect();
-    assert_eq!(statuses, ["ok", "needs_repair", "truncated", "not_dets", "unreadable"]);
+    let statuses: Vec<_> = json_lines(&out)
+        .iter()
+        .map(|f| f["status"].clone())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["ok", "needs_repair", "truncated", "not_dets", "unreadable"]
+    );
     let dirty = &json_lines(&out)[1];
     assert_eq!(dirty["records"], 240);
     assert_eq!(dirty["header_records"], 200);
-    assert!(dirty["problems"][0].as_str().unwrap().contains("not closed properly"));
+    assert!(dirty["problems"][0]
+        .as_str()
+        .unwrap()
+        .contains("not closed properly"));
 }
 
 #[test]
@@ -80,11 +94,16 @@ fn human_form_is_a_table_and_usage_errors_exit_2() {
     let text = String::from_utf8(out.stdout).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap();
-    for column in ["FILE", "STATUS", "TYPE", "RECORDS", "KEYS", "SIZE", "FREE", "FRAG"] {
+    for column in [
+        "FILE", "STATUS", "TYPE", "RECORDS", "KEYS", "SIZE", "FREE", "FRAG",
+    ] {
         assert!(header.contains(column), "{header}");
     }
     let row = lines.next().unwrap();
-    assert!(row.contains("set_fragmented.dets") && row.contains("46752") && row.contains("40.4%"), "{row}");
+    assert!(
+        row.contains("set_fragmented.dets") && row.contains("46752") && row.contains("40.4%"),
+        "{row}"
+    );
 
     assert_eq!(inspect(&[]).status.code(), Some(2));
     assert_eq!(inspect(&["--bogus", "x"]).status.code(), Some(2));

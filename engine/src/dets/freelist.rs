@@ -8,7 +8,7 @@
 //! ```
 
 use super::format::*;
-use super::source::{be_word, ReadAt, Window};
+use super::source::{be_word, Bytes, ReadAt, Window};
 use super::DetsError;
 
 /// Reads the free lists of a closed file whose data ends at `data_end`.

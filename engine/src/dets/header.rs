@@ -3,7 +3,7 @@
 use md5::{Digest, Md5};
 
 use super::format::*;
-use super::source::{be_word, ReadAt, Window};
+use super::source::{be_word, Bytes, ReadAt, Window};
 use super::DetsError;
 
 /// The kind of table, from the type code at offset 12.

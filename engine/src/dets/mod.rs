@@ -44,7 +44,7 @@ pub use source::ReadAt;
 pub use walk::{Problems, WalkFigures, MAX_KEPT_PROBLEMS};
 
 use format::WORD;
-use source::{Window, WINDOW};
+use source::{Bytes, Window};
 
 /// Everything learnt from one DETS file.
 #[derive(Debug)]
@@ -145,8 +145,12 @@ pub fn inspect_bytes(bytes: &[u8]) -> Result<Inspection, DetsError> {
 ///
 /// Header damage is an error; damage found further in is listed in
 /// [`Inspection::problems`] and the walk goes on past it.
-pub fn inspect_source<R: ReadAt + ?Sized>(source: &R, len: u64) -> Result<Inspection, DetsError> {
-    let mut w = Window::new(source, len, WINDOW);
+pub fn inspect_source<R: ReadAt + Sync + ?Sized>(
+    source: &R,
+    len: u64,
+) -> Result<Inspection, DetsError> {
+    // Header, trailer and free lists: small reads near the two ends of the file.
+    let mut w = Window::new(source, len, 64 << 10);
     let header = Header::read(&mut w)?;
     let mut problems = Problems::default();
 
@@ -176,7 +180,14 @@ pub fn inspect_source<R: ReadAt + ?Sized>(source: &R, len: u64) -> Result<Inspec
     let closed_properly = saved && trailer_matches && problems.is_empty();
     let data_end = if closed_properly { flp } else { len };
 
-    let walk = walk::walk(&mut w, &header, closed_properly, data_end, &mut problems)?;
+    let walk = walk::walk(
+        source,
+        len,
+        &header,
+        closed_properly,
+        data_end,
+        &mut problems,
+    )?;
     let figures = &walk.figures;
     if closed_properly {
         if figures.records != u64::from(header.no_objects)

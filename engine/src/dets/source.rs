@@ -37,6 +37,18 @@ impl ReadAt for [u8] {
 /// Default window size: large enough for sequential throughput, small enough to ignore.
 pub const WINDOW: usize = 1 << 20;
 
+/// Bytes addressed by absolute file offset.
+pub trait Bytes {
+    /// The `n` bytes at `offset`; [`DetsError::Truncated`] when they are not all there.
+    fn bytes(&mut self, offset: u64, n: usize, what: &str) -> Result<&[u8], DetsError>;
+
+    /// The big-endian word at `offset`.
+    fn word(&mut self, offset: u64, what: &str) -> Result<u32, DetsError> {
+        let b = self.bytes(offset, 4, what)?;
+        Ok(be_word(b, 0))
+    }
+}
+
 /// A forward-moving read buffer over a source of known length.
 pub struct Window<'a, R: ReadAt + ?Sized> {
     source: &'a R,
@@ -47,7 +59,7 @@ pub struct Window<'a, R: ReadAt + ?Sized> {
 }
 
 impl<'a, R: ReadAt + ?Sized> Window<'a, R> {
-    /// A window over `source`, which is `len` bytes long.
+    /// A window over `source`, which is `len` bytes long, refilled `capacity` bytes at a time.
     pub fn new(source: &'a R, len: u64, capacity: usize) -> Self {
         Self {
             source,
@@ -61,28 +73,6 @@ impl<'a, R: ReadAt + ?Sized> Window<'a, R> {
     /// Length of the source.
     pub fn len(&self) -> u64 {
         self.len
-    }
-
-    /// The `n` bytes at `offset` (`n` at most the window capacity).
-    ///
-    /// Fails with [`DetsError::Truncated`] when they are not all in the source.
-    pub fn bytes(&mut self, offset: u64, n: usize, what: &str) -> Result<&[u8], DetsError> {
-        let end = offset
-            .checked_add(n as u64)
-            .filter(|&end| end <= self.len)
-            .ok_or_else(|| DetsError::truncated(self.len, what.to_owned()))?;
-        let buffered_end = self.start + self.buf.len() as u64;
-        if offset < self.start || end > buffered_end {
-            self.fill(offset, n, what)?;
-        }
-        let from = (offset - self.start) as usize;
-        Ok(&self.buf[from..from + n])
-    }
-
-    /// The big-endian word at `offset`.
-    pub fn word(&mut self, offset: u64, what: &str) -> Result<u32, DetsError> {
-        let b = self.bytes(offset, 4, what)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
     fn fill(&mut self, offset: u64, n: usize, what: &str) -> Result<(), DetsError> {
@@ -100,6 +90,43 @@ impl<'a, R: ReadAt + ?Sized> Window<'a, R> {
     }
 }
 
+impl<R: ReadAt + ?Sized> Bytes for Window<'_, R> {
+    /// Refills from `offset` when the bytes are not buffered; a read larger
+    /// than the window is served whole.
+    fn bytes(&mut self, offset: u64, n: usize, what: &str) -> Result<&[u8], DetsError> {
+        let end = offset
+            .checked_add(n as u64)
+            .filter(|&end| end <= self.len)
+            .ok_or_else(|| DetsError::truncated(self.len, what.to_owned()))?;
+        let buffered_end = self.start + self.buf.len() as u64;
+        if offset < self.start || end > buffered_end {
+            self.fill(offset, n, what)?;
+        }
+        let from = (offset - self.start) as usize;
+        Ok(&self.buf[from..from + n])
+    }
+}
+
+/// A slice already in memory that starts at file offset `base`.
+pub struct Span<'a> {
+    /// File offset of `bytes[0]`.
+    pub base: u64,
+    /// The bytes.
+    pub bytes: &'a [u8],
+}
+
+impl Bytes for Span<'_> {
+    fn bytes(&mut self, offset: u64, n: usize, what: &str) -> Result<&[u8], DetsError> {
+        offset
+            .checked_sub(self.base)
+            .and_then(|from| usize::try_from(from).ok())
+            .and_then(|from| self.bytes.get(from..from.checked_add(n)?))
+            .ok_or_else(|| {
+                DetsError::truncated(self.base + self.bytes.len() as u64, what.to_owned())
+            })
+    }
+}
+
 /// Big-endian word at `at` in a slice the caller has sized.
 pub fn be_word(bytes: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
@@ -108,6 +135,25 @@ pub fn be_word(bytes: &[u8], at: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn span_reads_only_its_own_bytes() {
+        let data = [1u8, 2, 3, 4, 5];
+        let mut span = Span {
+            base: 100,
+            bytes: &data,
+        };
+        assert_eq!(span.word(101, "x").unwrap(), 0x0203_0405);
+        assert!(matches!(
+            span.bytes(99, 1, "x"),
+            Err(DetsError::Truncated { offset: 105, .. })
+        ));
+        assert!(matches!(
+            span.bytes(104, 2, "x"),
+            Err(DetsError::Truncated { .. })
+        ));
+        assert!(span.bytes(u64::MAX, 2, "x").is_err());
+    }
 
     #[test]
     fn window_reads_across_refills_and_reports_truncation() {

@@ -7,7 +7,7 @@
 
 use super::format::*;
 use super::header::Header;
-use super::source::{be_word, ReadAt, Window};
+use super::source::{be_word, Bytes, ReadAt, Span, Window, WINDOW};
 use super::DetsError;
 
 /// Problems kept in full; beyond this only the count grows.
@@ -26,6 +26,13 @@ impl Problems {
         if self.kept.len() < MAX_KEPT_PROBLEMS {
             self.kept.push(problem);
         }
+    }
+
+    /// Appends `later`'s problems, found further on in the file.
+    pub(crate) fn merge(&mut self, later: Problems) {
+        let room = MAX_KEPT_PROBLEMS - self.kept.len();
+        self.kept.extend(later.kept.into_iter().take(room));
+        self.total += later.total;
     }
 
     /// The first problems found, at most [`MAX_KEPT_PROBLEMS`].
@@ -102,14 +109,17 @@ pub(crate) struct Walk {
 ///
 /// `closed` says whether the header is trustworthy (closed properly);
 /// `data_end` is where the data area ends.
-pub(crate) fn walk<R: ReadAt + ?Sized>(
-    w: &mut Window<'_, R>,
+pub(crate) fn walk<R: ReadAt + Sync + ?Sized>(
+    source: &R,
+    len: u64,
     header: &Header,
     closed: bool,
     data_end: u64,
     problems: &mut Problems,
 ) -> Result<Walk, DetsError> {
-    let len = w.len();
+    // Parts and segments are 2048-byte reads scattered over the file: read
+    // exactly those. Collections are dense and read a window at a time.
+    let mut table_reader = Window::new(source, len, SEGMENT_SIZE as usize);
     let mut blocks = Vec::new();
 
     // Parts: positions in the header table give the segment numbering.
@@ -143,7 +153,7 @@ pub(crate) fn walk<R: ReadAt + ?Sized>(
     let mut segments = Vec::new();
     let mut segment_count = 0u64;
     for &(ptr, part) in &parts {
-        let raw = w.bytes(u64::from(ptr), PART_SIZE as usize, "segment-array part")?;
+        let raw = table_reader.bytes(u64::from(ptr), PART_SIZE as usize, "segment-array part")?;
         for s in 0..SEGMENTS_PER_PART as usize {
             let seg_ptr = be_word(raw, s * WORD as usize);
             if seg_ptr == 0 {
@@ -176,7 +186,7 @@ pub(crate) fn walk<R: ReadAt + ?Sized>(
             size: SEGMENT_SIZE as u32,
             kind: BlockKind::Segment,
         });
-        let raw = w.bytes(u64::from(seg_ptr), SEGMENT_SIZE as usize, "segment")?;
+        let raw = table_reader.bytes(u64::from(seg_ptr), SEGMENT_SIZE as usize, "segment")?;
         for j in 0..SLOTS_PER_SEGMENT as usize {
             let size = be_word(raw, j * SLOT_ENTRY as usize);
             let ptr = be_word(raw, j * SLOT_ENTRY as usize + WORD as usize);
@@ -228,6 +238,7 @@ pub(crate) fn walk<R: ReadAt + ?Sized>(
         ..WalkFigures::default()
     };
     let mut live = Vec::with_capacity(blocks.len());
+    let mut collections = Vec::with_capacity(blocks.len());
     let mut previous_end = BASE;
     for block in &blocks {
         let start = u64::from(block.offset);
@@ -256,24 +267,103 @@ pub(crate) fn walk<R: ReadAt + ?Sized>(
         figures.allocated_bytes += end - start;
         figures.live_bytes += u64::from(block.size);
         live.push((start, end));
-        if let BlockKind::Collection { slot } = block.kind {
-            match read_collection(w, header, *block, slot) {
-                Ok((records, keys)) => {
-                    figures.collections += 1;
-                    figures.records += records;
-                    figures.keys += keys;
-                    let log2 = block_log2(block.size);
-                    if let Some(count) = figures.histogram.get_mut((log2 - MIN_BLOCK_LOG2) as usize)
-                    {
-                        *count += 1;
-                    }
-                }
-                Err(problem @ DetsError::Io(_)) => return Err(problem),
-                Err(problem) => problems.push(problem),
-            }
+        if matches!(block.kind, BlockKind::Collection { .. }) {
+            collections.push(*block);
         }
     }
+    drop(blocks);
+
+    // Collections are parsed in contiguous runs of the file, one run per core.
+    let total_bytes: u64 = collections.iter().map(|b| u64::from(b.size)).sum();
+    let threads = if total_bytes < PARALLEL_THRESHOLD {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
+    };
+    let chunk = collections.len().div_ceil(threads).max(1);
+    let counts: Vec<Result<Counts, DetsError>> = if threads == 1 {
+        vec![count_collections(source, len, header, &collections)]
+    } else {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = collections
+                .chunks(chunk)
+                .map(|run| scope.spawn(move || count_collections(source, len, header, run)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
+    };
+    for run in counts {
+        let run = run?;
+        figures.collections += run.collections;
+        figures.records += run.records;
+        figures.keys += run.keys;
+        for (total, n) in figures.histogram.iter_mut().zip(run.histogram) {
+            *total += n;
+        }
+        problems.merge(run.problems);
+    }
     Ok(Walk { figures, live })
+}
+
+/// Collection bytes below which one thread parses everything.
+const PARALLEL_THRESHOLD: u64 = 8 << 20;
+/// Threads at most: the walk is bound by memory bandwidth beyond a few.
+const MAX_THREADS: usize = 4;
+
+/// What one run of collections holds.
+#[derive(Default)]
+struct Counts {
+    collections: u64,
+    records: u64,
+    keys: u64,
+    histogram: [u64; COUNTERS],
+    problems: Problems,
+}
+
+/// Parses a run of collections sorted by offset, reading the file front to back.
+fn count_collections<R: ReadAt + ?Sized>(
+    source: &R,
+    len: u64,
+    header: &Header,
+    run: &[Block],
+) -> Result<Counts, DetsError> {
+    let mut reader = Window::new(source, len, WINDOW);
+    let mut counts = Counts::default();
+    for block in run {
+        let BlockKind::Collection { slot } = block.kind else {
+            continue;
+        };
+        let start = u64::from(block.offset);
+        let parsed = if block.size as usize <= WINDOW {
+            // The common case: the whole collection in one slice.
+            let bytes = reader.bytes(start, block.size as usize, "collection")?;
+            read_collection(&mut Span { base: start, bytes }, header, *block, slot)
+        } else {
+            // A huge collection streams through the window; its bodies are skipped.
+            read_collection(&mut reader, header, *block, slot)
+        };
+        match parsed {
+            Ok((records, keys)) => {
+                counts.collections += 1;
+                counts.records += records;
+                counts.keys += keys;
+                let class = (block_log2(block.size) - MIN_BLOCK_LOG2) as usize;
+                if let Some(count) = counts.histogram.get_mut(class) {
+                    *count += 1;
+                }
+            }
+            Err(problem @ DetsError::Io(_)) => return Err(problem),
+            Err(problem) => counts.problems.push(problem),
+        }
+    }
+    Ok(counts)
 }
 
 fn describe(kind: BlockKind) -> String {
@@ -306,8 +396,8 @@ fn check_extent(ptr: u32, size: u64, len: u64, what: impl Fn() -> String) -> Opt
 }
 
 /// Parses one object collection; returns (objects, keys).
-fn read_collection<R: ReadAt + ?Sized>(
-    w: &mut Window<'_, R>,
+fn read_collection(
+    w: &mut impl Bytes,
     header: &Header,
     block: Block,
     slot: u32,
@@ -353,12 +443,7 @@ fn read_collection<R: ReadAt + ?Sized>(
 }
 
 /// Checks one `[objsize][ETF]` record and returns the offset after it.
-fn read_object<R: ReadAt + ?Sized>(
-    w: &mut Window<'_, R>,
-    at: u64,
-    end: u64,
-    slot: u32,
-) -> Result<u64, DetsError> {
+fn read_object(w: &mut impl Bytes, at: u64, end: u64, slot: u32) -> Result<u64, DetsError> {
     let object_end = length_prefixed(w, at, end, 5, slot, "object")?;
     let first = w.bytes(at + WORD, 1, "object")?[0];
     if first != ETF_VERSION {
@@ -373,8 +458,8 @@ fn read_object<R: ReadAt + ?Sized>(
 }
 
 /// Reads a length word at `at` and checks the record fits before `end`.
-fn length_prefixed<R: ReadAt + ?Sized>(
-    w: &mut Window<'_, R>,
+fn length_prefixed(
+    w: &mut impl Bytes,
     at: u64,
     end: u64,
     min: u32,
