@@ -1,14 +1,16 @@
-//! The `tablesafe` binary: the server and its command-line clients.
+//! The `tablesafe` binary: parses arguments, sets up logging, runs a command.
 #![forbid(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use tablesafe::client_cli::{self, Connection, DEFAULT_SERVER};
+use tablesafe::config::{FileConfig, Overrides, ADMIN_TOKEN_ENV};
+use tablesafe::{demo, inspect, server};
+use tokio::net::TcpListener;
 
-mod inspect;
-
-/// Keeps an application's DETS tables safe.
+/// Keeps an application's DETS tables safe: backups, verification and health.
 #[derive(Parser)]
 #[command(name = "tablesafe", version, about)]
 struct Cli {
@@ -16,8 +18,54 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct ClientArgs {
+    /// Server URL.
+    #[arg(long, default_value = DEFAULT_SERVER)]
+    server: String,
+    /// Bearer token (admin for `backup`).
+    #[arg(long, env = "TABLESAFE_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Print proto3 JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Run the service.
+    Serve {
+        /// TOML config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Address to listen on (default 127.0.0.1:50051).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Directory holding the application's .dets files (repeatable).
+        #[arg(long = "data-dir")]
+        data_dirs: Vec<PathBuf>,
+        /// Directory that receives the backups.
+        #[arg(long)]
+        backup_dir: Option<PathBuf>,
+        /// Backups kept per table (default 3).
+        #[arg(long)]
+        keep: Option<usize>,
+        /// Backup schedule: 5-field cron in UTC, or "off" (default "0 3 * * *").
+        #[arg(long)]
+        schedule: Option<String>,
+        /// Serve bundled sample tables from ./tablesafe-demo, with a fresh admin token.
+        #[arg(long)]
+        demo: bool,
+        /// Log format.
+        #[arg(long, value_enum, default_value = "text")]
+        log_format: LogFormat,
+    },
     /// Read DETS files offline and report their figures and condition.
     ///
     /// Exit code 0 when every file is ok, 1 when any is not.
@@ -29,6 +77,33 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Back up now and wait for the result (exit code 1 unless every table succeeded).
+    Backup {
+        /// Only this table (repeatable); all tables by default.
+        #[arg(long = "table")]
+        tables: Vec<String>,
+        /// Why, recorded with the run.
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// List the backups on disk, newest first.
+    Backups {
+        /// Only this table's backups.
+        #[arg(long)]
+        table: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// List recent runs, newest first.
+    Runs {
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -39,11 +114,141 @@ fn main() -> ExitCode {
             match inspect::run(&files, json, &mut stdout) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
-                Err(err) => {
-                    eprintln!("tablesafe: {err}");
-                    ExitCode::from(1)
-                }
+                Err(err) => fail(&err),
             }
         }
+        Command::Serve {
+            config,
+            listen,
+            data_dirs,
+            backup_dir,
+            keep,
+            schedule,
+            demo,
+            log_format,
+        } => {
+            init_tracing(log_format);
+            let overrides = Overrides {
+                listen,
+                data_dirs,
+                backup_dir,
+                keep,
+                schedule,
+            };
+            runtime()
+                .block_on(serve(config, overrides, demo))
+                .unwrap_or_else(|e| fail(&e))
+        }
+        Command::Backup {
+            tables,
+            reason,
+            client,
+        } => runtime().block_on(async {
+            match client_cli::backup(&connection(client), tables, reason, &mut std::io::stdout())
+                .await
+            {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => fail(&e),
+            }
+        }),
+        Command::Backups { table, client } => runtime().block_on(async {
+            client_cli::backups(&connection(client), table, &mut std::io::stdout())
+                .await
+                .map_or_else(|e| fail(&e), |()| ExitCode::SUCCESS)
+        }),
+        Command::Runs { limit, client } => runtime().block_on(async {
+            client_cli::runs(&connection(client), limit, &mut std::io::stdout())
+                .await
+                .map_or_else(|e| fail(&e), |()| ExitCode::SUCCESS)
+        }),
     }
+}
+
+async fn serve(
+    config: Option<PathBuf>,
+    mut overrides: Overrides,
+    demo: bool,
+) -> anyhow::Result<ExitCode> {
+    let file = match &config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+    let mut demo_token = None;
+    if demo {
+        let layout = demo::lay_out(std::path::Path::new(demo::DEMO_DIR))?;
+        if overrides.data_dirs.is_empty() && file.data_dirs.is_empty() {
+            overrides.data_dirs = vec![layout.data_dir.clone()];
+        }
+        overrides.backup_dir = overrides.backup_dir.or(Some(layout.backup_dir.clone()));
+        let token = std::env::var(ADMIN_TOKEN_ENV).unwrap_or_else(|_| demo::random_token());
+        demo_token = Some((token, layout));
+    }
+    let env = |name: &str| match (&demo_token, name) {
+        (Some((token, _)), ADMIN_TOKEN_ENV) => Some(token.clone()),
+        _ => std::env::var(name).ok(),
+    };
+    // Validated before anything is bound.
+    let config = file.resolve(overrides, &env)?;
+    let listener = TcpListener::bind(config.listen).await?;
+    if let Some((token, layout)) = &demo_token {
+        println!(
+            "{}",
+            demo::banner(&listener.local_addr()?.to_string(), token, layout)
+        );
+    }
+    // A file-size limit (ulimit -f) must fail the write, not kill the process.
+    let _file_size_signal =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(25))?;
+    server::run(config, listener, shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot listen for SIGTERM");
+            return std::future::pending().await;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+fn connection(args: ClientArgs) -> Connection {
+    Connection {
+        server: args.server,
+        token: args.token,
+        json: args.json,
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts")
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+fn fail(error: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("tablesafe: {error}");
+    ExitCode::from(1)
 }

@@ -2,4 +2,12 @@
 //! health, with no knowledge of the wire.
 #![forbid(unsafe_code)]
 
+pub mod catalog;
+pub mod control;
 pub mod dets;
+pub mod ledger;
+pub mod model;
+pub mod pipeline;
+pub mod retention;
+pub mod scheduler;
+pub mod store;

@@ -1,0 +1,164 @@
+//! Typed Rust client for tablesafe's `StorageAdmin` gRPC API.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), tablesafe_client::Error> {
+//! let client = tablesafe_client::Client::connect("http://127.0.0.1:50051", Some("admin-token")).await?;
+//! let run = client.trigger_backup(vec![], "before the upgrade").await?;
+//! println!("{:?}", run.run.map(|r| r.outcome()));
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::interceptor::InterceptedService;
+use tonic::service::Interceptor;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Status};
+
+/// The generated protobuf types of `tablesafe.v1`, with proto3 JSON (serde).
+#[allow(missing_docs, clippy::all, clippy::pedantic)] // generated code
+pub mod proto {
+    tonic::include_proto!("tablesafe.v1");
+    include!(concat!(env!("OUT_DIR"), "/tablesafe.v1.serde.rs"));
+}
+
+use proto::storage_admin_client::StorageAdminClient;
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The server could not be reached.
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        /// The server URL.
+        url: String,
+        /// The transport's error.
+        #[source]
+        source: tonic::transport::Error,
+    },
+    /// The token cannot be sent as gRPC metadata.
+    #[error("the token contains characters that cannot be sent in a header")]
+    InvalidToken,
+    /// The server answered with an error status (UNAUTHENTICATED, INVALID_ARGUMENT, ...).
+    #[error("{}: {}", .0.code(), .0.message())]
+    Status(#[from] Status),
+}
+
+impl Error {
+    /// The gRPC status code, when the server answered.
+    pub fn code(&self) -> Option<tonic::Code> {
+        match self {
+            Self::Status(status) => Some(status.code()),
+            _ => None,
+        }
+    }
+}
+
+/// Adds `authorization: Bearer <token>` to every request.
+#[derive(Clone)]
+pub struct BearerToken(Option<MetadataValue<Ascii>>);
+
+impl Interceptor for BearerToken {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// A connection to one tablesafe server, with the token set once.
+#[derive(Clone)]
+pub struct Client {
+    inner: StorageAdminClient<InterceptedService<Channel, BearerToken>>,
+}
+
+impl Client {
+    /// Connects to `url` (for example `http://127.0.0.1:50051`).
+    pub async fn connect(url: &str, token: Option<&str>) -> Result<Self, Error> {
+        let connect_error = |source| Error::Connect {
+            url: url.to_owned(),
+            source,
+        };
+        let channel = Endpoint::from_shared(url.to_owned())
+            .map_err(connect_error)?
+            .connect()
+            .await
+            .map_err(connect_error)?;
+        Self::with_channel(channel, token)
+    }
+
+    /// Uses an existing channel (TLS or custom settings configured by the caller).
+    pub fn with_channel(channel: Channel, token: Option<&str>) -> Result<Self, Error> {
+        let token = token
+            .map(|t| {
+                format!("Bearer {t}")
+                    .parse()
+                    .map_err(|_| Error::InvalidToken)
+            })
+            .transpose()?;
+        let inner = StorageAdminClient::with_interceptor(channel, BearerToken(token));
+        Ok(Self { inner })
+    }
+
+    /// Backs up `tables` (all when empty) and waits for the run. Admin token.
+    pub async fn trigger_backup(
+        &self,
+        tables: Vec<String>,
+        reason: impl Into<String>,
+    ) -> Result<proto::TriggerBackupResponse, Error> {
+        let request = proto::TriggerBackupRequest {
+            tables,
+            reason: reason.into(),
+        };
+        Ok(self
+            .inner
+            .clone()
+            .trigger_backup(request)
+            .await?
+            .into_inner())
+    }
+
+    /// The backups on disk, newest first (one table's when `table` is given).
+    pub async fn list_backups(&self, table: Option<&str>) -> Result<Vec<proto::BackupFile>, Error> {
+        let request = proto::ListBackupsRequest {
+            table: table.unwrap_or_default().to_owned(),
+        };
+        Ok(self
+            .inner
+            .clone()
+            .list_backups(request)
+            .await?
+            .into_inner()
+            .backups)
+    }
+
+    /// Recent runs, newest first (at most `limit`; 0 for the server's default).
+    pub async fn list_runs(&self, limit: u32) -> Result<Vec<proto::BackupRun>, Error> {
+        let request = proto::ListRunsRequest { limit };
+        Ok(self
+            .inner
+            .clone()
+            .list_runs(request)
+            .await?
+            .into_inner()
+            .runs)
+    }
+
+    /// The storage health report; `refresh` recomputes it from disk first.
+    pub async fn get_health(&self, refresh: bool) -> Result<proto::GetHealthResponse, Error> {
+        let request = proto::GetHealthRequest { refresh };
+        Ok(self.inner.clone().get_health(request).await?.into_inner())
+    }
+
+    /// The raw event stream from `request.after_sequence` on.
+    pub async fn watch_events(
+        &self,
+        request: proto::WatchEventsRequest,
+    ) -> Result<tonic::Streaming<proto::Event>, Error> {
+        Ok(self.inner.clone().watch_events(request).await?.into_inner())
+    }
+}

@@ -1,0 +1,244 @@
+//! Which tables exist, where their files are, and what role each plays.
+//!
+//! Tables are the `*.dets` files of the data directories, named by their file
+//! stem. When the config lists tables, only those are backed up (unless
+//! `backup_orphans` is set) and files found but not listed are orphaned.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// A table named in the config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableSpec {
+    /// The table's name (also the stem of its backups' file names).
+    pub name: String,
+    /// Its file; relative paths are taken from the first data directory.
+    /// Defaults to `<name>.dets` in whichever data directory holds it.
+    pub path: Option<PathBuf>,
+    /// Problems of a critical table weigh more in health.
+    #[serde(default)]
+    pub critical: bool,
+}
+
+/// The catalog's configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CatalogConfig {
+    /// Directories scanned for `*.dets` files.
+    pub data_dirs: Vec<PathBuf>,
+    /// Tables listed in the config (empty: every file found is a table).
+    pub tables: Vec<TableSpec>,
+    /// Back up files found but not listed, too.
+    pub backup_orphans: bool,
+}
+
+/// What part a table plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Listed and critical.
+    Critical,
+    /// Listed.
+    Listed,
+    /// Found; no tables are listed in the config.
+    Discovered,
+    /// Found but not listed while others are.
+    Orphaned,
+}
+
+/// One table as the catalog sees it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableEntry {
+    /// Table name.
+    pub name: String,
+    /// Its file.
+    pub path: PathBuf,
+    /// Its role.
+    pub role: Role,
+    /// Whether the file exists.
+    pub present: bool,
+    /// Whether runs back it up.
+    pub backed_up: bool,
+}
+
+/// Why a name cannot be a table name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid table name {name:?}: use letters, digits, '_', '-' and '.', not starting with '.'"
+)]
+pub struct InvalidName {
+    /// The rejected name.
+    pub name: String,
+}
+
+/// Checks a table name: it becomes part of file names, so it must be plain.
+pub fn check_name(name: &str) -> Result<(), InvalidName> {
+    let plain = !name.is_empty()
+        && name.len() <= 200
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if plain {
+        Ok(())
+    } else {
+        Err(InvalidName { name: name.into() })
+    }
+}
+
+impl CatalogConfig {
+    /// The tables as they are on disk now, listed ones first, then by name.
+    ///
+    /// Unreadable data directories count as empty; files whose names are not
+    /// plain table names are skipped.
+    pub fn scan(&self) -> Vec<TableEntry> {
+        let found = self.found_files();
+        let listed = !self.tables.is_empty();
+        let mut entries = Vec::new();
+        for spec in &self.tables {
+            let path = match &spec.path {
+                Some(p) if p.is_absolute() => p.clone(),
+                Some(p) => self.data_dirs.first().map_or(p.clone(), |d| d.join(p)),
+                None => found.get(&spec.name).cloned().unwrap_or_else(|| {
+                    let dir = self
+                        .data_dirs
+                        .first()
+                        .map_or(Path::new("."), PathBuf::as_path);
+                    dir.join(format!("{}.dets", spec.name))
+                }),
+            };
+            entries.push(TableEntry {
+                name: spec.name.clone(),
+                present: path.is_file(),
+                path,
+                role: if spec.critical {
+                    Role::Critical
+                } else {
+                    Role::Listed
+                },
+                backed_up: true,
+            });
+        }
+        for (name, path) in found {
+            if entries.iter().any(|e| e.name == name || e.path == path) {
+                continue;
+            }
+            let role = if listed {
+                Role::Orphaned
+            } else {
+                Role::Discovered
+            };
+            entries.push(TableEntry {
+                name,
+                path,
+                role,
+                present: true,
+                backed_up: role == Role::Discovered || self.backup_orphans,
+            });
+        }
+        entries
+    }
+
+    /// `*.dets` files by table name; the first data directory wins a clash.
+    fn found_files(&self) -> BTreeMap<String, PathBuf> {
+        let mut found = BTreeMap::new();
+        for dir in &self.data_dirs {
+            let Ok(listing) = std::fs::read_dir(dir) else {
+                tracing::warn!(dir = %dir.display(), "data directory cannot be read");
+                continue;
+            };
+            let mut files: Vec<PathBuf> = listing
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "dets") && p.is_file())
+                .collect();
+            files.sort();
+            for path in files {
+                let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+                    continue;
+                };
+                if check_name(name).is_err() {
+                    tracing::warn!(file = %path.display(), "skipped: not a plain table name");
+                    continue;
+                }
+                found.entry(name.to_owned()).or_insert(path);
+            }
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(dir: &Path, name: &str) {
+        std::fs::write(dir.join(name), b"x").unwrap();
+    }
+
+    #[test]
+    fn without_a_list_every_file_is_a_discovered_table() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "users.dets");
+        touch(dir.path(), "sessions.dets");
+        touch(dir.path(), "notes.txt");
+        touch(dir.path(), "bad name.dets");
+        let catalog = CatalogConfig {
+            data_dirs: vec![dir.path().into()],
+            ..Default::default()
+        };
+        let tables = catalog.scan();
+        let names: Vec<_> = tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["sessions", "users"]);
+        assert!(tables
+            .iter()
+            .all(|t| t.role == Role::Discovered && t.backed_up && t.present));
+    }
+
+    #[test]
+    fn listed_tables_make_others_orphans_and_missing_ones_show() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "users.dets");
+        touch(dir.path(), "stray.dets");
+        let mut catalog = CatalogConfig {
+            data_dirs: vec![dir.path().into()],
+            tables: vec![
+                TableSpec {
+                    name: "users".into(),
+                    path: None,
+                    critical: true,
+                },
+                TableSpec {
+                    name: "orders".into(),
+                    path: None,
+                    critical: false,
+                },
+            ],
+            backup_orphans: false,
+        };
+        let tables = catalog.scan();
+        let view: Vec<_> = tables
+            .iter()
+            .map(|t| (t.name.as_str(), t.role, t.present, t.backed_up))
+            .collect();
+        assert_eq!(
+            view,
+            [
+                ("users", Role::Critical, true, true),
+                ("orders", Role::Listed, false, true),
+                ("stray", Role::Orphaned, true, false),
+            ]
+        );
+        catalog.backup_orphans = true;
+        assert!(catalog.scan().iter().all(|t| t.backed_up));
+    }
+
+    #[test]
+    fn names_must_be_plain() {
+        assert!(check_name("users_v2.cache-1").is_ok());
+        for bad in ["", ".hidden", "a/b", "a b", "x\n", "ü"] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,542 @@
+//! The engine's one owner of mutable state: runs, the ledger and the timer.
+//!
+//! [`start`] spawns a task driven by `select!` over a closed [`Command`] enum,
+//! the schedule's timer, the run in progress and shutdown. [`Handle`]s are
+//! cheap clones that send it commands.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::catalog::{CatalogConfig, TableEntry};
+use crate::ledger::Ledger;
+use crate::model::{
+    ErrorCode, RunOutcome, RunRecord, TableError, TableOutcome, TableResult, Trigger,
+};
+use crate::pipeline::{CopyJob, PipelineOptions, Quiesce};
+use crate::scheduler::Schedule;
+use crate::store::{BackupEntry, BackupStore};
+
+/// Everything the engine needs to run.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Where the tables are.
+    pub catalog: CatalogConfig,
+    /// Where backups go.
+    pub backup_dir: PathBuf,
+    /// Pipeline settings (retention among them).
+    pub pipeline: PipelineOptions,
+    /// When scheduled runs happen.
+    pub schedule: Schedule,
+    /// Tables copied at the same time.
+    pub concurrency: usize,
+    /// Delay before a catch-up run after start-up.
+    pub catch_up_delay: Duration,
+}
+
+/// Why the engine refused a request.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Names that are not tables of the catalog.
+    #[error("unknown tables: {}", .0.join(", "))]
+    UnknownTables(Vec<String>),
+    /// The engine is shutting down or has stopped.
+    #[error("the engine is shutting down")]
+    ShuttingDown,
+    /// The backup directory or ledger could not be read or written.
+    #[error("backup store: {0}")]
+    Store(#[from] std::io::Error),
+}
+
+/// A trigger's answer: the run it started or joined, once finished.
+#[derive(Debug, Clone)]
+pub struct TriggerReply {
+    /// The finished run.
+    pub run: RunRecord,
+    /// Whether the trigger joined a run already in progress.
+    pub joined_existing_run: bool,
+}
+
+/// What the scheduler is doing.
+#[derive(Debug, Clone)]
+pub struct SchedulerStatus {
+    /// The schedule as configured.
+    pub schedule: String,
+    /// When the next run starts, if one is planned.
+    pub next_run: Option<DateTime<Utc>>,
+    /// The run in progress.
+    pub running: Option<RunRecord>,
+    /// The newest finished run.
+    pub last_run: Option<RunRecord>,
+}
+
+/// The closed set of requests the engine task serves.
+enum Command {
+    Trigger {
+        tables: Vec<String>,
+        reason: String,
+        reply: oneshot::Sender<Result<Waiter, EngineError>>,
+    },
+    ListRuns {
+        limit: usize,
+        reply: oneshot::Sender<Vec<RunRecord>>,
+    },
+    Status {
+        reply: oneshot::Sender<SchedulerStatus>,
+    },
+}
+
+/// A caller waiting for a run to finish.
+struct Waiter {
+    joined: bool,
+    done: oneshot::Receiver<RunRecord>,
+}
+
+/// A cheap, cloneable handle to the engine task.
+#[derive(Clone)]
+pub struct Handle {
+    commands: mpsc::Sender<Command>,
+    catalog: Arc<CatalogConfig>,
+    store: BackupStore,
+}
+
+impl Handle {
+    /// Backs up `tables` (every backed-up table when empty) and waits for the
+    /// run; joins the run in progress if there is one.
+    pub async fn trigger(
+        &self,
+        tables: Vec<String>,
+        reason: String,
+    ) -> Result<TriggerReply, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Trigger {
+            tables,
+            reason,
+            reply,
+        })
+        .await?;
+        let waiter = answer.await.map_err(|_| EngineError::ShuttingDown)??;
+        let run = waiter.done.await.map_err(|_| EngineError::ShuttingDown)?;
+        Ok(TriggerReply {
+            run,
+            joined_existing_run: waiter.joined,
+        })
+    }
+
+    /// The newest `limit` runs, newest first.
+    pub async fn list_runs(&self, limit: usize) -> Result<Vec<RunRecord>, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::ListRuns { limit, reply }).await?;
+        answer.await.map_err(|_| EngineError::ShuttingDown)
+    }
+
+    /// What the scheduler is doing.
+    pub async fn status(&self) -> Result<SchedulerStatus, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Status { reply }).await?;
+        answer.await.map_err(|_| EngineError::ShuttingDown)
+    }
+
+    /// The backups on disk (of `table`, or all), newest first.
+    pub async fn list_backups(
+        &self,
+        table: Option<String>,
+    ) -> Result<Vec<BackupEntry>, EngineError> {
+        if let Some(name) = &table {
+            check_known(&self.catalog.scan(), std::slice::from_ref(name))?;
+        }
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.list(table.as_deref()))
+            .await
+            .map_err(|_| EngineError::ShuttingDown)?
+            .map_err(EngineError::Store)
+    }
+
+    /// The tables as the catalog sees them now.
+    pub fn tables(&self) -> Vec<TableEntry> {
+        self.catalog.scan()
+    }
+
+    async fn send(&self, command: Command) -> Result<(), EngineError> {
+        self.commands
+            .send(command)
+            .await
+            .map_err(|_| EngineError::ShuttingDown)
+    }
+}
+
+fn check_known(tables: &[TableEntry], names: &[String]) -> Result<(), EngineError> {
+    let unknown: Vec<String> = names
+        .iter()
+        .filter(|n| !tables.iter().any(|t| &t.name == *n))
+        .cloned()
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(EngineError::UnknownTables(unknown))
+    }
+}
+
+/// Starts the engine: cleans leftovers, recovers the ledger, plans a catch-up
+/// run if one is due, and spawns the task. It stops when `shutdown` fires,
+/// after the run in progress (if any) has stopped and been recorded.
+pub fn start(
+    config: EngineConfig,
+    quiesce: Option<Arc<dyn Quiesce>>,
+    shutdown: CancellationToken,
+) -> Result<(Handle, JoinHandle<()>), EngineError> {
+    let store = BackupStore::open(&config.backup_dir)?;
+    for leftover in store.remove_leftovers()? {
+        tracing::info!(file = %leftover, "removed leftover from an interrupted run");
+    }
+    let (ledger, interrupted) = Ledger::open(&store.state_dir())?;
+    for run in interrupted {
+        tracing::warn!(run_id = %run.run_id, "run was interrupted by a stop; recorded as interrupted");
+    }
+    let now = Utc::now();
+    let newest = store.list(None)?.first().map(|b| b.name.at);
+    let (next_run, next_trigger) = if config.schedule.needs_catch_up(newest, now) {
+        let delay = chrono::Duration::from_std(config.catch_up_delay).unwrap_or_default();
+        tracing::info!(newest_backup = ?newest, "a scheduled run was missed; catching up");
+        (Some(now + delay), Trigger::CatchUp)
+    } else {
+        (config.schedule.next_after(now), Trigger::Scheduled)
+    };
+    let catalog = Arc::new(config.catalog.clone());
+    let (commands, command_rx) = mpsc::channel(64);
+    let handle = Handle {
+        commands,
+        catalog: catalog.clone(),
+        store: store.clone(),
+    };
+    let engine = Engine {
+        context: Arc::new(RunContext {
+            store,
+            options: config.pipeline.clone(),
+            quiesce,
+            concurrency: config.concurrency.max(1),
+        }),
+        config,
+        catalog,
+        ledger,
+        next_run,
+        next_trigger,
+        running: None,
+        shutdown,
+    };
+    let task = tokio::spawn(
+        engine
+            .serve(command_rx)
+            .instrument(tracing::info_span!("engine")),
+    );
+    Ok((handle, task))
+}
+
+/// What every table copy of a run shares.
+struct RunContext {
+    store: BackupStore,
+    options: PipelineOptions,
+    quiesce: Option<Arc<dyn Quiesce>>,
+    concurrency: usize,
+}
+
+struct Running {
+    record: RunRecord,
+    waiters: Vec<oneshot::Sender<RunRecord>>,
+    task: JoinHandle<Vec<TableResult>>,
+}
+
+struct Engine {
+    config: EngineConfig,
+    context: Arc<RunContext>,
+    catalog: Arc<CatalogConfig>,
+    ledger: Ledger,
+    next_run: Option<DateTime<Utc>>,
+    next_trigger: Trigger,
+    running: Option<Running>,
+    shutdown: CancellationToken,
+}
+
+impl Engine {
+    async fn serve(mut self, mut commands: mpsc::Receiver<Command>) {
+        loop {
+            let timer = sleep_until_utc(self.next_run);
+            tokio::select! {
+                () = self.shutdown.cancelled() => break,
+                Some(command) = commands.recv() => self.handle(command),
+                results = wait_for(&mut self.running) => self.finish(results),
+                () = timer, if self.running.is_none() => {
+                    let trigger = self.next_trigger;
+                    self.next_trigger = Trigger::Scheduled;
+                    self.next_run = self.config.schedule.next_after(Utc::now());
+                    let reason = match trigger {
+                        Trigger::CatchUp => "catch-up after a missed scheduled run",
+                        _ => "scheduled",
+                    };
+                    if let Err(e) = self.begin(trigger, Vec::new(), reason.into()) {
+                        tracing::error!(error = %e, "scheduled run could not start");
+                    }
+                }
+            }
+        }
+        // Shutdown: copies see the cancelled token and stop between chunks.
+        if self.running.is_some() {
+            let results = wait_for(&mut self.running).await;
+            self.finish(results);
+        }
+    }
+
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::Trigger {
+                tables,
+                reason,
+                reply,
+            } => {
+                let answer = self.join_or_begin(tables, reason);
+                let _ = reply.send(answer);
+            }
+            Command::ListRuns { limit, reply } => {
+                let _ = reply.send(self.ledger.recent(limit));
+            }
+            Command::Status { reply } => {
+                let _ = reply.send(SchedulerStatus {
+                    schedule: self.config.schedule.describe().into(),
+                    next_run: self.next_run,
+                    running: self.running.as_ref().map(|r| r.record.clone()),
+                    last_run: self.ledger.last_finished().cloned(),
+                });
+            }
+        }
+    }
+
+    fn join_or_begin(
+        &mut self,
+        tables: Vec<String>,
+        reason: String,
+    ) -> Result<Waiter, EngineError> {
+        check_known(&self.catalog.scan(), &tables)?;
+        let joined = self.running.is_some();
+        if !joined {
+            self.begin(Trigger::Manual, tables, reason)?;
+        }
+        let running = self.running.as_mut().ok_or(EngineError::ShuttingDown)?;
+        let (done_tx, done) = oneshot::channel();
+        running.waiters.push(done_tx);
+        Ok(Waiter { joined, done })
+    }
+
+    /// Records the run in the ledger, then starts copying.
+    fn begin(
+        &mut self,
+        trigger: Trigger,
+        names: Vec<String>,
+        reason: String,
+    ) -> Result<(), EngineError> {
+        let tables: Vec<TableEntry> = self
+            .catalog
+            .scan()
+            .into_iter()
+            .filter(|t| {
+                if names.is_empty() {
+                    t.backed_up
+                } else {
+                    names.contains(&t.name)
+                }
+            })
+            .collect();
+        let record = RunRecord {
+            run_id: new_run_id(),
+            trigger,
+            reason,
+            started_at: Utc::now(),
+            finished_at: None,
+            outcome: RunOutcome::Running,
+            tables: tables.iter().map(|t| t.name.clone()).collect(),
+            results: Vec::new(),
+        };
+        self.ledger.record_started(&record)?;
+        tracing::info!(run_id = %record.run_id, trigger = ?trigger, tables = record.tables.len(), "backup run started");
+        let span = tracing::info_span!("run", run_id = %record.run_id);
+        let task = tokio::spawn(
+            copy_tables(
+                self.context.clone(),
+                record.run_id.clone(),
+                tables,
+                self.shutdown.clone(),
+            )
+            .instrument(span),
+        );
+        self.running = Some(Running {
+            record,
+            waiters: Vec::new(),
+            task,
+        });
+        Ok(())
+    }
+
+    fn finish(&mut self, results: Vec<TableResult>) {
+        let Some(running) = self.running.take() else {
+            return;
+        };
+        let mut run = running.record;
+        run.finished_at = Some(Utc::now());
+        run.outcome = if self.shutdown.is_cancelled() {
+            RunOutcome::Interrupted
+        } else {
+            RunOutcome::of(&results)
+        };
+        run.results = results;
+        if let Err(e) = self.ledger.record_finished(&run) {
+            tracing::error!(run_id = %run.run_id, error = %e, "cannot record the run's end in the ledger");
+        }
+        let succeeded = run
+            .results
+            .iter()
+            .filter(|r| r.outcome == TableOutcome::Succeeded)
+            .count();
+        tracing::info!(
+            run_id = %run.run_id,
+            outcome = ?run.outcome,
+            succeeded,
+            failed = run.results.len() - succeeded,
+            duration_ms = (run.finished_at.unwrap_or(run.started_at) - run.started_at).num_milliseconds(),
+            "backup run finished"
+        );
+        for waiter in running.waiters {
+            let _ = waiter.send(run.clone());
+        }
+    }
+}
+
+/// Copies every table with bounded concurrency; results in catalog order.
+async fn copy_tables(
+    context: Arc<RunContext>,
+    run_id: String,
+    tables: Vec<TableEntry>,
+    cancel: CancellationToken,
+) -> Vec<TableResult> {
+    let permits = Arc::new(Semaphore::new(context.concurrency));
+    let mut jobs = Vec::with_capacity(tables.len());
+    for table in tables {
+        let (context, run_id, cancel, permits) = (
+            context.clone(),
+            run_id.clone(),
+            cancel.clone(),
+            permits.clone(),
+        );
+        let span = tracing::info_span!("table", table = %table.name);
+        jobs.push(tokio::spawn(
+            async move {
+                let Ok(_permit) = permits.acquire_owned().await else {
+                    return skipped(&table.name);
+                };
+                if cancel.is_cancelled() {
+                    return skipped(&table.name);
+                }
+                let name = table.name.clone();
+                tokio::task::spawn_blocking(move || {
+                    CopyJob {
+                        table: &table,
+                        store: &context.store,
+                        run_id: &run_id,
+                        options: &context.options,
+                        cancel: &cancel,
+                        quiesce: context.quiesce.as_deref(),
+                    }
+                    .run()
+                })
+                .await
+                .unwrap_or_else(|e| {
+                    TableResult::failed(
+                        &name,
+                        TableError::new(ErrorCode::BackupIo, format!("copy task failed: {e}")),
+                        Duration::ZERO,
+                    )
+                })
+            }
+            .instrument(span),
+        ));
+    }
+    let mut results = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let result = match job.await {
+            Ok(result) => result,
+            Err(e) => TableResult::failed(
+                "?",
+                TableError::new(ErrorCode::BackupIo, e.to_string()),
+                Duration::ZERO,
+            ),
+        };
+        log_table(&result);
+        results.push(result);
+    }
+    results
+}
+
+fn skipped(table: &str) -> TableResult {
+    TableResult {
+        outcome: TableOutcome::Skipped,
+        ..TableResult::failed(
+            table,
+            TableError::new(ErrorCode::Cancelled, "the run was stopped first"),
+            Duration::ZERO,
+        )
+    }
+}
+
+/// The structured log line after each table.
+fn log_table(result: &TableResult) {
+    match (&result.outcome, &result.error) {
+        (TableOutcome::Succeeded, _) => tracing::info!(
+            table = %result.table,
+            file = result.file_name.as_deref().unwrap_or_default(),
+            bytes = result.bytes,
+            records = result.records,
+            keys = result.keys,
+            duration_ms = result.duration.as_millis() as u64,
+            consistency = ?result.consistency.unwrap_or(crate::model::Consistency::Dirty),
+            pruned = result.pruned.len(),
+            "backup committed"
+        ),
+        (_, error) => tracing::warn!(
+            table = %result.table,
+            code = error.as_ref().map_or("", |e| e.code.as_str()),
+            error = error.as_ref().map_or("", |e| e.message.as_str()),
+            duration_ms = result.duration.as_millis() as u64,
+            "backup failed"
+        ),
+    }
+}
+
+async fn wait_for(running: &mut Option<Running>) -> Vec<TableResult> {
+    match running {
+        Some(run) => (&mut run.task).await.unwrap_or_default(),
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until_utc(at: Option<DateTime<Utc>>) {
+    match at {
+        Some(at) => {
+            let wait = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+            tokio::time::sleep(wait).await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+fn new_run_id() -> String {
+    format!(
+        "{}-{:04x}",
+        Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
+        fastrand::u16(..)
+    )
+}

@@ -1,0 +1,433 @@
+//! The per-table copy pipeline: preflight, quiesce, capture, settle, verify,
+//! commit, prune.
+//!
+//! A job is blocking file work; the run drives it from a blocking thread. It
+//! never writes outside the backup directory, never leaves a file under a
+//! final name that did not pass verification, and never prunes after a
+//! failed copy.
+
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+
+use crate::catalog::TableEntry;
+use crate::dets::{self, format, DetsError, Inspection};
+use crate::model::{Consistency, ErrorCode, TableError, TableOutcome, TableResult};
+use crate::retention::plan_prune;
+use crate::store::{BackupName, BackupStore, Manifest, TOOL};
+
+/// Settings of the pipeline.
+#[derive(Debug, Clone)]
+pub struct PipelineOptions {
+    /// Backups kept per table.
+    pub keep: usize,
+    /// Copies tried before a changing source is accepted as dirty.
+    pub settle_attempts: u32,
+    /// Free space required beyond the source's size before copying.
+    pub free_space_margin: u64,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        Self {
+            keep: 3,
+            settle_attempts: 4,
+            free_space_margin: 16 << 20,
+        }
+    }
+}
+
+/// Makes a table's file complete on disk just before it is copied (for DETS,
+/// `dets:sync/1` on the node that holds it open).
+pub trait Quiesce: Send + Sync {
+    /// Asks the owner of `table` to flush it; an error says why it could not.
+    fn quiesce(&self, table: &str) -> Result<(), String>;
+}
+
+/// Bytes copied between two checks for cancellation.
+const COPY_CHUNK: u64 = 64 << 20;
+
+/// One table's trip through the pipeline.
+pub struct CopyJob<'a> {
+    /// The table.
+    pub table: &'a TableEntry,
+    /// Where backups go.
+    pub store: &'a BackupStore,
+    /// The run this copy belongs to.
+    pub run_id: &'a str,
+    /// Settings.
+    pub options: &'a PipelineOptions,
+    /// Stops the copy between chunks.
+    pub cancel: &'a CancellationToken,
+    /// The quiesce stage, when one is configured.
+    pub quiesce: Option<&'a dyn Quiesce>,
+}
+
+/// A verified copy, committed under its final name.
+struct Committed {
+    name: BackupName,
+    manifest: Manifest,
+    pruned: Vec<String>,
+}
+
+impl CopyJob<'_> {
+    /// Runs every stage; a failure of any stage is the table's result.
+    pub fn run(&self) -> TableResult {
+        let started = Instant::now();
+        match self.try_run() {
+            Ok(done) => {
+                let m = done.manifest;
+                TableResult {
+                    table: self.table.name.clone(),
+                    outcome: TableOutcome::Succeeded,
+                    file_name: Some(done.name.file_name()),
+                    bytes: m.bytes,
+                    records: m.records,
+                    keys: m.keys,
+                    consistency: Some(m.consistency),
+                    sha256: Some(m.sha256),
+                    duration: started.elapsed(),
+                    captured_at: Some(m.captured_at),
+                    error: None,
+                    pruned: done.pruned,
+                    attempts: m.attempts,
+                }
+            }
+            Err(error) => TableResult::failed(&self.table.name, error, started.elapsed()),
+        }
+    }
+
+    fn try_run(&self) -> Result<Committed, TableError> {
+        let source = &self.table.path;
+        if !self.table.present || !source.is_file() {
+            return Err(TableError::new(
+                ErrorCode::TableMissing,
+                format!("table file {} does not exist", source.display()),
+            ));
+        }
+        self.preflight()?;
+        let captured_at = Utc::now();
+        let name = self.store.free_name(&self.table.name, captured_at);
+        let partial = PartialFile::new(self.store.path(&name.partial_name()));
+        let capture = self.capture_settled(partial.path())?;
+        let (inspection, sha256) = verify(partial.path(), capture.stable)?;
+        let consistency = if capture.clean && inspection.closed_properly {
+            Consistency::Clean
+        } else {
+            Consistency::Dirty
+        };
+        let manifest = Manifest {
+            tool: TOOL.into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            table: self.table.name.clone(),
+            file_name: name.file_name(),
+            sha256,
+            bytes: inspection.file_size,
+            records: inspection.walk.records,
+            keys: inspection.walk.keys,
+            free_bytes: inspection.free_bytes,
+            fragmentation_ratio: inspection.fragmentation_ratio(),
+            consistency,
+            verified: true,
+            source_path: source.clone(),
+            source_mtime: capture.source_mtime,
+            captured_at: name.at,
+            run_id: self.run_id.into(),
+            attempts: capture.attempts,
+        };
+        self.commit(&name, &manifest, partial)?;
+        let pruned = self.prune();
+        Ok(Committed {
+            name,
+            manifest,
+            pruned,
+        })
+    }
+
+    /// The backup directory is writable and has room for the copy.
+    fn preflight(&self) -> Result<(), TableError> {
+        let size = fs::metadata(&self.table.path)
+            .map_err(|e| unreadable(&self.table.path, &e))?
+            .len();
+        let free = self.store.free_space().map_err(|e| {
+            TableError::new(
+                ErrorCode::BackupDirUnwritable,
+                format!(
+                    "cannot stat backup directory {}: {e}",
+                    self.store.dir().display()
+                ),
+            )
+        })?;
+        let needed = size.saturating_add(self.options.free_space_margin);
+        if free < needed {
+            return Err(TableError::new(
+                ErrorCode::BackupDiskFull,
+                format!(
+                    "backup volume has {free} bytes free; the copy needs {size} plus a margin of {}",
+                    self.options.free_space_margin
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Capture and settle: copy until the source held still during a copy.
+    fn capture_settled(&self, partial: &Path) -> Result<Capture, TableError> {
+        let source = &self.table.path;
+        let attempts = self.options.settle_attempts.max(1);
+        for attempt in 1..=attempts {
+            if let Some(quiesce) = self.quiesce {
+                if let Err(why) = quiesce.quiesce(&self.table.name) {
+                    tracing::warn!(table = %self.table.name, error = %why, "quiesce failed; copying as it is");
+                }
+            }
+            let before = SourceState::read(source)?;
+            copy_file(source, partial, self.cancel)?;
+            let after = SourceState::read(source)?;
+            let copy_flag = closed_flag(partial).map_err(|e| write_error(partial, &e))?;
+            let stable = before == after;
+            let clean = stable && before.closed_flag() == Some(1) && copy_flag == Some(1);
+            // Without a quiesce stage nothing will close an open table for us:
+            // a stable copy of it is as good as it gets.
+            let settled = clean || (stable && self.quiesce.is_none());
+            if settled || attempt == attempts {
+                return Ok(Capture {
+                    clean,
+                    stable,
+                    attempts: attempt,
+                    source_mtime: before.mtime,
+                });
+            }
+            tracing::debug!(table = %self.table.name, attempt, stable, "copy not clean; retrying");
+            std::thread::sleep(backoff(attempt));
+        }
+        unreachable!("the last attempt always returns")
+    }
+
+    /// Manifest first, then the copy under its final name, then the directory.
+    fn commit(
+        &self,
+        name: &BackupName,
+        manifest: &Manifest,
+        partial: PartialFile,
+    ) -> Result<(), TableError> {
+        let final_path = self.store.path(&name.file_name());
+        self.store
+            .write_manifest(name, manifest)
+            .map_err(|e| write_error(&self.store.path(&name.manifest_name()), &e))?;
+        fs::rename(partial.path(), &final_path).map_err(|e| write_error(&final_path, &e))?;
+        partial.disarm();
+        self.store
+            .sync_dir()
+            .map_err(|e| write_error(self.store.dir(), &e))
+    }
+
+    /// Deletes what retention no longer keeps; failures are logged, not fatal.
+    fn prune(&self) -> Vec<String> {
+        let backups = match self.store.list(Some(&self.table.name)) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(table = %self.table.name, error = %e, "cannot list backups to prune");
+                return Vec::new();
+            }
+        };
+        let mut pruned = Vec::new();
+        for name in plan_prune(&backups, self.options.keep) {
+            match self.store.delete(&name) {
+                Ok(()) => pruned.push(name.file_name()),
+                Err(e) => {
+                    tracing::warn!(file = %name.file_name(), error = %e, "cannot prune backup")
+                }
+            }
+        }
+        pruned
+    }
+}
+
+/// What the capture stage settled on.
+struct Capture {
+    /// The source was closed properly and unchanged, and so is the copy.
+    clean: bool,
+    /// The source did not change during the accepted copy.
+    stable: bool,
+    attempts: u32,
+    source_mtime: Option<DateTime<Utc>>,
+}
+
+/// What is compared before and after a copy to tell whether the source changed.
+#[derive(Debug, PartialEq, Eq)]
+struct SourceState {
+    len: u64,
+    mtime: Option<DateTime<Utc>>,
+    header: Vec<u8>,
+}
+
+impl SourceState {
+    fn read(path: &Path) -> Result<Self, TableError> {
+        let file = File::open(path).map_err(|e| unreadable(path, &e))?;
+        let meta = file.metadata().map_err(|e| unreadable(path, &e))?;
+        let mut header = vec![0; format::HEADEND as usize];
+        let n = read_up_to(&file, &mut header).map_err(|e| unreadable(path, &e))?;
+        header.truncate(n);
+        Ok(Self {
+            len: meta.len(),
+            mtime: meta.modified().ok().map(DateTime::<Utc>::from),
+            header,
+        })
+    }
+
+    fn closed_flag(&self) -> Option<u32> {
+        flag_in(&self.header)
+    }
+}
+
+fn flag_in(header: &[u8]) -> Option<u32> {
+    let at = format::CLOSED_PROPERLY_OFFSET as usize;
+    header
+        .get(at..at + 4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn closed_flag(path: &Path) -> io::Result<Option<u32>> {
+    let mut header = [0u8; 12];
+    let n = read_up_to(&File::open(path)?, &mut header)?;
+    Ok(flag_in(&header[..n]))
+}
+
+fn read_up_to(file: &File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read_at(&mut buf[filled..], filled as u64)? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Copies with the kernel's copy (copy_file_range) in chunks, then fsyncs.
+fn copy_file(source: &Path, dest: &Path, cancel: &CancellationToken) -> Result<(), TableError> {
+    let mut src = File::open(source).map_err(|e| unreadable(source, &e))?;
+    let mut dst = File::create(dest).map_err(|e| write_error(dest, &e))?;
+    loop {
+        if cancel.is_cancelled() {
+            return Err(TableError::new(
+                ErrorCode::Cancelled,
+                "the run was stopped during the copy",
+            ));
+        }
+        match io::copy(&mut (&mut src).take(COPY_CHUNK), &mut dst) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => return Err(write_error(dest, &e)),
+        }
+    }
+    dst.sync_all().map_err(|e| write_error(dest, &e))
+}
+
+/// Parses the copy and hashes it, side by side.
+fn verify(partial: &Path, stable: bool) -> Result<(Inspection, String), TableError> {
+    let (inspection, sha) = std::thread::scope(|scope| {
+        let hasher = scope.spawn(|| sha256_file(partial));
+        let inspection = dets::inspect(partial);
+        let sha = hasher
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (inspection, sha)
+    });
+    let sha = sha.map_err(|e| write_error(partial, &e))?;
+    let damaged = |e: DetsError| {
+        let (code, cause) = if stable {
+            (ErrorCode::TableCorrupt, "the table is damaged")
+        } else {
+            (
+                ErrorCode::SourceUnstable,
+                "the table kept changing during every copy",
+            )
+        };
+        TableError::new(code, format!("copy failed verification ({cause}): {e}"))
+    };
+    let inspection = match inspection {
+        Ok(i) => i,
+        Err(DetsError::Io(e)) => return Err(write_error(partial, &e)),
+        Err(e) => return Err(damaged(e)),
+    };
+    inspection.check_sound().map_err(damaged)?;
+    Ok((inspection, sha))
+}
+
+/// Hex SHA-256 of a file.
+pub fn sha256_file(path: &Path) -> io::Result<String> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buf)? {
+            0 => break,
+            n => hasher.update(&buf[..n]),
+        }
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let base = 20u64 << attempt.min(5);
+    Duration::from_millis(base + fastrand::u64(0..=base))
+}
+
+fn unreadable(path: &Path, e: &io::Error) -> TableError {
+    TableError::new(
+        ErrorCode::TableUnreadable,
+        format!("cannot read {}: {e}", path.display()),
+    )
+}
+
+/// Classifies a failure to write into the backup directory.
+fn write_error(path: &Path, e: &io::Error) -> TableError {
+    use rustix::io::Errno;
+    let code = match Errno::from_io_error(e) {
+        // EFBIG: a file-size limit (ulimit -f) stops the copy like a full disk.
+        Some(Errno::NOSPC | Errno::FBIG | Errno::DQUOT) => ErrorCode::BackupDiskFull,
+        Some(Errno::ACCESS | Errno::ROFS | Errno::PERM) => ErrorCode::BackupDirUnwritable,
+        _ => ErrorCode::BackupIo,
+    };
+    TableError::new(code, format!("cannot write {}: {e}", path.display()))
+}
+
+/// A temporary copy that is deleted unless it was committed.
+struct PartialFile {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl PartialFile {
+    fn new(path: PathBuf) -> Self {
+        Self { path, armed: true }
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! The backup directory: file names, manifests, listing and clean-up.
+//!
+//! ```text
+//! <backup_dir>/<table>_<YYYY-MM-DDTHH-MM-SS>.dets        a verified copy (UTC time)
+//! <backup_dir>/<table>_<YYYY-MM-DDTHH-MM-SS>.dets.json   its manifest
+//! <backup_dir>/.<final name>.partial                     a copy under way
+//! <backup_dir>/.tablesafe/ledger.jsonl                   the run ledger
+//! ```
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::Consistency;
+
+/// The `tool` field of every manifest tablesafe writes.
+pub const TOOL: &str = "tablesafe";
+const TIME_FORMAT: &str = "%Y-%m-%dT%H-%M-%S";
+const SUFFIX: &str = ".dets";
+const MANIFEST_SUFFIX: &str = ".json";
+const PARTIAL_SUFFIX: &str = ".partial";
+
+/// A backup file name: `<table>_<YYYY-MM-DDTHH-MM-SS>.dets`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BackupName {
+    /// The table.
+    pub table: String,
+    /// The capture time, to the second, UTC.
+    pub at: DateTime<Utc>,
+}
+
+impl BackupName {
+    /// The name for `table` captured at `at` (sub-second part dropped).
+    pub fn new(table: &str, at: DateTime<Utc>) -> Self {
+        let at = at.with_nanosecond(0).unwrap_or(at);
+        Self {
+            table: table.to_owned(),
+            at,
+        }
+    }
+
+    /// Parses a file name; `None` for anything that is not a backup name.
+    pub fn parse(file_name: &str) -> Option<Self> {
+        let stem = file_name.strip_suffix(SUFFIX)?;
+        let (table, at) = stem.rsplit_once('_')?;
+        // The time itself has no '_', so the last one separates it.
+        let at = NaiveDateTime::parse_from_str(at, TIME_FORMAT)
+            .ok()?
+            .and_utc();
+        crate::catalog::check_name(table).ok()?;
+        Some(Self {
+            table: table.to_owned(),
+            at,
+        })
+    }
+
+    /// The file name.
+    pub fn file_name(&self) -> String {
+        format!("{}_{}{SUFFIX}", self.table, self.at.format(TIME_FORMAT))
+    }
+
+    /// The manifest's file name.
+    pub fn manifest_name(&self) -> String {
+        format!("{}{MANIFEST_SUFFIX}", self.file_name())
+    }
+
+    /// The temporary name a copy is written under before it is committed.
+    pub fn partial_name(&self) -> String {
+        format!(".{}{PARTIAL_SUFFIX}", self.file_name())
+    }
+}
+
+/// What tablesafe records next to every backup it commits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always [`TOOL`]: only files with such a manifest are ever pruned.
+    pub tool: String,
+    /// tablesafe's version.
+    pub tool_version: String,
+    /// The table.
+    pub table: String,
+    /// The backup's file name.
+    pub file_name: String,
+    /// Hex SHA-256 of the backup file.
+    pub sha256: String,
+    /// Bytes of the backup file.
+    pub bytes: u64,
+    /// Objects.
+    pub records: u64,
+    /// Distinct keys.
+    pub keys: u64,
+    /// Free bytes inside the data area.
+    pub free_bytes: Option<u64>,
+    /// Free bytes over file size.
+    pub fragmentation_ratio: Option<f64>,
+    /// Clean or dirty.
+    pub consistency: Consistency,
+    /// Whether the copy passed verification (always true for committed copies).
+    pub verified: bool,
+    /// The source file.
+    pub source_path: PathBuf,
+    /// The source's modification time when it was copied.
+    pub source_mtime: Option<DateTime<Utc>>,
+    /// When the copy was captured.
+    pub captured_at: DateTime<Utc>,
+    /// The run that made it.
+    pub run_id: String,
+    /// Copies taken before this one was accepted.
+    pub attempts: u32,
+}
+
+/// A backup on disk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackupEntry {
+    /// Its parsed name.
+    pub name: BackupName,
+    /// Bytes on disk.
+    pub bytes: u64,
+    /// Its manifest, when it has a readable one.
+    pub manifest: Option<Manifest>,
+}
+
+impl BackupEntry {
+    /// Whether tablesafe made this file (only such files are ever deleted).
+    pub fn made_by_tablesafe(&self) -> bool {
+        self.manifest
+            .as_ref()
+            .is_some_and(|m| m.tool == TOOL && m.file_name == self.name.file_name())
+    }
+
+    /// Whether it is a clean copy that passed verification.
+    pub fn clean_and_verified(&self) -> bool {
+        self.manifest
+            .as_ref()
+            .is_some_and(|m| m.verified && m.consistency == Consistency::Clean)
+    }
+}
+
+/// The backup directory.
+#[derive(Debug, Clone)]
+pub struct BackupStore {
+    dir: PathBuf,
+}
+
+impl BackupStore {
+    /// The store at `dir` (created when missing).
+    pub fn open(dir: impl Into<PathBuf>) -> io::Result<Self> {
+        let dir = dir.into();
+        fs::create_dir_all(&dir)?;
+        Ok(Self { dir })
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where tablesafe keeps its own state (the ledger).
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.join(".tablesafe")
+    }
+
+    /// Full path of a file in the store.
+    pub fn path(&self, file_name: &str) -> PathBuf {
+        self.dir.join(file_name)
+    }
+
+    /// Every backup (of `table`, or all), newest first, then by table.
+    pub fn list(&self, table: Option<&str>) -> io::Result<Vec<BackupEntry>> {
+        let mut entries = Vec::new();
+        for entry in fs::read_dir(&self.dir)? {
+            let entry = entry?;
+            let Some(name) = entry.file_name().to_str().and_then(BackupName::parse) else {
+                continue;
+            };
+            if table.is_some_and(|t| t != name.table) {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if !meta.is_file() {
+                continue;
+            }
+            let manifest = self.read_manifest(&name);
+            entries.push(BackupEntry {
+                name,
+                bytes: meta.len(),
+                manifest,
+            });
+        }
+        entries.sort_by(|a, b| {
+            b.name
+                .at
+                .cmp(&a.name.at)
+                .then_with(|| a.name.table.cmp(&b.name.table))
+        });
+        Ok(entries)
+    }
+
+    fn read_manifest(&self, name: &BackupName) -> Option<Manifest> {
+        let text = fs::read(self.path(&name.manifest_name())).ok()?;
+        serde_json::from_slice(&text).ok()
+    }
+
+    /// A name for `table` at `at` that no file in the store has yet: two runs
+    /// in the same second get consecutive seconds, never the same name.
+    pub fn free_name(&self, table: &str, at: DateTime<Utc>) -> BackupName {
+        let mut name = BackupName::new(table, at);
+        while [name.file_name(), name.manifest_name(), name.partial_name()]
+            .iter()
+            .any(|f| self.path(f).exists())
+        {
+            name.at += chrono::Duration::seconds(1);
+        }
+        name
+    }
+
+    /// Writes `manifest` durably under its final name (via a temporary file).
+    pub fn write_manifest(&self, name: &BackupName, manifest: &Manifest) -> io::Result<()> {
+        let tmp = self.path(&format!(".{}{PARTIAL_SUFFIX}", name.manifest_name()));
+        let mut file = File::create(&tmp)?;
+        serde_json::to_writer_pretty(&mut file, manifest)?;
+        file.write_all(b"\n")?;
+        file.sync_all()?;
+        fs::rename(&tmp, self.path(&name.manifest_name()))
+    }
+
+    /// Makes renames in the directory durable.
+    pub fn sync_dir(&self) -> io::Result<()> {
+        File::open(&self.dir)?.sync_all()
+    }
+
+    /// Deletes a backup and its manifest.
+    pub fn delete(&self, name: &BackupName) -> io::Result<()> {
+        fs::remove_file(self.path(&name.file_name()))?;
+        match fs::remove_file(self.path(&name.manifest_name())) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Removes what an interrupted process left: partial copies, and
+    /// manifests whose backup never got its final name. Returns what it removed.
+    pub fn remove_leftovers(&self) -> io::Result<Vec<String>> {
+        let mut removed = Vec::new();
+        for entry in fs::read_dir(&self.dir)? {
+            let file_name = entry?.file_name();
+            let Some(file_name) = file_name.to_str() else {
+                continue;
+            };
+            let partial = file_name.starts_with('.') && file_name.ends_with(PARTIAL_SUFFIX);
+            let orphan_manifest = file_name
+                .strip_suffix(MANIFEST_SUFFIX)
+                .and_then(BackupName::parse)
+                .is_some_and(|name| !self.path(&name.file_name()).exists());
+            if partial || orphan_manifest {
+                fs::remove_file(self.path(file_name))?;
+                removed.push(file_name.to_owned());
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Bytes available to tablesafe on the backup volume.
+    pub fn free_space(&self) -> io::Result<u64> {
+        let stat = rustix::fs::statvfs(&self.dir)?;
+        Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_reject_everything_else() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 29, 3, 0, 7).unwrap();
+        let name = BackupName::new("user_sessions", at);
+        assert_eq!(name.file_name(), "user_sessions_2026-11-29T03-00-07.dets");
+        assert_eq!(
+            name.manifest_name(),
+            "user_sessions_2026-11-29T03-00-07.dets.json"
+        );
+        assert_eq!(
+            name.partial_name(),
+            ".user_sessions_2026-11-29T03-00-07.dets.partial"
+        );
+        assert_eq!(BackupName::parse(&name.file_name()), Some(name));
+        for other in [
+            "users.dets",
+            "users_2026-11-29.dets",
+            "users_2026-13-29T03-00-07.dets",
+            "_2026-11-29T03-00-07.dets",
+            "users_2026-11-29T03-00-07.dets.json",
+            ".users_2026-11-29T03-00-07.dets.partial",
+        ] {
+            assert_eq!(BackupName::parse(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn same_second_names_never_collide() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BackupStore::open(dir.path()).unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+        let first = store.free_name("t", at);
+        std::fs::write(store.path(&first.file_name()), b"x").unwrap();
+        let second = store.free_name("t", at);
+        assert_eq!(second.file_name(), "t_2026-01-02T03-04-06.dets");
+    }
+
+    #[test]
+    fn leftovers_are_partials_and_manifests_without_their_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BackupStore::open(dir.path()).unwrap();
+        for f in [
+            ".t_2026-01-02T03-04-05.dets.partial",
+            "t_2026-01-02T03-04-06.dets.json",
+            "t_2026-01-02T03-04-07.dets",
+            "t_2026-01-02T03-04-07.dets.json",
+            "unrelated.json",
+        ] {
+            std::fs::write(store.path(f), b"{}").unwrap();
+        }
+        let mut removed = store.remove_leftovers().unwrap();
+        removed.sort();
+        assert_eq!(
+            removed,
+            [
+                ".t_2026-01-02T03-04-05.dets.partial",
+                "t_2026-01-02T03-04-06.dets.json"
+            ]
+        );
+        assert!(store.path("t_2026-01-02T03-04-07.dets.json").exists());
+        assert!(store.path("unrelated.json").exists());
+    }
+}

@@ -1,0 +1,205 @@
+//! The client subcommands (`backup`, `backups`, `runs`): thin wrappers over
+//! `tablesafe-client` that print a readable table or proto3 JSON.
+
+use std::io::Write;
+
+use tablesafe_client::proto::{self, BackupRun};
+use tablesafe_client::{Client, Error};
+
+/// The default server URL: the default listen address.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:50051";
+
+/// Connection settings shared by the client subcommands.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// Server URL.
+    pub server: String,
+    /// Bearer token.
+    pub token: Option<String>,
+    /// Print JSON instead of tables.
+    pub json: bool,
+}
+
+impl Connection {
+    async fn client(&self) -> Result<Client, Error> {
+        Client::connect(&self.server, self.token.as_deref()).await
+    }
+}
+
+/// `tablesafe backup`: triggers a run and prints its result. Ok(false) when
+/// the run did not fully succeed.
+pub async fn backup(
+    conn: &Connection,
+    tables: Vec<String>,
+    reason: String,
+    out: &mut impl Write,
+) -> Result<bool, Error> {
+    let reply = conn.client().await?.trigger_backup(tables, reason).await?;
+    let run = reply.run.clone().unwrap_or_default();
+    if conn.json {
+        print_json(&reply, out);
+    } else {
+        if reply.joined_existing_run {
+            let _ = writeln!(out, "joined the run already in progress");
+        }
+        print_run(&run, out);
+    }
+    Ok(run.outcome() == proto::RunOutcome::Succeeded)
+}
+
+/// `tablesafe backups`: lists backups.
+pub async fn backups(
+    conn: &Connection,
+    table: Option<String>,
+    out: &mut impl Write,
+) -> Result<(), Error> {
+    let backups = conn.client().await?.list_backups(table.as_deref()).await?;
+    if conn.json {
+        print_json(&proto::ListBackupsResponse { backups }, out);
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = backups
+        .iter()
+        .map(|b| {
+            vec![
+                b.file_name.clone(),
+                b.table.clone(),
+                b.bytes.to_string(),
+                b.records.to_string(),
+                short_enum(b.consistency().as_str_name(), "CONSISTENCY_"),
+                if b.verified {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "FILE",
+            "TABLE",
+            "BYTES",
+            "RECORDS",
+            "CONSISTENCY",
+            "VERIFIED",
+        ],
+        &rows,
+        out,
+    );
+    Ok(())
+}
+
+/// `tablesafe runs`: lists recent runs.
+pub async fn runs(conn: &Connection, limit: u32, out: &mut impl Write) -> Result<(), Error> {
+    let runs = conn.client().await?.list_runs(limit).await?;
+    if conn.json {
+        print_json(&proto::ListRunsResponse { runs }, out);
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| {
+            let failed = r
+                .tables
+                .iter()
+                .filter(|t| t.outcome() != proto::TableOutcome::Succeeded)
+                .count();
+            vec![
+                r.run_id.clone(),
+                short_enum(r.trigger().as_str_name(), "TRIGGER_"),
+                r.started_at.map(format_time).unwrap_or_default(),
+                short_enum(r.outcome().as_str_name(), "RUN_OUTCOME_"),
+                r.tables.len().to_string(),
+                failed.to_string(),
+            ]
+        })
+        .collect();
+    print_table(
+        &["RUN", "TRIGGER", "STARTED", "OUTCOME", "TABLES", "FAILED"],
+        &rows,
+        out,
+    );
+    Ok(())
+}
+
+fn print_run(run: &BackupRun, out: &mut impl Write) {
+    let _ = writeln!(
+        out,
+        "run {}: {}",
+        run.run_id,
+        short_enum(run.outcome().as_str_name(), "RUN_OUTCOME_")
+    );
+    let rows: Vec<Vec<String>> = run
+        .tables
+        .iter()
+        .map(|t| {
+            let detail = if t.error_code.is_empty() {
+                t.file_name.clone()
+            } else {
+                format!("{}: {}", t.error_code, t.error_message)
+            };
+            vec![
+                t.table.clone(),
+                short_enum(t.outcome().as_str_name(), "TABLE_OUTCOME_"),
+                t.records.to_string(),
+                t.bytes.to_string(),
+                short_enum(t.consistency().as_str_name(), "CONSISTENCY_"),
+                detail,
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "TABLE",
+            "OUTCOME",
+            "RECORDS",
+            "BYTES",
+            "CONSISTENCY",
+            "FILE / ERROR",
+        ],
+        &rows,
+        out,
+    );
+}
+
+fn format_time(t: pbjson_types::Timestamp) -> String {
+    chrono::DateTime::<chrono::Utc>::try_from(t)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+fn short_enum(name: &str, prefix: &str) -> String {
+    match name.strip_prefix(prefix) {
+        Some("UNSPECIFIED") | None => "-".into(),
+        Some(rest) => rest.to_lowercase(),
+    }
+}
+
+fn print_json(value: &impl serde::Serialize, out: &mut impl Write) {
+    let text =
+        serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let _ = writeln!(out, "{text}");
+}
+
+/// Prints rows under a header, columns padded to their widest cell.
+pub fn print_table(header: &[&str], rows: &[Vec<String>], out: &mut impl Write) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        padded.join("  ").trim_end().to_owned()
+    };
+    let _ = writeln!(out, "{}", line(header.to_vec()));
+    for row in rows {
+        let _ = writeln!(out, "{}", line(row.iter().map(String::as_str).collect()));
+    }
+}

@@ -1,0 +1,398 @@
+//! The server's configuration: a TOML file, overridden by command-line flags,
+//! validated before anything is bound or started.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use tablesafe_engine::catalog::{check_name, CatalogConfig, TableSpec};
+use tablesafe_engine::control::EngineConfig;
+use tablesafe_engine::pipeline::PipelineOptions;
+use tablesafe_engine::scheduler::{Schedule, DEFAULT_SCHEDULE};
+
+use crate::auth::Tokens;
+
+/// The default listen address: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
+/// Environment variable holding the admin token.
+pub const ADMIN_TOKEN_ENV: &str = "TABLESAFE_ADMIN_TOKEN";
+/// Environment variable holding the read token.
+pub const READ_TOKEN_ENV: &str = "TABLESAFE_READ_TOKEN";
+
+/// The config file, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FileConfig {
+    /// Address to listen on.
+    pub listen: Option<String>,
+    /// Directories holding the application's `*.dets` files.
+    pub data_dirs: Vec<PathBuf>,
+    /// Directory that receives the backups.
+    pub backup_dir: Option<PathBuf>,
+    /// Back up files found but not listed in `[[tables]]`.
+    pub backup_orphans: bool,
+    /// How long shutdown waits for work in progress.
+    pub shutdown_grace: Option<String>,
+    /// `[backup]`.
+    pub backup: BackupSection,
+    /// `[auth]`.
+    pub auth: AuthSection,
+    /// `[[tables]]`.
+    pub tables: Vec<TableSpec>,
+}
+
+/// `[backup]` in the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupSection {
+    /// 5-field cron expression in UTC, or `off`.
+    pub schedule: Option<String>,
+    /// Backups kept per table.
+    pub keep: Option<usize>,
+    /// Tables copied at the same time.
+    pub concurrency: Option<usize>,
+    /// Copies tried while the source changes during the copy.
+    pub settle_attempts: Option<u32>,
+    /// Delay before a catch-up run at start-up.
+    pub catch_up_delay: Option<String>,
+    /// Free bytes required on the backup volume beyond a table's size.
+    pub free_space_margin_bytes: Option<u64>,
+}
+
+/// `[auth]` in the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSection {
+    /// File holding the admin token (`TABLESAFE_ADMIN_TOKEN` wins).
+    pub admin_token_file: Option<PathBuf>,
+    /// File holding the read token (`TABLESAFE_READ_TOKEN` wins).
+    pub read_token_file: Option<PathBuf>,
+}
+
+/// Command-line values that override the file.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--listen`.
+    pub listen: Option<String>,
+    /// `--data-dir` (replaces the file's list).
+    pub data_dirs: Vec<PathBuf>,
+    /// `--backup-dir`.
+    pub backup_dir: Option<PathBuf>,
+    /// `--keep`.
+    pub keep: Option<usize>,
+    /// `--schedule`.
+    pub schedule: Option<String>,
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The engine's settings.
+    pub engine: EngineConfig,
+    /// Tokens.
+    pub tokens: Tokens,
+    /// How long shutdown waits for work in progress.
+    pub shutdown_grace: Duration,
+}
+
+/// What is wrong with a configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this schema.
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (line and column included).
+        message: String,
+    },
+    /// A value is out of range or inconsistent.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl FileConfig {
+    /// Reads a TOML file; relative paths in it are taken from its directory.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        let mut config: Self = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let resolve = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        config.data_dirs.iter_mut().for_each(resolve);
+        config.backup_dir.iter_mut().for_each(resolve);
+        config.auth.admin_token_file.iter_mut().for_each(resolve);
+        config.auth.read_token_file.iter_mut().for_each(resolve);
+        Ok(config)
+    }
+
+    /// Applies overrides and checks everything; reads the tokens.
+    pub fn resolve(
+        self,
+        overrides: Overrides,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let invalid = |m: String| ConfigError::Invalid(m);
+        let listen = overrides
+            .listen
+            .or(self.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen: SocketAddr = listen
+            .parse()
+            .map_err(|e| invalid(format!("listen address {listen:?}: {e}")))?;
+        let data_dirs = if overrides.data_dirs.is_empty() {
+            self.data_dirs
+        } else {
+            overrides.data_dirs
+        };
+        if data_dirs.is_empty() {
+            return Err(invalid(
+                "no data directory: give --data-dir or data_dirs".into(),
+            ));
+        }
+        let backup_dir = overrides.backup_dir.or(self.backup_dir).ok_or_else(|| {
+            invalid("no backup directory: give --backup-dir or backup_dir".into())
+        })?;
+        let backup_abs = absolute(&backup_dir);
+        if let Some(d) = data_dirs.iter().find(|d| {
+            let d = absolute(d);
+            backup_abs.starts_with(&d) || d.starts_with(&backup_abs)
+        }) {
+            return Err(invalid(format!(
+                "backup directory {} overlaps data directory {}: keep them apart",
+                backup_dir.display(),
+                d.display()
+            )));
+        }
+        for spec in &self.tables {
+            check_name(&spec.name).map_err(|e| invalid(e.to_string()))?;
+        }
+        let keep = overrides.keep.or(self.backup.keep).unwrap_or(3);
+        if keep == 0 {
+            return Err(invalid("keep must be at least 1".into()));
+        }
+        let schedule_text = overrides
+            .schedule
+            .or(self.backup.schedule)
+            .unwrap_or_else(|| DEFAULT_SCHEDULE.into());
+        let schedule: Schedule = schedule_text
+            .parse()
+            .map_err(|e: tablesafe_engine::scheduler::ScheduleError| invalid(e.to_string()))?;
+        let concurrency = self.backup.concurrency.unwrap_or(2);
+        if concurrency == 0 {
+            return Err(invalid("backup.concurrency must be at least 1".into()));
+        }
+        let defaults = PipelineOptions::default();
+        let tokens = Tokens::load(
+            env(ADMIN_TOKEN_ENV),
+            self.auth.admin_token_file.as_deref(),
+            env(READ_TOKEN_ENV),
+            self.auth.read_token_file.as_deref(),
+        )
+        .map_err(invalid)?;
+        Ok(Config {
+            listen,
+            engine: EngineConfig {
+                catalog: CatalogConfig {
+                    data_dirs,
+                    tables: self.tables,
+                    backup_orphans: self.backup_orphans,
+                },
+                backup_dir,
+                pipeline: PipelineOptions {
+                    keep,
+                    settle_attempts: self
+                        .backup
+                        .settle_attempts
+                        .unwrap_or(defaults.settle_attempts)
+                        .max(1),
+                    free_space_margin: self
+                        .backup
+                        .free_space_margin_bytes
+                        .unwrap_or(defaults.free_space_margin),
+                },
+                schedule,
+                concurrency,
+                catch_up_delay: duration(
+                    "backup.catch_up_delay",
+                    self.backup.catch_up_delay,
+                    "30s",
+                )?,
+            },
+            tokens,
+            shutdown_grace: duration("shutdown_grace", self.shutdown_grace, "10s")?,
+        })
+    }
+}
+
+fn duration(field: &str, value: Option<String>, default: &str) -> Result<Duration, ConfigError> {
+    let text = value.unwrap_or_else(|| default.into());
+    humantime::parse_duration(&text)
+        .map_err(|e| ConfigError::Invalid(format!("{field} {text:?}: {e}")))
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn admin_env(name: &str) -> Option<String> {
+        (name == ADMIN_TOKEN_ENV).then(|| "secret".into())
+    }
+
+    fn minimal() -> FileConfig {
+        FileConfig {
+            data_dirs: vec!["/srv/app/data".into()],
+            backup_dir: Some("/srv/app/backups".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults_are_loopback_daily_and_keep_three() {
+        let config = minimal().resolve(Overrides::default(), &admin_env).unwrap();
+        assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(config.engine.pipeline.keep, 3);
+        assert_eq!(config.engine.schedule.describe(), "0 3 * * *");
+        assert_eq!(config.shutdown_grace, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_full_file_parses_and_flags_override_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tablesafe.toml");
+        std::fs::write(dir.path().join("admin.token"), "from-file\n").unwrap();
+        std::fs::write(
+            &path,
+            r#"
+listen = "127.0.0.1:6000"
+data_dirs = ["data"]
+backup_dir = "backups"
+shutdown_grace = "3s"
+[backup]
+schedule = "off"
+keep = 5
+concurrency = 4
+[auth]
+admin_token_file = "admin.token"
+[[tables]]
+name = "users"
+critical = true
+"#,
+        )
+        .unwrap();
+        let file = FileConfig::load(&path).unwrap();
+        let overrides = Overrides {
+            keep: Some(7),
+            ..Default::default()
+        };
+        let config = file.resolve(overrides, &no_env).unwrap();
+        assert_eq!(config.listen.port(), 6000);
+        assert_eq!(config.engine.catalog.data_dirs, [dir.path().join("data")]);
+        assert_eq!(config.engine.pipeline.keep, 7);
+        assert_eq!(config.engine.concurrency, 4);
+        assert!(matches!(config.engine.schedule, Schedule::Off));
+        assert!(config.tokens.admin_matches("from-file"));
+        assert!(config.engine.catalog.tables[0].critical);
+    }
+
+    #[test]
+    fn bad_configs_say_what_is_wrong() {
+        let cases: Vec<(FileConfig, &str)> = vec![
+            (
+                FileConfig {
+                    data_dirs: vec![],
+                    ..minimal()
+                },
+                "no data directory",
+            ),
+            (
+                FileConfig {
+                    backup_dir: None,
+                    ..minimal()
+                },
+                "no backup directory",
+            ),
+            (
+                FileConfig {
+                    backup_dir: Some("/srv/app/data/backups".into()),
+                    ..minimal()
+                },
+                "overlaps",
+            ),
+            (
+                FileConfig {
+                    listen: Some("nowhere".into()),
+                    ..minimal()
+                },
+                "listen address",
+            ),
+            (
+                FileConfig {
+                    backup: BackupSection {
+                        schedule: Some("0 3 * *".into()),
+                        ..Default::default()
+                    },
+                    ..minimal()
+                },
+                "schedule",
+            ),
+            (
+                FileConfig {
+                    backup: BackupSection {
+                        keep: Some(0),
+                        ..Default::default()
+                    },
+                    ..minimal()
+                },
+                "keep",
+            ),
+        ];
+        for (file, expected) in cases {
+            let err = file
+                .resolve(Overrides::default(), &admin_env)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{err}");
+        }
+        let err = minimal()
+            .resolve(Overrides::default(), &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("TABLESAFE_ADMIN_TOKEN"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "listen = 5\nunknown = true\n").unwrap();
+        assert!(matches!(
+            FileConfig::load(&path),
+            Err(ConfigError::Parse { .. })
+        ));
+    }
+}

@@ -1,0 +1,14 @@
+//! tablesafe's server and command-line front end: the only code that knows
+//! tonic, prost, axum and clap. Everything else is in `tablesafe-engine`.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod client_cli;
+pub mod config;
+pub mod convert;
+pub mod demo;
+pub mod inspect;
+pub mod proto;
+pub mod server;
+pub mod service;
+pub mod status;
