@@ -1,5 +1,7 @@
 //! `tablesafe inspect` as an operator runs it: JSON fields, the table, exit codes.
 
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
 use std::process::{Command, Output};
 
 use serde_json::Value;

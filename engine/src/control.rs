@@ -502,6 +502,8 @@ fn log_table(result: &TableResult) {
             records = result.records,
             keys = result.keys,
             duration_ms = result.duration.as_millis() as u64,
+            capture_ms = result.timings.capture.as_millis() as u64,
+            verify_ms = result.timings.verify.as_millis() as u64,
             consistency = ?result.consistency.unwrap_or(crate::model::Consistency::Dirty),
             pruned = result.pruned.len(),
             "backup committed"

@@ -150,6 +150,9 @@ pub struct TableResult {
     /// Wall time spent on this table.
     #[serde(with = "duration_millis")]
     pub duration: Duration,
+    /// Time spent in the capture stage (every attempt) and in verification.
+    #[serde(default)]
+    pub timings: StageTimings,
     /// When the copy was captured.
     pub captured_at: Option<DateTime<Utc>>,
     /// Why it failed.
@@ -173,12 +176,24 @@ impl TableResult {
             consistency: None,
             sha256: None,
             duration,
+            timings: StageTimings::default(),
             captured_at: None,
             error: Some(error),
             pruned: Vec::new(),
             attempts: 0,
         }
     }
+}
+
+/// Where a table's time went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageTimings {
+    /// Copying, settle re-reads included, over every attempt.
+    #[serde(with = "duration_millis")]
+    pub capture: Duration,
+    /// Parsing and hashing the copy.
+    #[serde(with = "duration_millis")]
+    pub verify: Duration,
 }
 
 /// One run: its identity, what it did to each table, how it ended.

@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::catalog::TableEntry;
 use crate::dets::{self, format, DetsError, Inspection};
-use crate::model::{Consistency, ErrorCode, TableError, TableOutcome, TableResult};
+use crate::model::{Consistency, ErrorCode, StageTimings, TableError, TableOutcome, TableResult};
 use crate::retention::plan_prune;
 use crate::store::{BackupName, BackupStore, Manifest, TOOL};
 
@@ -50,8 +50,10 @@ pub trait Quiesce: Send + Sync {
     fn quiesce(&self, table: &str) -> Result<(), String>;
 }
 
-/// Bytes copied between two checks for cancellation.
-const COPY_CHUNK: u64 = 64 << 20;
+/// Bytes copied between two checks for cancellation (and hashed as one piece).
+const COPY_CHUNK: u64 = 16 << 20;
+/// Read size when hashing.
+const HASH_BUFFER: usize = 1 << 20;
 
 /// One table's trip through the pipeline.
 pub struct CopyJob<'a> {
@@ -74,6 +76,7 @@ struct Committed {
     name: BackupName,
     manifest: Manifest,
     pruned: Vec<String>,
+    timings: StageTimings,
 }
 
 impl CopyJob<'_> {
@@ -93,6 +96,7 @@ impl CopyJob<'_> {
                     consistency: Some(m.consistency),
                     sha256: Some(m.sha256),
                     duration: started.elapsed(),
+                    timings: done.timings,
                     captured_at: Some(m.captured_at),
                     error: None,
                     pruned: done.pruned,
@@ -115,8 +119,15 @@ impl CopyJob<'_> {
         let captured_at = Utc::now();
         let name = self.store.free_name(&self.table.name, captured_at);
         let partial = PartialFile::new(self.store.path(&name.partial_name()));
+        let stage = Instant::now();
         let capture = self.capture_settled(partial.path())?;
-        let (inspection, sha256) = verify(partial.path(), capture.stable)?;
+        let capture_time = stage.elapsed();
+        let stage = Instant::now();
+        let inspection = verify(partial.path(), capture.stable)?;
+        let timings = StageTimings {
+            capture: capture_time,
+            verify: stage.elapsed(),
+        };
         let consistency = if capture.clean && inspection.closed_properly {
             Consistency::Clean
         } else {
@@ -127,7 +138,7 @@ impl CopyJob<'_> {
             tool_version: env!("CARGO_PKG_VERSION").into(),
             table: self.table.name.clone(),
             file_name: name.file_name(),
-            sha256,
+            sha256: capture.sha256.clone(),
             bytes: inspection.file_size,
             records: inspection.walk.records,
             keys: inspection.walk.keys,
@@ -147,6 +158,7 @@ impl CopyJob<'_> {
             name,
             manifest,
             pruned,
+            timings,
         })
     }
 
@@ -188,7 +200,7 @@ impl CopyJob<'_> {
                 }
             }
             let before = SourceState::read(source)?;
-            copy_file(source, partial, self.cancel)?;
+            let sha256 = copy_file(source, partial, self.cancel)?;
             let after = SourceState::read(source)?;
             let copy_flag = closed_flag(partial).map_err(|e| write_error(partial, &e))?;
             let stable = before == after;
@@ -202,6 +214,7 @@ impl CopyJob<'_> {
                     stable,
                     attempts: attempt,
                     source_mtime: before.mtime,
+                    sha256,
                 });
             }
             tracing::debug!(table = %self.table.name, attempt, stable, "copy not clean; retrying");
@@ -258,6 +271,8 @@ struct Capture {
     stable: bool,
     attempts: u32,
     source_mtime: Option<DateTime<Utc>>,
+    /// Hex SHA-256 of the copy.
+    sha256: String,
 }
 
 /// What is compared before and after a copy to tell whether the source changed.
@@ -312,36 +327,64 @@ fn read_up_to(file: &File, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// Copies with the kernel's copy (copy_file_range) in chunks, then fsyncs.
-fn copy_file(source: &Path, dest: &Path, cancel: &CancellationToken) -> Result<(), TableError> {
+///
+/// Each chunk is hashed from the copy itself by a second thread while the
+/// next chunk is copied, so the SHA-256 of the copy is ready when the copy is.
+fn copy_file(source: &Path, dest: &Path, cancel: &CancellationToken) -> Result<String, TableError> {
     let mut src = File::open(source).map_err(|e| unreadable(source, &e))?;
     let mut dst = File::create(dest).map_err(|e| write_error(dest, &e))?;
-    loop {
-        if cancel.is_cancelled() {
-            return Err(TableError::new(
-                ErrorCode::Cancelled,
-                "the run was stopped during the copy",
-            ));
-        }
-        match io::copy(&mut (&mut src).take(COPY_CHUNK), &mut dst) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => return Err(write_error(dest, &e)),
-        }
-    }
-    dst.sync_all().map_err(|e| write_error(dest, &e))
-}
-
-/// Parses the copy and hashes it, side by side.
-fn verify(partial: &Path, stable: bool) -> Result<(Inspection, String), TableError> {
-    let (inspection, sha) = std::thread::scope(|scope| {
-        let hasher = scope.spawn(|| sha256_file(partial));
-        let inspection = dets::inspect(partial);
-        let sha = hasher
+    let reader = File::open(dest).map_err(|e| write_error(dest, &e))?;
+    let (chunks_tx, chunks_rx) = std::sync::mpsc::channel::<u64>();
+    std::thread::scope(|scope| {
+        let hasher = scope.spawn(move || hash_as_written(&reader, chunks_rx));
+        let copied = (|| {
+            let mut written = 0u64;
+            loop {
+                if cancel.is_cancelled() {
+                    return Err(TableError::new(
+                        ErrorCode::Cancelled,
+                        "the run was stopped during the copy",
+                    ));
+                }
+                match io::copy(&mut (&mut src).take(COPY_CHUNK), &mut dst) {
+                    Ok(0) => return Ok(()),
+                    Ok(n) => {
+                        written += n;
+                        // The hasher may only have stopped on a read error, reported below.
+                        let _ = chunks_tx.send(written);
+                    }
+                    Err(e) => return Err(write_error(dest, &e)),
+                }
+            }
+        })();
+        drop(chunks_tx);
+        let hashed = hasher
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (inspection, sha)
-    });
-    let sha = sha.map_err(|e| write_error(partial, &e))?;
+        copied?;
+        dst.sync_all().map_err(|e| write_error(dest, &e))?;
+        hashed.map_err(|e| write_error(dest, &e))
+    })
+}
+
+/// Hashes `file` up to each length received, then returns the hex digest.
+fn hash_as_written(file: &File, lengths: std::sync::mpsc::Receiver<u64>) -> io::Result<String> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; HASH_BUFFER];
+    let mut hashed = 0u64;
+    for target in lengths {
+        while hashed < target {
+            let want = ((target - hashed) as usize).min(buf.len());
+            file.read_exact_at(&mut buf[..want], hashed)?;
+            hasher.update(&buf[..want]);
+            hashed += want as u64;
+        }
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Parses the copy: header, MD5, full slot walk, counts.
+fn verify(partial: &Path, stable: bool) -> Result<Inspection, TableError> {
     let damaged = |e: DetsError| {
         let (code, cause) = if stable {
             (ErrorCode::TableCorrupt, "the table is damaged")
@@ -353,31 +396,31 @@ fn verify(partial: &Path, stable: bool) -> Result<(Inspection, String), TableErr
         };
         TableError::new(code, format!("copy failed verification ({cause}): {e}"))
     };
-    let inspection = match inspection {
+    let inspection = match dets::inspect(partial) {
         Ok(i) => i,
         Err(DetsError::Io(e)) => return Err(write_error(partial, &e)),
         Err(e) => return Err(damaged(e)),
     };
     inspection.check_sound().map_err(damaged)?;
-    Ok((inspection, sha))
+    Ok(inspection)
 }
 
 /// Hex SHA-256 of a file.
 pub fn sha256_file(path: &Path) -> io::Result<String> {
     let mut file = File::open(path)?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; HASH_BUFFER];
     loop {
         match file.read(&mut buf)? {
             0 => break,
             n => hasher.update(&buf[..n]),
         }
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn backoff(attempt: u32) -> Duration {

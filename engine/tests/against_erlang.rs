@@ -1,6 +1,8 @@
 //! Tables made by real Erlang at test time, in many shapes: every figure the
 //! reader gives equals what Erlang itself reports for the same file.
 
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
 use tablesafe_engine::dets::{self, FileStatus};
 use testkit::DetsTool;
 

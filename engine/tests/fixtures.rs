@@ -1,5 +1,7 @@
 //! Every Erlang-written fixture gives exactly Erlang's figures (EXPECTED.json).
 
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
 use std::path::PathBuf;
 
 use serde_json::Value;

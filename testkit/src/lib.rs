@@ -79,6 +79,11 @@ impl DetsTool {
         self.run(&args);
     }
 
+    /// Writes a set of about `mib` MiB (1 MiB objects) to `file`.
+    pub fn big_table(&self, file: &Path, mib: u32) {
+        self.run(&["big", file.to_str().expect("utf-8 path"), &mib.to_string()]);
+    }
+
     /// What real Erlang says about `file` (never touching it), as JSON.
     pub fn report(&self, file: &Path) -> Value {
         let out = self.run(&["report", file.to_str().expect("utf-8 path")]);

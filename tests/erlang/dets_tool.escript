@@ -8,6 +8,7 @@
 %%   escript dets_tool.escript report FILE         Erlang's figures, one JSON object
 %%   escript dets_tool.escript fold FILE           open + fold over every object, timed
 %%   escript dets_tool.escript bulk FILE N         a set of N records, for benchmarks
+%%   escript dets_tool.escript big FILE MIB        a set of about MIB MiB (1 MiB objects)
 %%
 %% report never lets dets touch FILE: it works on a scratch copy, because a
 %% default open repairs (rewrites) a file that was not closed properly.
@@ -33,9 +34,16 @@ main(["bulk", File, N]) ->
                    fun(I) -> {I, integer_to_binary(I)} end, 10000),
     ok = dets:close(T),
     halt(0);
+main(["big", File, MiB]) ->
+    _ = file:delete(File),
+    T = open(File, set, 1, []),
+    Value = binary:copy(<<"tablesafe">>, 116504),   % each collection fits a 1 MiB block
+    insert_batches(T, lists:seq(1, list_to_integer(MiB)), fun(I) -> {I, Value} end, 16),
+    ok = dets:close(T),
+    halt(0);
 main(_) ->
     io:format(standard_error,
-              "usage: dets_tool.escript make DIR SHAPE... | report FILE | fold FILE | bulk FILE N~n",
+              "usage: dets_tool.escript make DIR SHAPE... | report FILE | fold FILE | bulk FILE N | big FILE MIB~n",
               []),
     halt(2).
 
@@ -153,7 +161,9 @@ strict(Copy, Opts) ->
     case dets:open_file(make_ref(), [{file, Copy}, {access, read}, {repair, false} | Opts]) of
         {ok, T} ->
             {Objects, Keys} = count(T),
+            Md5 = erlang:md5(term_to_binary(lists:sort(dets:foldl(fun(O, A) -> [O | A] end, [], T)))),
             R = [{accepted, true}, {error, null},
+                 {content_md5, list_to_binary([io_lib:format("~2.16.0b", [X]) || <<X>> <= Md5])},
                  {type, dets:info(T, type)}, {keypos, dets:info(T, keypos)},
                  {size, dets:info(T, size)}, {no_keys, dets:info(T, no_keys)},
                  {objects, Objects}, {distinct_keys, Keys},

@@ -1,0 +1,216 @@
+//! Shared by the end-to-end suites: a real server on 127.0.0.1:0, in-process
+//! or as a child process, and the real client.
+#![allow(dead_code)] // each suite uses a different part
+#![allow(clippy::unwrap_used)] // test support: a panic is the failure report
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use tablesafe::auth::Tokens;
+use tablesafe::config::Config;
+use tablesafe_client::Client;
+use tablesafe_engine::catalog::CatalogConfig;
+use tablesafe_engine::control::EngineConfig;
+use tablesafe_engine::pipeline::PipelineOptions;
+use tablesafe_engine::scheduler::Schedule;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const ADMIN: &str = "admin-token-for-tests";
+pub const READER: &str = "read-token-for-tests";
+
+/// A data directory and a backup directory in a fresh temporary folder.
+pub struct Dirs {
+    pub root: tempfile::TempDir,
+    pub data: PathBuf,
+    pub backups: PathBuf,
+}
+
+impl Dirs {
+    pub fn new() -> Self {
+        let root = tempfile::tempdir().expect("temp dir");
+        let data = root.path().join("data");
+        let backups = root.path().join("backups");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::create_dir_all(&backups).unwrap();
+        Self {
+            root,
+            data,
+            backups,
+        }
+    }
+
+    /// Copies fixtures into the data directory, each under a table name.
+    pub fn add_fixtures(&self, tables: &[(&str, &str)]) {
+        for (table, fixture) in tables {
+            std::fs::copy(
+                testkit::fixture(fixture),
+                self.data.join(format!("{table}.dets")),
+            )
+            .unwrap();
+        }
+    }
+
+    /// Backup file names (no manifests, no hidden files), sorted.
+    pub fn backup_files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.backups)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".dets") && !n.starts_with('.'))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Every file in the backup directory (hidden ones included), sorted.
+    pub fn all_backup_dir_files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.backups)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n != ".tablesafe")
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// An engine config over these directories: schedule off, keep 3.
+    pub fn config(&self) -> Config {
+        Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            engine: EngineConfig {
+                catalog: CatalogConfig {
+                    data_dirs: vec![self.data.clone()],
+                    ..Default::default()
+                },
+                backup_dir: self.backups.clone(),
+                pipeline: PipelineOptions::default(),
+                schedule: Schedule::Off,
+                concurrency: 2,
+                catch_up_delay: Duration::from_secs(30),
+            },
+            tokens: Tokens::new(ADMIN, None),
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A server running in this process on an ephemeral port.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestServer {
+    /// Binds 127.0.0.1:0 first, so the server is reachable as soon as this returns.
+    pub async fn start(config: Config) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(tablesafe::server::run(config, listener, async {
+            let _ = rx.await;
+        }));
+        Self {
+            addr,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn client(&self, token: Option<&str>) -> Client {
+        Client::connect(&self.url(), token).await.expect("connects")
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// The `tablesafe` binary as a child process.
+pub struct ServerProcess {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub log: PathBuf,
+}
+
+impl ServerProcess {
+    /// Starts `tablesafe serve` with `args` through `bash -c`, with `prelude`
+    /// (for example `ulimit -f 1000`) run first. Returns once it listens: the
+    /// address is read from its log line, never guessed or waited for.
+    pub fn spawn(dir: &Path, prelude: &str, args: &[String]) -> Self {
+        let log = dir.join(format!(
+            "server-{}.log",
+            std::process::id() ^ fastrand_u32()
+        ));
+        let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+        let script = format!(
+            "{prelude}\nexec '{}' serve --listen 127.0.0.1:0 {}",
+            env!("CARGO_BIN_EXE_tablesafe"),
+            quoted.join(" "),
+        );
+        let mut child = Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .env("TABLESAFE_ADMIN_TOKEN", ADMIN)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("bash starts");
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = BufReader::new(stderr).lines();
+        let mut file = std::fs::File::create(&log).unwrap();
+        let addr = loop {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| panic!("server exited before listening"))
+                .unwrap();
+            writeln!(file, "{line}").unwrap();
+            if let Some(rest) = line.split("tablesafe listening addr=").nth(1) {
+                break rest.split_whitespace().next().unwrap().parse().unwrap();
+            }
+        };
+        // Keep draining stderr into the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let _ = writeln!(file, "{line}");
+            }
+        });
+        Self { child, addr, log }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn fastrand_u32() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos())
+}

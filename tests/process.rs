@@ -1,0 +1,191 @@
+//! The server as an operator runs it: killed mid-copy, stopped by SIGTERM,
+//! and short of space. Uses the real binary and real Erlang-made tables.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{Dirs, ServerProcess, ADMIN};
+use tablesafe_client::proto::{RunOutcome, TableOutcome};
+use tablesafe_client::Client;
+use testkit::DetsTool;
+
+fn serve_args(dirs: &Dirs) -> Vec<String> {
+    vec![
+        "--data-dir".into(),
+        dirs.data.display().to_string(),
+        "--backup-dir".into(),
+        dirs.backups.display().to_string(),
+        "--schedule".into(),
+        "off".into(),
+    ]
+}
+
+/// Waits (polling the directory) until a copy is under way; panics after 60 s.
+fn wait_for_partial(backups: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let partial = std::fs::read_dir(backups)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .find(|n| n.ends_with(".partial"));
+        if let Some(p) = partial {
+            return p;
+        }
+        assert!(Instant::now() < deadline, "no copy started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+async fn client(server: &ServerProcess) -> Client {
+    Client::connect(&server.url(), Some(ADMIN)).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_during_a_large_copy_leaves_no_final_file_and_the_run_shows_interrupted() {
+    let Some(erlang) = DetsTool::find() else {
+        return;
+    };
+    let dirs = Dirs::new();
+    erlang.big_table(&dirs.data.join("big.dets"), 1024);
+    let mut server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let trigger = {
+        let client = client(&server).await;
+        tokio::spawn(async move { client.trigger_backup(vec![], "will be killed").await })
+    };
+    let partial = tokio::task::spawn_blocking({
+        let backups = dirs.backups.clone();
+        move || wait_for_partial(&backups)
+    })
+    .await
+    .unwrap();
+    server.kill(); // SIGKILL
+    assert!(
+        trigger.await.unwrap().is_err(),
+        "the caller sees the server go away"
+    );
+    assert!(
+        dirs.backup_files().is_empty(),
+        "no file under a final name: {:?}",
+        dirs.all_backup_dir_files()
+    );
+
+    let server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    assert!(
+        !dirs.backups.join(&partial).exists(),
+        "start-up removed the partial copy"
+    );
+    let client = client(&server).await;
+    let runs = client.list_runs(0).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].outcome(), RunOutcome::Interrupted);
+    assert_eq!(runs[0].reason, "will be killed");
+
+    let run = client
+        .trigger_backup(vec![], "after restart")
+        .await
+        .unwrap()
+        .run
+        .unwrap();
+    assert_eq!(run.outcome(), RunOutcome::Succeeded);
+    assert_eq!(dirs.backup_files().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_a_copy_within_the_grace_period_and_records_the_run() {
+    let Some(erlang) = DetsTool::find() else {
+        return;
+    };
+    let dirs = Dirs::new();
+    erlang.big_table(&dirs.data.join("big.dets"), 1024);
+    let mut server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let trigger = {
+        let client = client(&server).await;
+        tokio::spawn(async move { client.trigger_backup(vec![], "stopped").await })
+    };
+    let backups = dirs.backups.clone();
+    tokio::task::spawn_blocking(move || wait_for_partial(&backups))
+        .await
+        .unwrap();
+    let stopped_at = Instant::now();
+    std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = tokio::task::spawn_blocking(move || server.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "clean exit: {status:?}");
+    assert!(
+        stopped_at.elapsed() < Duration::from_secs(10),
+        "within the grace period"
+    );
+
+    // The waiting caller got the run's end before the server went.
+    let run = trigger.await.unwrap().unwrap().run.unwrap();
+    assert_eq!(run.outcome(), RunOutcome::Interrupted);
+    assert_ne!(run.tables[0].outcome(), TableOutcome::Succeeded);
+    assert!(
+        dirs.all_backup_dir_files().is_empty(),
+        "{:?}",
+        dirs.all_backup_dir_files()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_backup_volume_fails_the_table_cleanly_and_keeps_older_backups() {
+    let Some(erlang) = DetsTool::find() else {
+        return;
+    };
+    let dirs = Dirs::new();
+    erlang.big_table(&dirs.data.join("big.dets"), 48);
+    std::fs::copy(
+        testkit::fixture("set_10.dets"),
+        dirs.data.join("small.dets"),
+    )
+    .unwrap();
+
+    let server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let run = client(&server)
+        .await
+        .trigger_backup(vec![], "room")
+        .await
+        .unwrap()
+        .run
+        .unwrap();
+    assert_eq!(run.outcome(), RunOutcome::Succeeded);
+    let before = dirs.backup_files();
+    drop(server);
+
+    // 20,000 KiB: room for the small table, the manifests and the ledger, not the big one.
+    let server = ServerProcess::spawn(dirs.root.path(), "ulimit -f 20000", &serve_args(&dirs));
+    let client = client(&server).await;
+    let run = client
+        .trigger_backup(vec![], "no room")
+        .await
+        .unwrap()
+        .run
+        .unwrap();
+    assert_eq!(run.outcome(), RunOutcome::Partial);
+    let big = run.tables.iter().find(|t| t.table == "big").unwrap();
+    assert_eq!(big.outcome(), TableOutcome::Failed);
+    assert_eq!(big.error_code, "BACKUP_DISK_FULL", "{}", big.error_message);
+    let small = run.tables.iter().find(|t| t.table == "small").unwrap();
+    assert_eq!(small.outcome(), TableOutcome::Succeeded);
+
+    let after = dirs.backup_files();
+    for old in &before {
+        assert!(after.contains(old), "older backup {old} kept");
+    }
+    assert_eq!(after.iter().filter(|f| f.starts_with("big_")).count(), 1);
+    assert!(dirs
+        .all_backup_dir_files()
+        .iter()
+        .all(|f| !f.ends_with(".partial")));
+    // The server is still up and answering.
+    assert_eq!(client.list_runs(0).await.unwrap().len(), 2);
+}
