@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{Dirs, ServerProcess, ADMIN};
-use tablesafe_client::proto::{RunOutcome, TableOutcome};
+use tablesafe_client::proto::{RunOutcome, TableOutcome, TriggerBackupResponse};
 use tablesafe_client::Client;
 use testkit::DetsTool;
 
@@ -44,24 +44,44 @@ async fn client(server: &ServerProcess) -> Client {
     Client::connect(&server.url(), Some(ADMIN)).await.unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn killed_during_a_large_copy_leaves_no_final_file_and_the_run_shows_interrupted() {
-    let Some(erlang) = DetsTool::find() else {
-        return;
-    };
+/// A server copying a 1 GiB table for a waiting trigger, caught mid-copy.
+struct LargeCopy {
+    dirs: Dirs,
+    server: ServerProcess,
+    trigger: tokio::task::JoinHandle<Result<TriggerBackupResponse, tablesafe_client::Error>>,
+    partial: String,
+}
+
+async fn large_copy_under_way(reason: &'static str) -> Option<LargeCopy> {
+    let erlang = DetsTool::find()?;
     let dirs = Dirs::new();
     erlang.big_table(&dirs.data.join("big.dets"), 1024);
-    let mut server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
-    let trigger = {
-        let client = client(&server).await;
-        tokio::spawn(async move { client.trigger_backup(vec![], "will be killed").await })
-    };
-    let partial = tokio::task::spawn_blocking({
-        let backups = dirs.backups.clone();
-        move || wait_for_partial(&backups)
+    let server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let client = client(&server).await;
+    let trigger = tokio::spawn(async move { client.trigger_backup(vec![], reason).await });
+    let backups = dirs.backups.clone();
+    let partial = tokio::task::spawn_blocking(move || wait_for_partial(&backups))
+        .await
+        .unwrap();
+    Some(LargeCopy {
+        dirs,
+        server,
+        trigger,
+        partial,
     })
-    .await
-    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_during_a_large_copy_leaves_no_final_file_and_the_run_shows_interrupted() {
+    let Some(LargeCopy {
+        dirs,
+        mut server,
+        trigger,
+        partial,
+    }) = large_copy_under_way("will be killed").await
+    else {
+        return;
+    };
     server.kill(); // SIGKILL
     assert!(
         trigger.await.unwrap().is_err(),
@@ -96,20 +116,15 @@ async fn killed_during_a_large_copy_leaves_no_final_file_and_the_run_shows_inter
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_stops_a_copy_within_the_grace_period_and_records_the_run() {
-    let Some(erlang) = DetsTool::find() else {
+    let Some(LargeCopy {
+        dirs,
+        mut server,
+        trigger,
+        ..
+    }) = large_copy_under_way("stopped").await
+    else {
         return;
     };
-    let dirs = Dirs::new();
-    erlang.big_table(&dirs.data.join("big.dets"), 1024);
-    let mut server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
-    let trigger = {
-        let client = client(&server).await;
-        tokio::spawn(async move { client.trigger_backup(vec![], "stopped").await })
-    };
-    let backups = dirs.backups.clone();
-    tokio::task::spawn_blocking(move || wait_for_partial(&backups))
-        .await
-        .unwrap();
     let stopped_at = Instant::now();
     std::process::Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])
