@@ -22,7 +22,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(false)
         .build_server(true)
         .compile_well_known_types(true)
-        .extern_path(".google.protobuf", "::pbjson_types")
+        .extern_path(
+            ".google.protobuf.Timestamp",
+            "::tablesafe_client::wkt::Timestamp",
+        )
+        .extern_path(
+            ".google.protobuf.Duration",
+            "::tablesafe_client::wkt::Duration",
+        )
         .extern_path(".tablesafe.v1", "::tablesafe_client::proto")
         .compile_fds(compiler.file_descriptor_set())?;
     Ok(())

@@ -123,6 +123,88 @@ pub async fn runs(conn: &Connection, limit: u32, out: &mut impl Write) -> Result
     Ok(())
 }
 
+/// `tablesafe health`: the report, worst problems first. Ok(false) unless healthy.
+pub async fn health(conn: &Connection, refresh: bool, out: &mut impl Write) -> Result<bool, Error> {
+    let report = conn.client().await?.get_health(refresh).await?;
+    let healthy = report.status() == proto::HealthStatus::Healthy;
+    if conn.json {
+        print_json(&report, out);
+        return Ok(healthy);
+    }
+    let status = |s: proto::HealthStatus| short_enum(s.as_str_name(), "HEALTH_STATUS_");
+    let _ = writeln!(out, "system: {}", status(report.status()));
+    for c in &report.components {
+        let _ = writeln!(
+            out,
+            "  {:<14} {:<9} {}",
+            c.name,
+            status(c.status()),
+            c.detail
+        );
+    }
+    let _ = writeln!(out);
+    let rows: Vec<Vec<String>> = report
+        .tables
+        .iter()
+        .map(|t| {
+            vec![
+                t.name.clone(),
+                status(t.status()),
+                short_enum(t.role().as_str_name(), "TABLE_ROLE_"),
+                t.records.to_string(),
+                t.file_size_bytes.to_string(),
+                format!("{:.1}%", t.fragmentation_ratio * 100.0),
+                t.since_last_backup
+                    .map_or("never".into(), |d| human_age(d.seconds)),
+                t.backups_retained.to_string(),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "TABLE",
+            "STATUS",
+            "ROLE",
+            "RECORDS",
+            "BYTES",
+            "FRAG",
+            "LAST BACKUP",
+            "KEPT",
+        ],
+        &rows,
+        out,
+    );
+    let mut issues: Vec<&proto::HealthIssue> =
+        report.components.iter().flat_map(|c| &c.issues).collect();
+    issues.sort_by_key(|i| std::cmp::Reverse(i.severity));
+    if !issues.is_empty() {
+        let _ = writeln!(out);
+    }
+    for issue in issues {
+        let scope = if issue.table.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", issue.table)
+        };
+        let _ = writeln!(
+            out,
+            "{:<8} {}{scope}: {}",
+            status(issue.severity()),
+            short_enum(issue.code().as_str_name(), "ISSUE_CODE_").to_uppercase(),
+            issue.message
+        );
+    }
+    Ok(healthy)
+}
+
+fn human_age(seconds: i64) -> String {
+    match seconds {
+        s if s >= 86_400 => format!("{}d {}h ago", s / 86_400, s % 86_400 / 3600),
+        s if s >= 3600 => format!("{}h {}m ago", s / 3600, s % 3600 / 60),
+        s => format!("{}m {}s ago", s / 60, s % 60),
+    }
+}
+
 fn print_run(run: &BackupRun, out: &mut impl Write) {
     let _ = writeln!(
         out,
@@ -163,7 +245,7 @@ fn print_run(run: &BackupRun, out: &mut impl Write) {
     );
 }
 
-fn format_time(t: pbjson_types::Timestamp) -> String {
+fn format_time(t: tablesafe_client::wkt::Timestamp) -> String {
     chrono::DateTime::<chrono::Utc>::try_from(t)
         .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
         .unwrap_or_default()

@@ -8,6 +8,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use tablesafe_engine::catalog::{check_name, CatalogConfig, TableSpec};
 use tablesafe_engine::control::EngineConfig;
+use tablesafe_engine::events::DEFAULT_RING_SIZE;
+use tablesafe_engine::health::Thresholds;
+use tablesafe_engine::monitor::MonitorConfig;
 use tablesafe_engine::pipeline::PipelineOptions;
 use tablesafe_engine::scheduler::{Schedule, DEFAULT_SCHEDULE};
 
@@ -38,6 +41,10 @@ pub struct FileConfig {
     pub backup: BackupSection,
     /// `[auth]`.
     pub auth: AuthSection,
+    /// `[health]`.
+    pub health: HealthSection,
+    /// `[events]`.
+    pub events: EventsSection,
     /// `[[tables]]`.
     pub tables: Vec<TableSpec>,
 }
@@ -58,6 +65,30 @@ pub struct BackupSection {
     pub catch_up_delay: Option<String>,
     /// Free bytes required on the backup volume beyond a table's size.
     pub free_space_margin_bytes: Option<u64>,
+}
+
+/// `[health]` in the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HealthSection {
+    /// A last good backup older than this is stale (default 48h).
+    pub stale_after: Option<String>,
+    /// Fragmentation ratio above which a table is flagged (default 0.5).
+    pub fragmentation_warn: Option<f64>,
+    /// Free bytes on the backup volume below which it is flagged (default 0).
+    pub min_free_bytes: Option<u64>,
+    /// Time between refreshes of the snapshot (default 60s).
+    pub refresh_interval: Option<String>,
+}
+
+/// `[events]` in the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventsSection {
+    /// Events kept for replay (default 1024).
+    pub ring_size: Option<usize>,
+    /// Time between heartbeats on open streams (default 15s).
+    pub heartbeat_interval: Option<String>,
 }
 
 /// `[auth]` in the config file.
@@ -96,6 +127,12 @@ pub struct Config {
     pub tokens: Tokens,
     /// How long shutdown waits for work in progress.
     pub shutdown_grace: Duration,
+    /// The health monitor's settings.
+    pub health: MonitorConfig,
+    /// Events kept for replay.
+    pub ring_size: usize,
+    /// Time between heartbeats on open streams.
+    pub heartbeat_interval: Duration,
 }
 
 /// What is wrong with a configuration.
@@ -203,6 +240,44 @@ impl FileConfig {
             return Err(invalid("backup.concurrency must be at least 1".into()));
         }
         let defaults = PipelineOptions::default();
+        let free_space_margin = self
+            .backup
+            .free_space_margin_bytes
+            .unwrap_or(defaults.free_space_margin);
+        let fragmentation_warn = self.health.fragmentation_warn.unwrap_or(0.5);
+        if !(0.0..=1.0).contains(&fragmentation_warn) {
+            return Err(invalid(format!(
+                "health.fragmentation_warn {fragmentation_warn} must be between 0 and 1"
+            )));
+        }
+        let ring_size = self.events.ring_size.unwrap_or(DEFAULT_RING_SIZE);
+        if ring_size == 0 {
+            return Err(invalid("events.ring_size must be at least 1".into()));
+        }
+        let health = MonitorConfig {
+            thresholds: Thresholds {
+                stale_after: duration("health.stale_after", self.health.stale_after, "48h")?,
+                fragmentation_warn,
+                min_free_bytes: self.health.min_free_bytes.unwrap_or(0),
+            },
+            refresh_interval: positive(
+                duration(
+                    "health.refresh_interval",
+                    self.health.refresh_interval,
+                    "60s",
+                )?,
+                "health.refresh_interval",
+            )?,
+            free_space_margin,
+        };
+        let heartbeat_interval = positive(
+            duration(
+                "events.heartbeat_interval",
+                self.events.heartbeat_interval,
+                "15s",
+            )?,
+            "events.heartbeat_interval",
+        )?;
         let tokens = Tokens::load(
             env(ADMIN_TOKEN_ENV),
             self.auth.admin_token_file.as_deref(),
@@ -241,6 +316,9 @@ impl FileConfig {
             },
             tokens,
             shutdown_grace: duration("shutdown_grace", self.shutdown_grace, "10s")?,
+            health,
+            ring_size,
+            heartbeat_interval,
         })
     }
 }
@@ -249,6 +327,15 @@ fn duration(field: &str, value: Option<String>, default: &str) -> Result<Duratio
     let text = value.unwrap_or_else(|| default.into());
     humantime::parse_duration(&text)
         .map_err(|e| ConfigError::Invalid(format!("{field} {text:?}: {e}")))
+}
+
+fn positive(value: Duration, field: &str) -> Result<Duration, ConfigError> {
+    if value.is_zero() {
+        return Err(ConfigError::Invalid(format!(
+            "{field} must be longer than zero"
+        )));
+    }
+    Ok(value)
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -1,6 +1,12 @@
 //! Engine types to wire types, in one place.
 
 use chrono::{DateTime, Utc};
+use tablesafe_client::wkt::{Duration, Timestamp};
+use tablesafe_engine::catalog::Role;
+use tablesafe_engine::events::{Event, EventPayload};
+use tablesafe_engine::health::{
+    ComponentHealth, HealthReport, Issue, IssueCode, Status, TableHealth,
+};
 use tablesafe_engine::model::{
     Consistency, RunOutcome, RunRecord, TableOutcome, TableResult, Trigger,
 };
@@ -17,19 +23,16 @@ pub trait ToProto {
 }
 
 impl ToProto for DateTime<Utc> {
-    type Output = pbjson_types::Timestamp;
+    type Output = Timestamp;
     fn to_proto(&self) -> Self::Output {
         (*self).into()
     }
 }
 
 impl ToProto for std::time::Duration {
-    type Output = pbjson_types::Duration;
+    type Output = Duration;
     fn to_proto(&self) -> Self::Output {
-        pbjson_types::Duration {
-            seconds: self.as_secs() as i64,
-            nanos: self.subsec_nanos() as i32,
-        }
+        (*self).into()
     }
 }
 
@@ -137,5 +140,212 @@ impl ToProto for BackupEntry {
             verified: m.is_some_and(|m| m.verified && m.bytes == self.bytes),
             sha256: m.map(|m| m.sha256.clone()).unwrap_or_default(),
         }
+    }
+}
+
+impl ToProto for Status {
+    type Output = proto::HealthStatus;
+    fn to_proto(&self) -> Self::Output {
+        match self {
+            Status::Healthy => proto::HealthStatus::Healthy,
+            Status::Warning => proto::HealthStatus::Warning,
+            Status::Critical => proto::HealthStatus::Critical,
+        }
+    }
+}
+
+impl ToProto for Role {
+    type Output = proto::TableRole;
+    fn to_proto(&self) -> Self::Output {
+        match self {
+            Role::Critical => proto::TableRole::Critical,
+            Role::Listed => proto::TableRole::Listed,
+            Role::Discovered => proto::TableRole::Discovered,
+            Role::Orphaned => proto::TableRole::Orphaned,
+        }
+    }
+}
+
+impl ToProto for IssueCode {
+    type Output = proto::IssueCode;
+    fn to_proto(&self) -> Self::Output {
+        match self {
+            IssueCode::BackupStale => proto::IssueCode::BackupStale,
+            IssueCode::NeverBackedUp => proto::IssueCode::NeverBackedUp,
+            IssueCode::FragmentationHigh => proto::IssueCode::FragmentationHigh,
+            IssueCode::LastBackupFailed => proto::IssueCode::LastBackupFailed,
+            IssueCode::LastBackupDirty => proto::IssueCode::LastBackupDirty,
+            IssueCode::TableMissing => proto::IssueCode::TableMissing,
+            IssueCode::TableUnreadable => proto::IssueCode::TableUnreadable,
+            IssueCode::BackupDiskLow => proto::IssueCode::BackupDiskLow,
+            IssueCode::ErlangNodeUnreachable => proto::IssueCode::ErlangNodeUnreachable,
+            IssueCode::SchedulerStopped => proto::IssueCode::SchedulerStopped,
+        }
+    }
+}
+
+impl ToProto for Issue {
+    type Output = proto::HealthIssue;
+    fn to_proto(&self) -> Self::Output {
+        proto::HealthIssue {
+            code: self.code.to_proto().into(),
+            severity: self.severity.to_proto().into(),
+            table: self.table.clone().unwrap_or_default(),
+            message: self.message.clone(),
+        }
+    }
+}
+
+impl ToProto for TableHealth {
+    type Output = proto::TableHealth;
+    fn to_proto(&self) -> Self::Output {
+        let f = self.figures.as_ref();
+        proto::TableHealth {
+            name: self.name.clone(),
+            path: self.path.clone(),
+            role: self.role.to_proto().into(),
+            status: self.status.to_proto().into(),
+            issues: self.issues.iter().map(ToProto::to_proto).collect(),
+            r#type: f.map(|f| f.table_type.clone()).unwrap_or_default(),
+            records: f.map_or(0, |f| f.records),
+            keys: f.map_or(0, |f| f.keys),
+            file_size_bytes: f.map_or(0, |f| f.file_size),
+            free_bytes: f.map_or(0, |f| f.free_bytes),
+            fragmentation_ratio: f.map_or(0.0, |f| f.fragmentation_ratio),
+            closed_properly: f.is_some_and(|f| f.closed_properly),
+            last_backup_at: self.last_backup_at.map(|t| t.to_proto()),
+            since_last_backup: self.since_last_backup.map(|d| d.to_proto()),
+            last_backup_consistency: self
+                .last_backup_consistency
+                .map_or(0, |c| c.to_proto().into()),
+            last_attempt_outcome: self.last_attempt_outcome.map_or(0, |o| o.to_proto().into()),
+            backups_retained: self.backups_retained,
+        }
+    }
+}
+
+impl ToProto for ComponentHealth {
+    type Output = proto::ComponentHealth;
+    fn to_proto(&self) -> Self::Output {
+        proto::ComponentHealth {
+            name: self.name.to_owned(),
+            status: self.status.to_proto().into(),
+            issues: self.issues.iter().map(ToProto::to_proto).collect(),
+            detail: self.detail.clone(),
+        }
+    }
+}
+
+impl ToProto for HealthReport {
+    type Output = proto::GetHealthResponse;
+    fn to_proto(&self) -> Self::Output {
+        proto::GetHealthResponse {
+            status: self.status.to_proto().into(),
+            computed_at: Some(self.computed_at.to_proto()),
+            components: self.components.iter().map(ToProto::to_proto).collect(),
+            tables: self.tables.iter().map(ToProto::to_proto).collect(),
+        }
+    }
+}
+
+impl ToProto for Event {
+    type Output = proto::Event;
+    fn to_proto(&self) -> Self::Output {
+        use proto::event::Payload;
+        let payload = match &self.payload {
+            EventPayload::RunStarted {
+                run_id,
+                trigger,
+                tables,
+                reason,
+            } => Payload::RunStarted(proto::RunStarted {
+                run_id: run_id.clone(),
+                trigger: trigger.to_proto().into(),
+                tables: tables.clone(),
+                reason: reason.clone(),
+            }),
+            EventPayload::TableBackedUp {
+                run_id,
+                table,
+                file_name,
+                bytes,
+                records,
+                consistency,
+                duration,
+                captured_at,
+            } => Payload::TableBackedUp(proto::TableBackedUp {
+                run_id: run_id.clone(),
+                table: table.clone(),
+                file_name: file_name.clone(),
+                bytes: *bytes,
+                records: *records,
+                consistency: consistency.to_proto().into(),
+                duration: Some(duration.to_proto()),
+                captured_at: Some(captured_at.to_proto()),
+            }),
+            EventPayload::TableBackupFailed {
+                run_id,
+                table,
+                code,
+                message,
+            } => Payload::TableBackupFailed(proto::TableBackupFailed {
+                run_id: run_id.clone(),
+                table: table.clone(),
+                code: code.clone(),
+                message: message.clone(),
+            }),
+            EventPayload::RunFinished {
+                run_id,
+                outcome,
+                succeeded,
+                failed,
+                skipped,
+                duration,
+            } => Payload::RunFinished(proto::RunFinished {
+                run_id: run_id.clone(),
+                outcome: outcome.to_proto().into(),
+                succeeded: *succeeded,
+                failed: *failed,
+                skipped: *skipped,
+                duration: Some(duration.to_proto()),
+            }),
+            EventPayload::HealthChanged { table, old, new } => {
+                Payload::HealthChanged(proto::HealthChanged {
+                    table: table.clone().unwrap_or_default(),
+                    old_status: old.to_proto().into(),
+                    new_status: new.to_proto().into(),
+                })
+            }
+            EventPayload::Heartbeat { latest_sequence } => Payload::Heartbeat(proto::Heartbeat {
+                latest_sequence: *latest_sequence,
+            }),
+            EventPayload::ResyncRequired {
+                oldest_sequence,
+                reason,
+            } => Payload::ResyncRequired(proto::ResyncRequired {
+                oldest_sequence: *oldest_sequence,
+                epoch: self.epoch.to_string(),
+                reason: reason.clone(),
+            }),
+        };
+        proto::Event {
+            sequence: self.sequence,
+            epoch: self.epoch.to_string(),
+            at: Some(self.at.to_proto()),
+            payload: Some(payload),
+        }
+    }
+}
+
+/// The kind of an event, as watchers filter on it.
+pub fn event_kind(payload: &EventPayload) -> proto::EventKind {
+    match payload {
+        EventPayload::RunStarted { .. } => proto::EventKind::RunStarted,
+        EventPayload::TableBackedUp { .. } => proto::EventKind::TableBackedUp,
+        EventPayload::TableBackupFailed { .. } => proto::EventKind::TableBackupFailed,
+        EventPayload::RunFinished { .. } => proto::EventKind::RunFinished,
+        EventPayload::HealthChanged { .. } => proto::EventKind::HealthChanged,
+        EventPayload::Heartbeat { .. } => proto::EventKind::Heartbeat,
+        EventPayload::ResyncRequired { .. } => proto::EventKind::ResyncRequired,
     }
 }

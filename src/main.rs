@@ -96,6 +96,14 @@ enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Show storage health, worst problems first (exit code 1 unless healthy).
+    Health {
+        /// Recompute from disk first instead of the last snapshot.
+        #[arg(long)]
+        refresh: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// List recent runs, newest first.
     Runs {
         /// At most this many.
@@ -156,6 +164,13 @@ fn main() -> ExitCode {
             client_cli::backups(&connection(client), table, &mut std::io::stdout())
                 .await
                 .map_or_else(|e| fail(&e), |()| ExitCode::SUCCESS)
+        }),
+        Command::Health { refresh, client } => runtime().block_on(async {
+            match client_cli::health(&connection(client), refresh, &mut std::io::stdout()).await {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => fail(&e),
+            }
         }),
         Command::Runs { limit, client } => runtime().block_on(async {
             client_cli::runs(&connection(client), limit, &mut std::io::stdout())

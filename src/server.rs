@@ -5,7 +5,8 @@
 
 use std::future::Future;
 
-use tablesafe_engine::control;
+use tablesafe_engine::events::EventBus;
+use tablesafe_engine::{control, monitor};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
@@ -13,6 +14,9 @@ use tonic::service::Routes;
 use tonic::transport::Server;
 
 use crate::config::Config;
+use crate::grpc_health;
+use crate::http::{self, HttpState};
+use crate::metrics::Metrics;
 use crate::proto::{StorageAdminServer, FILE_DESCRIPTOR_SET};
 use crate::service::StorageAdminService;
 
@@ -32,22 +36,38 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
-    let (engine, engine_task) = control::start(config.engine.clone(), None, stop.child_token())?;
+    let bus = EventBus::new(config.ring_size);
+    let (engine, engine_task) =
+        control::start(config.engine.clone(), None, bus.clone(), stop.child_token())?;
+    let (health_snapshot, monitor_task) =
+        monitor::start(config.health.clone(), engine.clone(), stop.child_token()).await;
+    let metrics = Metrics::new();
+    metrics.follow(&bus, stop.child_token());
 
-    let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<StorageAdminServer<StorageAdminService>>()
-        .await;
+    let (health_switch, health_service) = grpc_health::health_service(stop.clone());
     // grpcurl 1.8.6 speaks only v1alpha; newer clients use v1. Both list
     // every service on the port.
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
-    let service = StorageAdminService::new(engine, config.tokens.clone());
+    let service = StorageAdminService {
+        engine,
+        health: health_snapshot.clone(),
+        tokens: config.tokens.clone(),
+        shutdown: stop.clone(),
+        heartbeat_interval: config.heartbeat_interval,
+    };
+    let http = http::router(HttpState {
+        health: health_snapshot,
+        tokens: config.tokens.clone(),
+        metrics,
+    });
 
-    let routes = Routes::new(StorageAdminServer::new(service))
+    let mut routes = Routes::new(StorageAdminServer::new(service))
         .add_service(health_service)
         .add_service(reflection_v1)
-        .add_service(reflection_v1alpha);
+        .add_service(reflection_v1alpha)
+        .prepare();
+    *routes.axum_router_mut() = std::mem::take(routes.axum_router_mut()).merge(http);
 
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backup_dir = %config.engine.backup_dir.display(), "tablesafe listening");
@@ -57,12 +77,7 @@ pub async fn run(
     let signal = async move {
         shutdown.await;
         tracing::info!(grace_secs = grace.as_secs_f64(), "shutting down");
-        health
-            .set_not_serving::<StorageAdminServer<StorageAdminService>>()
-            .await;
-        health
-            .set_service_status("", tonic_health::ServingStatus::NotServing)
-            .await;
+        health_switch.not_serving();
         stopping.cancel();
     };
     let serve = Server::builder()
@@ -78,7 +93,11 @@ pub async fn run(
         () = grace_over => tracing::warn!("grace period over; closing remaining connections"),
     }
     stop.cancel();
-    if tokio::time::timeout(grace, engine_task).await.is_err() {
+    let drained = async {
+        let _ = engine_task.await;
+        let _ = monitor_task.await;
+    };
+    if tokio::time::timeout(grace, drained).await.is_err() {
         tracing::warn!("engine did not stop within the grace period");
     }
     Ok(())

@@ -1,13 +1,19 @@
 //! The `StorageAdmin` gRPC service: authentication, then the engine.
 
 use std::pin::Pin;
+use std::time::Duration;
 
 use tablesafe_engine::control::Handle;
+use tablesafe_engine::events::{Event, EventBus};
+use tablesafe_engine::monitor::HealthHandle;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::Stream;
+use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use crate::auth::{Access, Tokens};
-use crate::convert::ToProto;
+use crate::convert::{event_kind, ToProto};
 use crate::proto;
 use crate::status::to_status;
 
@@ -16,18 +22,85 @@ const DEFAULT_RUN_LIMIT: u32 = 20;
 /// Runs listed at most.
 const MAX_RUN_LIMIT: u32 = 500;
 
-/// The service: a handle to the engine and the tokens that guard it.
+/// Events a slow watcher's stream buffers before it waits (and, if it
+/// stays behind the ring, is told to resync).
+const WATCHER_BUFFER: usize = 16;
+
+/// What the service serves from.
 #[derive(Clone)]
 pub struct StorageAdminService {
-    engine: Handle,
-    tokens: Tokens,
+    /// The engine.
+    pub engine: Handle,
+    /// The health snapshot.
+    pub health: HealthHandle,
+    /// The tokens that guard every call.
+    pub tokens: Tokens,
+    /// Ends open streams when the server stops.
+    pub shutdown: CancellationToken,
+    /// Time between heartbeats on an event stream.
+    pub heartbeat_interval: Duration,
 }
 
-impl StorageAdminService {
-    /// A service over `engine`.
-    pub fn new(engine: Handle, tokens: Tokens) -> Self {
-        Self { engine, tokens }
+/// What a watcher asked to see.
+struct EventFilter {
+    kinds: Vec<proto::EventKind>,
+    tables: Vec<String>,
+}
+
+impl EventFilter {
+    /// Heartbeats and resync notices always pass; run events pass any table filter.
+    fn passes(&self, event: &Event) -> bool {
+        let kind = event_kind(&event.payload);
+        let always = matches!(
+            kind,
+            proto::EventKind::Heartbeat | proto::EventKind::ResyncRequired
+        );
+        let kind_ok = self.kinds.is_empty() || self.kinds.contains(&kind);
+        let table_ok = self.tables.is_empty()
+            || event
+                .payload
+                .table()
+                .is_none_or(|t| self.tables.iter().any(|f| f == t));
+        always || (kind_ok && table_ok)
     }
+}
+
+/// Streams `bus` to a watcher until it leaves or the server stops. The task
+/// holds a cursor and a small buffer: a watcher that stops reading costs
+/// nothing more and never slows anyone else.
+fn stream_events(
+    bus: &EventBus,
+    request: proto::WatchEventsRequest,
+    heartbeat: Duration,
+    shutdown: CancellationToken,
+) -> ReceiverStream<Result<proto::Event, Status>> {
+    let resume = (request.after_sequence != 0 || !request.epoch.is_empty())
+        .then_some((request.after_sequence, request.epoch.as_str()));
+    let mut subscription = bus.subscribe(resume);
+    let filter = EventFilter {
+        kinds: request.kinds().collect(),
+        tables: request.tables,
+    };
+    let (tx, rx) = mpsc::channel(WATCHER_BUFFER);
+    tokio::spawn(async move {
+        let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+        loop {
+            let event = tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = tx.closed() => break,
+                _ = beat.tick() => subscription.heartbeat(),
+                event = subscription.next() => event,
+            };
+            if !filter.passes(&event) {
+                continue;
+            }
+            tokio::select! {
+                sent = tx.send(Ok(event.to_proto())) => if sent.is_err() { break },
+                () = shutdown.cancelled() => break,
+            }
+        }
+    });
+    ReceiverStream::new(rx)
 }
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<proto::Event, Status>> + Send>>;
@@ -56,7 +129,12 @@ impl proto::StorageAdmin for StorageAdminService {
         request: Request<proto::GetHealthRequest>,
     ) -> Result<Response<proto::GetHealthResponse>, Status> {
         self.tokens.check(request.metadata(), Access::Read)?;
-        Err(Status::unimplemented("GetHealth is not available yet"))
+        let report = if request.into_inner().refresh {
+            self.health.refresh().await
+        } else {
+            self.health.latest()
+        };
+        Ok(Response::new(report.to_proto()))
     }
 
     type WatchEventsStream = EventStream;
@@ -66,7 +144,13 @@ impl proto::StorageAdmin for StorageAdminService {
         request: Request<proto::WatchEventsRequest>,
     ) -> Result<Response<Self::WatchEventsStream>, Status> {
         self.tokens.check(request.metadata(), Access::Read)?;
-        Err(Status::unimplemented("WatchEvents is not available yet"))
+        let stream = stream_events(
+            self.engine.events(),
+            request.into_inner(),
+            self.heartbeat_interval,
+            self.shutdown.clone(),
+        );
+        Ok(Response::new(Box::pin(stream)))
     }
 
     async fn list_backups(

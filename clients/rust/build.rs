@@ -15,11 +15,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(true)
         .build_server(false)
         .compile_well_known_types(true)
-        .extern_path(".google.protobuf", "::pbjson_types")
+        .extern_path(".google.protobuf.Timestamp", "crate::wkt::Timestamp")
+        .extern_path(".google.protobuf.Duration", "crate::wkt::Duration")
         .compile_fds(compiler.file_descriptor_set())?;
     pbjson_build::Builder::new()
         .out_dir(&out_dir)
         .register_descriptors(&compiler.encode_file_descriptor_set())?
+        .extern_path(".google.protobuf.Timestamp", "crate::wkt::Timestamp")
+        .extern_path(".google.protobuf.Duration", "crate::wkt::Duration")
         .build(&[".tablesafe"])?;
     Ok(())
 }

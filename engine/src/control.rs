@@ -4,6 +4,7 @@
 //! the schedule's timer, the run in progress and shutdown. [`Handle`]s are
 //! cheap clones that send it commands.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +16,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::catalog::{CatalogConfig, TableEntry};
+use crate::events::{EventBus, EventPayload};
+use crate::health::AttemptFacts;
 use crate::ledger::Ledger;
 use crate::model::{
     ErrorCode, RunOutcome, RunRecord, TableError, TableOutcome, TableResult, Trigger,
@@ -90,6 +93,9 @@ enum Command {
     Status {
         reply: oneshot::Sender<SchedulerStatus>,
     },
+    LastAttempts {
+        reply: oneshot::Sender<HashMap<String, AttemptFacts>>,
+    },
 }
 
 /// A caller waiting for a run to finish.
@@ -104,6 +110,7 @@ pub struct Handle {
     commands: mpsc::Sender<Command>,
     catalog: Arc<CatalogConfig>,
     store: BackupStore,
+    events: EventBus,
 }
 
 impl Handle {
@@ -141,6 +148,23 @@ impl Handle {
         let (reply, answer) = oneshot::channel();
         self.send(Command::Status { reply }).await?;
         answer.await.map_err(|_| EngineError::ShuttingDown)
+    }
+
+    /// The latest attempt for each table, from the ledger.
+    pub async fn last_attempts(&self) -> Result<HashMap<String, AttemptFacts>, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::LastAttempts { reply }).await?;
+        answer.await.map_err(|_| EngineError::ShuttingDown)
+    }
+
+    /// The backup store.
+    pub fn store(&self) -> &BackupStore {
+        &self.store
+    }
+
+    /// The bus the engine publishes run events on.
+    pub fn events(&self) -> &EventBus {
+        &self.events
     }
 
     /// The backups on disk (of `table`, or all), newest first.
@@ -190,6 +214,7 @@ fn check_known(tables: &[TableEntry], names: &[String]) -> Result<(), EngineErro
 pub fn start(
     config: EngineConfig,
     quiesce: Option<Arc<dyn Quiesce>>,
+    events: EventBus,
     shutdown: CancellationToken,
 ) -> Result<(Handle, JoinHandle<()>), EngineError> {
     let store = BackupStore::open(&config.backup_dir)?;
@@ -215,6 +240,7 @@ pub fn start(
         commands,
         catalog: catalog.clone(),
         store: store.clone(),
+        events: events.clone(),
     };
     let engine = Engine {
         context: Arc::new(RunContext {
@@ -222,6 +248,7 @@ pub fn start(
             options: config.pipeline.clone(),
             quiesce,
             concurrency: config.concurrency.max(1),
+            events,
         }),
         config,
         catalog,
@@ -245,6 +272,7 @@ struct RunContext {
     options: PipelineOptions,
     quiesce: Option<Arc<dyn Quiesce>>,
     concurrency: usize,
+    events: EventBus,
 }
 
 struct Running {
@@ -306,6 +334,24 @@ impl Engine {
             Command::ListRuns { limit, reply } => {
                 let _ = reply.send(self.ledger.recent(limit));
             }
+            Command::LastAttempts { reply } => {
+                let mut attempts = HashMap::new();
+                for run in self.ledger.recent(usize::MAX) {
+                    for result in &run.results {
+                        attempts
+                            .entry(result.table.clone())
+                            .or_insert_with(|| AttemptFacts {
+                                outcome: result.outcome,
+                                at: run.started_at,
+                                error: result
+                                    .error
+                                    .as_ref()
+                                    .map(|e| (e.code.as_str().to_owned(), e.message.clone())),
+                            });
+                    }
+                }
+                let _ = reply.send(attempts);
+            }
             Command::Status { reply } => {
                 let _ = reply.send(SchedulerStatus {
                     schedule: self.config.schedule.describe().into(),
@@ -364,6 +410,12 @@ impl Engine {
         };
         self.ledger.record_started(&record)?;
         tracing::info!(run_id = %record.run_id, trigger = ?trigger, tables = record.tables.len(), "backup run started");
+        self.context.events.publish(EventPayload::RunStarted {
+            run_id: record.run_id.clone(),
+            trigger,
+            tables: record.tables.clone(),
+            reason: record.reason.clone(),
+        });
         let span = tracing::info_span!("run", run_id = %record.run_id);
         let task = tokio::spawn(
             copy_tables(
@@ -386,6 +438,11 @@ impl Engine {
         let Some(running) = self.running.take() else {
             return;
         };
+        if self.next_trigger == Trigger::CatchUp {
+            // Any run makes a pending catch-up moot.
+            self.next_trigger = Trigger::Scheduled;
+            self.next_run = self.config.schedule.next_after(Utc::now());
+        }
         let mut run = running.record;
         run.finished_at = Some(Utc::now());
         run.outcome = if self.shutdown.is_cancelled() {
@@ -410,6 +467,17 @@ impl Engine {
             duration_ms = (run.finished_at.unwrap_or(run.started_at) - run.started_at).num_milliseconds(),
             "backup run finished"
         );
+        let count = |o: TableOutcome| run.results.iter().filter(|r| r.outcome == o).count() as u32;
+        self.context.events.publish(EventPayload::RunFinished {
+            run_id: run.run_id.clone(),
+            outcome: run.outcome,
+            succeeded: count(TableOutcome::Succeeded),
+            failed: count(TableOutcome::Failed),
+            skipped: count(TableOutcome::Skipped),
+            duration: (run.finished_at.unwrap_or(run.started_at) - run.started_at)
+                .to_std()
+                .unwrap_or_default(),
+        });
         for waiter in running.waiters {
             let _ = waiter.send(run.clone());
         }
@@ -442,14 +510,16 @@ async fn copy_tables(
                     return skipped(&table.name);
                 }
                 let name = table.name.clone();
-                tokio::task::spawn_blocking(move || {
+                let job_context = context.clone();
+                let job_run_id = run_id.clone();
+                let result = tokio::task::spawn_blocking(move || {
                     CopyJob {
                         table: &table,
-                        store: &context.store,
-                        run_id: &run_id,
-                        options: &context.options,
+                        store: &job_context.store,
+                        run_id: &job_run_id,
+                        options: &job_context.options,
                         cancel: &cancel,
-                        quiesce: context.quiesce.as_deref(),
+                        quiesce: job_context.quiesce.as_deref(),
                     }
                     .run()
                 })
@@ -460,7 +530,10 @@ async fn copy_tables(
                         TableError::new(ErrorCode::BackupIo, format!("copy task failed: {e}")),
                         Duration::ZERO,
                     )
-                })
+                });
+                log_table(&result);
+                context.events.publish(table_event(&run_id, &result));
+                result
             }
             .instrument(span),
         ));
@@ -475,10 +548,46 @@ async fn copy_tables(
                 Duration::ZERO,
             ),
         };
-        log_table(&result);
         results.push(result);
     }
     results
+}
+
+/// The event announcing one table's result.
+fn table_event(run_id: &str, result: &TableResult) -> EventPayload {
+    match (
+        &result.outcome,
+        &result.file_name,
+        result.consistency,
+        result.captured_at,
+    ) {
+        (TableOutcome::Succeeded, Some(file_name), Some(consistency), Some(captured_at)) => {
+            EventPayload::TableBackedUp {
+                run_id: run_id.to_owned(),
+                table: result.table.clone(),
+                file_name: file_name.clone(),
+                bytes: result.bytes,
+                records: result.records,
+                consistency,
+                duration: result.duration,
+                captured_at,
+            }
+        }
+        _ => EventPayload::TableBackupFailed {
+            run_id: run_id.to_owned(),
+            table: result.table.clone(),
+            code: result
+                .error
+                .as_ref()
+                .map_or("", |e| e.code.as_str())
+                .to_owned(),
+            message: result
+                .error
+                .as_ref()
+                .map(|e| e.message.clone())
+                .unwrap_or_default(),
+        },
+    }
 }
 
 fn skipped(table: &str) -> TableResult {

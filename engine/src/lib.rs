@@ -5,8 +5,11 @@
 pub mod catalog;
 pub mod control;
 pub mod dets;
+pub mod events;
+pub mod health;
 pub mod ledger;
 pub mod model;
+pub mod monitor;
 pub mod pipeline;
 pub mod retention;
 pub mod scheduler;

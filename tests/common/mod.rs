@@ -7,15 +7,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-use tablesafe::auth::Tokens;
-use tablesafe::config::Config;
+use tablesafe::config::{BackupSection, Config, FileConfig, Overrides, ADMIN_TOKEN_ENV};
 use tablesafe_client::Client;
-use tablesafe_engine::catalog::CatalogConfig;
-use tablesafe_engine::control::EngineConfig;
-use tablesafe_engine::pipeline::PipelineOptions;
-use tablesafe_engine::scheduler::Schedule;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -77,24 +71,25 @@ impl Dirs {
         names
     }
 
-    /// An engine config over these directories: schedule off, keep 3.
+    /// A server config over these directories: defaults, schedule off, the admin token set.
     pub fn config(&self) -> Config {
-        Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            engine: EngineConfig {
-                catalog: CatalogConfig {
-                    data_dirs: vec![self.data.clone()],
-                    ..Default::default()
-                },
-                backup_dir: self.backups.clone(),
-                pipeline: PipelineOptions::default(),
-                schedule: Schedule::Off,
-                concurrency: 2,
-                catch_up_delay: Duration::from_secs(30),
+        let file = FileConfig {
+            data_dirs: vec![self.data.clone()],
+            backup_dir: Some(self.backups.clone()),
+            backup: BackupSection {
+                schedule: Some("off".into()),
+                ..Default::default()
             },
-            tokens: Tokens::new(ADMIN, None),
-            shutdown_grace: Duration::from_secs(5),
-        }
+            ..Default::default()
+        };
+        let overrides = Overrides {
+            listen: Some("127.0.0.1:0".into()),
+            ..Default::default()
+        };
+        file.resolve(overrides, &|name| {
+            (name == ADMIN_TOKEN_ENV).then(|| ADMIN.to_owned())
+        })
+        .unwrap()
     }
 }
 
@@ -213,4 +208,27 @@ fn fastrand_u32() -> u32 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos())
+}
+
+/// A plain HTTP/1.1 GET on the server's port: (status code, body).
+pub async fn http_get(addr: SocketAddr, path: &str, token: Option<&str>) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8(response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{head}"
+    );
+    (status, body.to_owned())
 }

@@ -23,6 +23,8 @@ pub mod proto {
     include!(concat!(env!("OUT_DIR"), "/tablesafe.v1.serde.rs"));
 }
 
+pub mod wkt;
+
 use proto::storage_admin_client::StorageAdminClient;
 
 /// Why a call failed.

@@ -1,0 +1,739 @@
+//! Storage health: a pure function from what was observed on disk, the
+//! thresholds and `now` to a report. No I/O, no clock.
+//!
+//! Severity of each issue by the table's role:
+//!
+//! | issue                | critical | listed / discovered | orphaned (backed up) |
+//! | -------------------- | -------- | ------------------- | -------------------- |
+//! | TABLE_MISSING        | CRITICAL | WARNING             | -                    |
+//! | TABLE_UNREADABLE     | CRITICAL | CRITICAL            | WARNING              |
+//! | NEVER_BACKED_UP      | CRITICAL | WARNING             | WARNING              |
+//! | BACKUP_STALE         | CRITICAL | WARNING             | WARNING              |
+//! | LAST_BACKUP_FAILED   | CRITICAL | WARNING             | WARNING              |
+//! | LAST_BACKUP_DIRTY    | WARNING  | WARNING             | WARNING              |
+//! | FRAGMENTATION_HIGH   | WARNING  | WARNING             | WARNING              |
+//!
+//! Orphans that are not backed up get no backup issues at all: not backing
+//! them up is the configuration's choice. Component issues: BACKUP_DISK_LOW
+//! is CRITICAL when the next run does not fit, WARNING when free space is
+//! below `min_free_bytes`; ERLANG_NODE_UNREACHABLE is WARNING; a scheduler
+//! whose last run failed or was interrupted is WARNING.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::catalog::{Role, TableEntry};
+use crate::model::{Consistency, RunOutcome, TableOutcome};
+
+/// Overall, component and table status, ordered from best to worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    /// Nothing to do.
+    Healthy,
+    /// Someone should look.
+    Warning,
+    /// Data is at risk.
+    Critical,
+}
+
+/// What an issue is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IssueCode {
+    /// The last good backup is older than `stale_after`.
+    BackupStale,
+    /// No backup exists.
+    NeverBackedUp,
+    /// More than `fragmentation_warn` of the file is free space.
+    FragmentationHigh,
+    /// The last attempt to back the table up failed.
+    LastBackupFailed,
+    /// The newest backup is dirty.
+    LastBackupDirty,
+    /// A listed table has no file.
+    TableMissing,
+    /// The table's file cannot be read or is damaged.
+    TableUnreadable,
+    /// The backup volume is short of space.
+    BackupDiskLow,
+    /// The configured Erlang node cannot be reached.
+    ErlangNodeUnreachable,
+    /// The scheduler's last run did not succeed.
+    SchedulerStopped,
+}
+
+impl IssueCode {
+    /// The code's name on the wire, without the enum prefix.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BackupStale => "BACKUP_STALE",
+            Self::NeverBackedUp => "NEVER_BACKED_UP",
+            Self::FragmentationHigh => "FRAGMENTATION_HIGH",
+            Self::LastBackupFailed => "LAST_BACKUP_FAILED",
+            Self::LastBackupDirty => "LAST_BACKUP_DIRTY",
+            Self::TableMissing => "TABLE_MISSING",
+            Self::TableUnreadable => "TABLE_UNREADABLE",
+            Self::BackupDiskLow => "BACKUP_DISK_LOW",
+            Self::ErlangNodeUnreachable => "ERLANG_NODE_UNREACHABLE",
+            Self::SchedulerStopped => "SCHEDULER_STOPPED",
+        }
+    }
+}
+
+/// One problem, with its weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issue {
+    /// What it is.
+    pub code: IssueCode,
+    /// How much it weighs.
+    pub severity: Status,
+    /// The table concerned (`None` for component issues).
+    pub table: Option<String>,
+    /// What to read.
+    pub message: String,
+}
+
+/// Thresholds, from `[health]`.
+#[derive(Debug, Clone)]
+pub struct Thresholds {
+    /// A last good backup older than this is stale.
+    pub stale_after: Duration,
+    /// Fragmentation above this ratio is high.
+    pub fragmentation_warn: f64,
+    /// Free space on the backup volume below this is low.
+    pub min_free_bytes: u64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            stale_after: Duration::from_secs(48 * 3600),
+            fragmentation_warn: 0.5,
+            min_free_bytes: 0,
+        }
+    }
+}
+
+/// Figures read from a table's file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileFigures {
+    /// set, bag or duplicate_bag.
+    pub table_type: String,
+    /// Objects.
+    pub records: u64,
+    /// Distinct keys.
+    pub keys: u64,
+    /// Bytes.
+    pub file_size: u64,
+    /// Free bytes inside the data area.
+    pub free_bytes: u64,
+    /// Free bytes over file size.
+    pub fragmentation_ratio: f64,
+    /// Whether Erlang would open it without repair.
+    pub closed_properly: bool,
+}
+
+/// A backup of the table, as its manifest describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackupFacts {
+    /// When it was captured.
+    pub at: DateTime<Utc>,
+    /// Clean or dirty (`None` without a readable manifest).
+    pub consistency: Option<Consistency>,
+    /// Whether it passed verification.
+    pub verified: bool,
+}
+
+/// The latest attempt to back the table up, from the ledger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptFacts {
+    /// How it ended.
+    pub outcome: TableOutcome,
+    /// When its run started.
+    pub at: DateTime<Utc>,
+    /// The error code and message of a failure.
+    pub error: Option<(String, String)>,
+}
+
+/// Everything observed about one table.
+#[derive(Debug, Clone)]
+pub struct TableObservation {
+    /// The catalog's view.
+    pub entry: TableEntry,
+    /// Its file's figures, or why they could not be read.
+    pub file: Result<FileFigures, String>,
+    /// Its backups, newest first.
+    pub backups: Vec<BackupFacts>,
+    /// The latest attempt, if any.
+    pub last_attempt: Option<AttemptFacts>,
+}
+
+/// What the scheduler reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchedulerFacts {
+    /// The schedule as configured.
+    pub schedule: String,
+    /// When the next run starts.
+    pub next_run: Option<DateTime<Utc>>,
+    /// Whether a run is under way.
+    pub running: bool,
+    /// How the newest finished run ended.
+    pub last_outcome: Option<RunOutcome>,
+}
+
+/// Everything health is computed from.
+#[derive(Debug, Clone)]
+pub struct Observations {
+    /// Every table of the catalog.
+    pub tables: Vec<TableObservation>,
+    /// Free bytes on the backup volume (`None` when it could not be read).
+    pub backup_free_bytes: Option<u64>,
+    /// Bytes the next run needs: the sizes of the tables it backs up, plus margin.
+    pub next_run_bytes: u64,
+    /// The scheduler.
+    pub scheduler: SchedulerFacts,
+    /// The Erlang node, when one is configured: `Ok(name)` or why it is unreachable.
+    pub erlang_node: Option<Result<String, String>>,
+}
+
+/// One table's health.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableHealth {
+    /// Name.
+    pub name: String,
+    /// File.
+    pub path: String,
+    /// Role.
+    pub role: Role,
+    /// Worst of its issues.
+    pub status: Status,
+    /// Its issues, worst first.
+    pub issues: Vec<Issue>,
+    /// The file's figures, when readable.
+    pub figures: Option<FileFigures>,
+    /// Newest backup.
+    pub last_backup_at: Option<DateTime<Utc>>,
+    /// Age of the newest backup.
+    pub since_last_backup: Option<Duration>,
+    /// Consistency of the newest backup.
+    pub last_backup_consistency: Option<Consistency>,
+    /// Outcome of the latest attempt.
+    pub last_attempt_outcome: Option<TableOutcome>,
+    /// Backups on disk.
+    pub backups_retained: u32,
+}
+
+/// A component's health.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComponentHealth {
+    /// storage, scheduler, backup_volume or erlang_node.
+    pub name: &'static str,
+    /// Worst of its issues.
+    pub status: Status,
+    /// Its issues, worst first.
+    pub issues: Vec<Issue>,
+    /// A one-line summary.
+    pub detail: String,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthReport {
+    /// Worst of the components.
+    pub status: Status,
+    /// The `now` it was computed for.
+    pub computed_at: DateTime<Utc>,
+    /// storage, scheduler, backup_volume (and erlang_node when configured).
+    pub components: Vec<ComponentHealth>,
+    /// Every table, worst first, then by name.
+    pub tables: Vec<TableHealth>,
+}
+
+/// Computes the report. Pure: same observations, thresholds and `now`, same report.
+pub fn compute_health(
+    obs: &Observations,
+    thresholds: &Thresholds,
+    now: DateTime<Utc>,
+) -> HealthReport {
+    let mut tables: Vec<TableHealth> = obs
+        .tables
+        .iter()
+        .map(|t| table_health(t, thresholds, now))
+        .collect();
+    tables.sort_by(|a, b| b.status.cmp(&a.status).then_with(|| a.name.cmp(&b.name)));
+
+    let storage_issues: Vec<Issue> = sorted(tables.iter().flat_map(|t| t.issues.clone()).collect());
+    let unhealthy = tables
+        .iter()
+        .filter(|t| t.status != Status::Healthy)
+        .count();
+    let mut components = vec![
+        component(
+            "storage",
+            storage_issues,
+            format!("{} tables, {unhealthy} need attention", tables.len()),
+        ),
+        scheduler_health(&obs.scheduler),
+        volume_health(obs, thresholds),
+    ];
+    if let Some(node) = &obs.erlang_node {
+        let (issues, detail) = match node {
+            Ok(name) => (Vec::new(), format!("connected to {name}")),
+            Err(why) => (
+                vec![Issue {
+                    code: IssueCode::ErlangNodeUnreachable,
+                    severity: Status::Warning,
+                    table: None,
+                    message: format!("Erlang node unreachable: {why}; backups go on without sync and may be dirty"),
+                }],
+                "unreachable".to_owned(),
+            ),
+        };
+        components.push(component("erlang_node", issues, detail));
+    }
+    let status = components
+        .iter()
+        .map(|c| c.status)
+        .max()
+        .unwrap_or(Status::Healthy);
+    HealthReport {
+        status,
+        computed_at: now,
+        components,
+        tables,
+    }
+}
+
+fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> TableHealth {
+    let entry = &obs.entry;
+    let weight = |critical: Status, listed: Status, orphan: Status| match entry.role {
+        Role::Critical => critical,
+        Role::Listed | Role::Discovered => listed,
+        Role::Orphaned => orphan,
+    };
+    let mut issues = Vec::new();
+    let mut issue = |code, severity, message: String| {
+        issues.push(Issue {
+            code,
+            severity,
+            table: Some(entry.name.clone()),
+            message,
+        });
+    };
+    use Status::{Critical, Warning};
+
+    let figures = if !entry.present {
+        issue(
+            IssueCode::TableMissing,
+            weight(Critical, Warning, Warning),
+            format!("table file {} does not exist", entry.path.display()),
+        );
+        None
+    } else {
+        match &obs.file {
+            Ok(f) => {
+                if f.fragmentation_ratio > th.fragmentation_warn {
+                    issue(
+                        IssueCode::FragmentationHigh,
+                        Warning,
+                        format!(
+                            "{:.1}% of the file is free space (threshold {:.1}%); compact it with dets repair force",
+                            f.fragmentation_ratio * 100.0,
+                            th.fragmentation_warn * 100.0
+                        ),
+                    );
+                }
+                Some(f.clone())
+            }
+            Err(why) => {
+                issue(
+                    IssueCode::TableUnreadable,
+                    weight(Critical, Critical, Warning),
+                    why.clone(),
+                );
+                None
+            }
+        }
+    };
+
+    let newest = obs.backups.iter().find(|b| b.verified);
+    let since = newest.map(|b| (now - b.at).to_std().unwrap_or_default());
+    if entry.backed_up {
+        match (newest, since) {
+            (Some(b), Some(age)) if age > th.stale_after => issue(
+                IssueCode::BackupStale,
+                weight(Critical, Warning, Warning),
+                format!(
+                    "last good backup is {} old ({}), older than {}",
+                    human(age),
+                    b.at.format("%Y-%m-%dT%H:%M:%SZ"),
+                    human(th.stale_after)
+                ),
+            ),
+            (None, _) => issue(
+                IssueCode::NeverBackedUp,
+                weight(Critical, Warning, Warning),
+                "no backup of this table exists".into(),
+            ),
+            _ => {}
+        }
+        if let Some(AttemptFacts {
+            outcome: TableOutcome::Failed,
+            at,
+            error,
+        }) = &obs.last_attempt
+        {
+            let (code, message) = error.clone().unwrap_or_default();
+            issue(
+                IssueCode::LastBackupFailed,
+                weight(Critical, Warning, Warning),
+                format!(
+                    "last attempt at {} failed: {code}: {message}",
+                    at.format("%Y-%m-%dT%H:%M:%SZ")
+                ),
+            );
+        }
+        if newest.and_then(|b| b.consistency) == Some(Consistency::Dirty) {
+            issue(
+                IssueCode::LastBackupDirty,
+                Warning,
+                "the newest backup is dirty: the table was open with unsaved writes; Erlang repairs it on open".into(),
+            );
+        }
+    }
+    let issues = sorted(issues);
+    TableHealth {
+        name: entry.name.clone(),
+        path: entry.path.display().to_string(),
+        role: entry.role,
+        status: worst(&issues),
+        issues,
+        figures,
+        last_backup_at: newest.map(|b| b.at),
+        since_last_backup: since,
+        last_backup_consistency: newest.and_then(|b| b.consistency),
+        last_attempt_outcome: obs.last_attempt.as_ref().map(|a| a.outcome),
+        backups_retained: obs.backups.len() as u32,
+    }
+}
+
+fn scheduler_health(s: &SchedulerFacts) -> ComponentHealth {
+    let mut issues = Vec::new();
+    if let Some(outcome @ (RunOutcome::Failed | RunOutcome::Partial | RunOutcome::Interrupted)) =
+        s.last_outcome
+    {
+        issues.push(Issue {
+            code: IssueCode::SchedulerStopped,
+            severity: Status::Warning,
+            table: None,
+            message: format!(
+                "the last run ended {}",
+                format!("{outcome:?}").to_lowercase()
+            ),
+        });
+    }
+    let next = s.next_run.map_or("no run planned".to_owned(), |t| {
+        format!("next run {}", t.format("%Y-%m-%dT%H:%M:%SZ"))
+    });
+    let detail = format!(
+        "schedule {}; {next}{}",
+        s.schedule,
+        if s.running {
+            "; a run is under way"
+        } else {
+            ""
+        }
+    );
+    component("scheduler", issues, detail)
+}
+
+fn volume_health(obs: &Observations, th: &Thresholds) -> ComponentHealth {
+    let mut issues = Vec::new();
+    let detail = match obs.backup_free_bytes {
+        Some(free) => {
+            if free < obs.next_run_bytes {
+                issues.push(Issue {
+                    code: IssueCode::BackupDiskLow,
+                    severity: Status::Critical,
+                    table: None,
+                    message: format!(
+                        "{free} bytes free; the next run needs {}",
+                        obs.next_run_bytes
+                    ),
+                });
+            } else if free < th.min_free_bytes {
+                issues.push(Issue {
+                    code: IssueCode::BackupDiskLow,
+                    severity: Status::Warning,
+                    table: None,
+                    message: format!(
+                        "{free} bytes free, below the minimum of {}",
+                        th.min_free_bytes
+                    ),
+                });
+            }
+            format!("{free} bytes free")
+        }
+        None => {
+            issues.push(Issue {
+                code: IssueCode::BackupDiskLow,
+                severity: Status::Critical,
+                table: None,
+                message: "the backup volume's free space cannot be read".into(),
+            });
+            "unknown free space".into()
+        }
+    };
+    component("backup_volume", issues, detail)
+}
+
+fn component(name: &'static str, issues: Vec<Issue>, detail: String) -> ComponentHealth {
+    let issues = sorted(issues);
+    ComponentHealth {
+        name,
+        status: worst(&issues),
+        issues,
+        detail,
+    }
+}
+
+fn worst(issues: &[Issue]) -> Status {
+    issues
+        .iter()
+        .map(|i| i.severity)
+        .max()
+        .unwrap_or(Status::Healthy)
+}
+
+fn sorted(mut issues: Vec<Issue>) -> Vec<Issue> {
+    issues.sort_by_key(|i| std::cmp::Reverse(i.severity));
+    issues
+}
+
+fn human(d: Duration) -> String {
+    let secs = d.as_secs();
+    match secs {
+        s if s >= 86_400 => format!("{}d {}h", s / 86_400, s % 86_400 / 3600),
+        s if s >= 3600 => format!("{}h {}m", s / 3600, s % 3600 / 60),
+        s => format!("{}m {}s", s / 60, s % 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap()
+    }
+
+    fn figures(frag: f64) -> FileFigures {
+        FileFigures {
+            table_type: "set".into(),
+            records: 10,
+            keys: 10,
+            file_size: 1000,
+            free_bytes: (frag * 1000.0) as u64,
+            fragmentation_ratio: frag,
+            closed_properly: true,
+        }
+    }
+
+    fn table(name: &str, role: Role, backups: Vec<BackupFacts>) -> TableObservation {
+        TableObservation {
+            entry: TableEntry {
+                name: name.into(),
+                path: format!("/data/{name}.dets").into(),
+                role,
+                present: true,
+                backed_up: role != Role::Orphaned,
+            },
+            file: Ok(figures(0.1)),
+            backups,
+            last_attempt: None,
+        }
+    }
+
+    fn backup(hours_ago: i64, consistency: Consistency) -> BackupFacts {
+        BackupFacts {
+            at: now() - chrono::Duration::hours(hours_ago),
+            consistency: Some(consistency),
+            verified: true,
+        }
+    }
+
+    fn observations(tables: Vec<TableObservation>) -> Observations {
+        Observations {
+            tables,
+            backup_free_bytes: Some(1 << 40),
+            next_run_bytes: 1 << 20,
+            scheduler: SchedulerFacts {
+                schedule: "0 3 * * *".into(),
+                next_run: None,
+                running: false,
+                last_outcome: None,
+            },
+            erlang_node: None,
+        }
+    }
+
+    fn codes(t: &TableHealth) -> Vec<(IssueCode, Status)> {
+        t.issues.iter().map(|i| (i.code, i.severity)).collect()
+    }
+
+    #[test]
+    fn a_fresh_clean_backup_is_healthy() {
+        let obs = observations(vec![table(
+            "users",
+            Role::Discovered,
+            vec![backup(2, Consistency::Clean)],
+        )]);
+        let report = compute_health(&obs, &Thresholds::default(), now());
+        assert_eq!(report.status, Status::Healthy);
+        assert_eq!(
+            report.tables[0].since_last_backup,
+            Some(Duration::from_secs(7200))
+        );
+        assert_eq!(report.tables[0].backups_retained, 1);
+    }
+
+    #[test]
+    fn severity_follows_the_role() {
+        let stale = || vec![backup(72, Consistency::Clean)];
+        let obs = observations(vec![
+            table("crit", Role::Critical, stale()),
+            table("listed", Role::Listed, stale()),
+            table("orphan", Role::Orphaned, vec![]),
+        ]);
+        let report = compute_health(&obs, &Thresholds::default(), now());
+        let by_name = |n: &str| report.tables.iter().find(|t| t.name == n).unwrap().clone();
+        assert_eq!(
+            codes(&by_name("crit")),
+            [(IssueCode::BackupStale, Status::Critical)]
+        );
+        assert_eq!(
+            codes(&by_name("listed")),
+            [(IssueCode::BackupStale, Status::Warning)]
+        );
+        assert_eq!(
+            codes(&by_name("orphan")),
+            [],
+            "orphans not backed up get no backup issues"
+        );
+        assert_eq!(report.status, Status::Critical);
+        assert_eq!(report.tables[0].name, "crit", "worst first");
+
+        let mut missing = table("gone", Role::Critical, vec![]);
+        missing.entry.present = false;
+        let mut missing_listed = table("gone2", Role::Listed, vec![]);
+        missing_listed.entry.present = false;
+        let report = compute_health(
+            &observations(vec![missing, missing_listed]),
+            &Thresholds::default(),
+            now(),
+        );
+        assert_eq!(report.tables[0].issues[0].code, IssueCode::TableMissing);
+        assert_eq!(report.tables[0].status, Status::Critical);
+        assert_eq!(report.tables[1].status, Status::Warning);
+    }
+
+    #[test]
+    fn failures_dirt_fragmentation_and_unreadable_files() {
+        let mut failed = table("failed", Role::Listed, vec![backup(1, Consistency::Clean)]);
+        failed.last_attempt = Some(AttemptFacts {
+            outcome: TableOutcome::Failed,
+            at: now(),
+            error: Some(("BACKUP_DISK_FULL".into(), "no room".into())),
+        });
+        let dirty = table(
+            "dirty",
+            Role::Listed,
+            vec![
+                backup(1, Consistency::Dirty),
+                backup(30, Consistency::Clean),
+            ],
+        );
+        let mut fragmented = table("frag", Role::Listed, vec![backup(1, Consistency::Clean)]);
+        fragmented.file = Ok(figures(0.6));
+        let mut broken = table(
+            "broken",
+            Role::Discovered,
+            vec![backup(1, Consistency::Clean)],
+        );
+        broken.file = Err("corrupt slot 3 at offset 5436".into());
+        let report = compute_health(
+            &observations(vec![failed, dirty, fragmented, broken]),
+            &Thresholds::default(),
+            now(),
+        );
+        let by_name = |n: &str| report.tables.iter().find(|t| t.name == n).unwrap().clone();
+        assert_eq!(
+            codes(&by_name("failed")),
+            [(IssueCode::LastBackupFailed, Status::Warning)]
+        );
+        assert!(by_name("failed").issues[0]
+            .message
+            .contains("BACKUP_DISK_FULL"));
+        assert_eq!(
+            codes(&by_name("dirty")),
+            [(IssueCode::LastBackupDirty, Status::Warning)]
+        );
+        assert_eq!(
+            codes(&by_name("frag")),
+            [(IssueCode::FragmentationHigh, Status::Warning)]
+        );
+        assert_eq!(
+            codes(&by_name("broken")),
+            [(IssueCode::TableUnreadable, Status::Critical)]
+        );
+        assert_eq!(report.components[0].issues.len(), 4);
+    }
+
+    #[test]
+    fn volume_scheduler_and_node_components() {
+        let mut obs = observations(vec![table(
+            "t",
+            Role::Discovered,
+            vec![backup(1, Consistency::Clean)],
+        )]);
+        obs.backup_free_bytes = Some(100);
+        obs.next_run_bytes = 1000;
+        obs.scheduler.last_outcome = Some(RunOutcome::Partial);
+        obs.erlang_node = Some(Err("connection refused".into()));
+        let report = compute_health(
+            &obs,
+            &Thresholds {
+                min_free_bytes: 10,
+                ..Default::default()
+            },
+            now(),
+        );
+        let status: Vec<_> = report
+            .components
+            .iter()
+            .map(|c| (c.name, c.status))
+            .collect();
+        assert_eq!(
+            status,
+            [
+                ("storage", Status::Healthy),
+                ("scheduler", Status::Warning),
+                ("backup_volume", Status::Critical),
+                ("erlang_node", Status::Warning)
+            ]
+        );
+        assert_eq!(report.status, Status::Critical);
+        obs.backup_free_bytes = Some(5000);
+        let report = compute_health(
+            &obs,
+            &Thresholds {
+                min_free_bytes: 10_000,
+                ..Default::default()
+            },
+            now(),
+        );
+        assert_eq!(report.components[2].status, Status::Warning);
+    }
+}

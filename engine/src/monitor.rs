@@ -1,0 +1,314 @@
+//! Keeps the health snapshot: gathers observations from disk (tables, backups
+//! and manifests, the ledger through the engine), computes the report, and
+//! publishes it as the latest value and status changes as events.
+//!
+//! Refreshed on an interval, after every run, and on request. Readers take the
+//! latest snapshot from a `watch` and never wait for a refresh.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use chrono::Utc;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::catalog::TableEntry;
+use crate::control::Handle;
+use crate::dets;
+use crate::events::{EventBus, EventPayload};
+use crate::health::{
+    compute_health, AttemptFacts, BackupFacts, FileFigures, HealthReport, Observations,
+    SchedulerFacts, Status, TableObservation, Thresholds,
+};
+use crate::store::BackupStore;
+
+/// Settings of the monitor.
+#[derive(Debug, Clone)]
+pub struct MonitorConfig {
+    /// Issue thresholds.
+    pub thresholds: Thresholds,
+    /// Time between refreshes.
+    pub refresh_interval: Duration,
+    /// Free space a copy needs beyond the table's size.
+    pub free_space_margin: u64,
+}
+
+/// Reads the latest report and asks for fresh ones.
+#[derive(Clone)]
+pub struct HealthHandle {
+    latest: watch::Receiver<Arc<HealthReport>>,
+    refresh: mpsc::Sender<oneshot::Sender<Arc<HealthReport>>>,
+}
+
+impl HealthHandle {
+    /// The latest snapshot (no waiting).
+    pub fn latest(&self) -> Arc<HealthReport> {
+        self.latest.borrow().clone()
+    }
+
+    /// Recomputes from disk and returns the new snapshot; the latest one if the
+    /// monitor has stopped.
+    pub async fn refresh(&self) -> Arc<HealthReport> {
+        let (reply, answer) = oneshot::channel();
+        if self.refresh.send(reply).await.is_err() {
+            return self.latest();
+        }
+        answer.await.unwrap_or_else(|_| self.latest())
+    }
+
+    /// A receiver that wakes on every new snapshot.
+    pub fn subscribe(&self) -> watch::Receiver<Arc<HealthReport>> {
+        self.latest.clone()
+    }
+}
+
+/// A file's figures as of its size and mtime, reused while neither changes.
+type FigureCache = HashMap<PathBuf, (u64, Option<SystemTime>, Result<FileFigures, String>)>;
+
+struct Monitor {
+    config: MonitorConfig,
+    engine: Handle,
+    bus: EventBus,
+    cache: FigureCache,
+    latest: watch::Sender<Arc<HealthReport>>,
+}
+
+/// Computes a first report, then keeps it fresh until `shutdown`.
+pub async fn start(
+    config: MonitorConfig,
+    engine: Handle,
+    shutdown: CancellationToken,
+) -> (HealthHandle, JoinHandle<()>) {
+    let bus = engine.events().clone();
+    let mut monitor = Monitor {
+        config,
+        engine,
+        bus,
+        cache: FigureCache::new(),
+        latest: watch::channel(Arc::new(empty_report())).0,
+    };
+    let first = monitor.compute().await;
+    monitor.latest.send_replace(first);
+    let (refresh_tx, refresh_rx) = mpsc::channel(64);
+    let handle = HealthHandle {
+        latest: monitor.latest.subscribe(),
+        refresh: refresh_tx,
+    };
+    let task = tokio::spawn(
+        monitor
+            .serve(refresh_rx, shutdown)
+            .instrument(tracing::info_span!("health")),
+    );
+    (handle, task)
+}
+
+impl Monitor {
+    async fn serve(
+        mut self,
+        mut requests: mpsc::Receiver<oneshot::Sender<Arc<HealthReport>>>,
+        shutdown: CancellationToken,
+    ) {
+        let mut events = self.bus.subscribe(None);
+        let mut tick = tokio::time::interval(self.config.refresh_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.reset();
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                _ = tick.tick() => {
+                    self.refresh().await;
+                }
+                Some(reply) = requests.recv() => {
+                    let report = self.refresh().await;
+                    let _ = reply.send(report);
+                }
+                event = events.next() => {
+                    if matches!(event.payload, EventPayload::RunFinished { .. }) {
+                        self.refresh().await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Computes, publishes status changes, and stores the snapshot.
+    async fn refresh(&mut self) -> Arc<HealthReport> {
+        let report = self.compute().await;
+        let previous = self.latest.borrow().clone();
+        for (table, old, new) in status_changes(&previous, &report) {
+            tracing::info!(
+                table = table.as_deref().unwrap_or("(system)"),
+                ?old,
+                ?new,
+                "health changed"
+            );
+            self.bus
+                .publish(EventPayload::HealthChanged { table, old, new });
+        }
+        self.latest.send_replace(report.clone());
+        report
+    }
+
+    async fn compute(&mut self) -> Arc<HealthReport> {
+        let status = self.engine.status().await.ok();
+        let attempts = self.engine.last_attempts().await.unwrap_or_default();
+        let tables = self.engine.tables();
+        let store = self.engine.store().clone();
+        let margin = self.config.free_space_margin;
+        let cache = std::mem::take(&mut self.cache);
+        let gathered =
+            tokio::task::spawn_blocking(move || gather(tables, &store, attempts, cache, margin))
+                .await;
+        let (mut obs, cache) = match gathered {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::error!(error = %e, "health gathering failed");
+                return self.latest.borrow().clone();
+            }
+        };
+        self.cache = cache;
+        obs.scheduler = match status {
+            Some(s) => SchedulerFacts {
+                schedule: s.schedule,
+                next_run: s.next_run,
+                running: s.running.is_some(),
+                last_outcome: s.last_run.map(|r| r.outcome),
+            },
+            None => SchedulerFacts {
+                schedule: "stopped".into(),
+                next_run: None,
+                running: false,
+                last_outcome: None,
+            },
+        };
+        Arc::new(compute_health(&obs, &self.config.thresholds, Utc::now()))
+    }
+}
+
+/// The blocking half: table files, backups, free space.
+fn gather(
+    tables: Vec<TableEntry>,
+    store: &BackupStore,
+    mut attempts: HashMap<String, AttemptFacts>,
+    mut cache: FigureCache,
+    margin: u64,
+) -> (Observations, FigureCache) {
+    let mut backups: HashMap<String, Vec<BackupFacts>> = HashMap::new();
+    match store.list(None) {
+        Ok(list) => {
+            for b in list {
+                let facts = BackupFacts {
+                    at: b.name.at,
+                    consistency: b.manifest.as_ref().map(|m| m.consistency),
+                    verified: b
+                        .manifest
+                        .as_ref()
+                        .is_some_and(|m| m.verified && m.bytes == b.bytes),
+                };
+                backups.entry(b.name.table).or_default().push(facts);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot list backups for health"),
+    }
+    let mut fresh = FigureCache::new();
+    let mut next_run_bytes = 0u64;
+    let observations = tables
+        .into_iter()
+        .map(|entry| {
+            let file = if entry.present {
+                figures(&entry.path, &mut cache, &mut fresh)
+            } else {
+                Err("missing".into())
+            };
+            if entry.backed_up {
+                if let Ok(f) = &file {
+                    next_run_bytes += f.file_size + margin;
+                }
+            }
+            TableObservation {
+                backups: backups.remove(&entry.name).unwrap_or_default(),
+                last_attempt: attempts.remove(&entry.name),
+                file,
+                entry,
+            }
+        })
+        .collect();
+    let obs = Observations {
+        tables: observations,
+        backup_free_bytes: store.free_space().ok(),
+        next_run_bytes,
+        scheduler: SchedulerFacts {
+            schedule: String::new(),
+            next_run: None,
+            running: false,
+            last_outcome: None,
+        },
+        erlang_node: None,
+    };
+    (obs, fresh)
+}
+
+/// A table's figures, from the cache while its size and mtime are unchanged.
+fn figures(
+    path: &std::path::Path,
+    old: &mut FigureCache,
+    fresh: &mut FigureCache,
+) -> Result<FileFigures, String> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let (len, mtime) = (meta.len(), meta.modified().ok());
+    let result = match old.remove(path) {
+        Some((l, m, cached)) if l == len && m == mtime => cached,
+        _ => read_figures(path),
+    };
+    fresh.insert(path.to_path_buf(), (len, mtime, result.clone()));
+    result
+}
+
+fn read_figures(path: &std::path::Path) -> Result<FileFigures, String> {
+    let insp = dets::inspect(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Err(e) = insp.check_sound() {
+        return Err(format!("{}: {e}", path.display()));
+    }
+    Ok(FileFigures {
+        table_type: insp.header.table_type.as_str().to_owned(),
+        records: insp.walk.records,
+        keys: insp.walk.keys,
+        file_size: insp.file_size,
+        free_bytes: insp.free_bytes.unwrap_or(0),
+        fragmentation_ratio: insp.fragmentation_ratio().unwrap_or(0.0),
+        closed_properly: insp.closed_properly,
+    })
+}
+
+/// Statuses that differ between two reports: the system's (`None`) and each table's.
+fn status_changes(old: &HealthReport, new: &HealthReport) -> Vec<(Option<String>, Status, Status)> {
+    let mut changes = Vec::new();
+    if old.status != new.status {
+        changes.push((None, old.status, new.status));
+    }
+    for table in &new.tables {
+        let before = old
+            .tables
+            .iter()
+            .find(|t| t.name == table.name)
+            .map(|t| t.status);
+        if let Some(before) = before.filter(|b| *b != table.status) {
+            changes.push((Some(table.name.clone()), before, table.status));
+        }
+    }
+    changes
+}
+
+fn empty_report() -> HealthReport {
+    HealthReport {
+        status: Status::Healthy,
+        computed_at: Utc::now(),
+        components: Vec::new(),
+        tables: Vec::new(),
+    }
+}

@@ -1,0 +1,426 @@
+//! Storage health end to end: issues derived from real files on disk, the
+//! same answers after a restart, the JSON endpoint, grpc.health.v1, metrics.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+mod common;
+
+use std::process::Command;
+
+use chrono::{Duration, Utc};
+use common::{http_get, Dirs, TestServer, ADMIN, READER};
+use serde_json::Value;
+use tablesafe::auth::Tokens;
+use tablesafe_client::proto::{
+    GetHealthResponse, HealthStatus, IssueCode, TableHealth, TableOutcome,
+};
+use tablesafe_engine::catalog::TableSpec;
+use tablesafe_engine::store::{BackupName, Manifest};
+use testkit::DetsTool;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+use tonic_health::pb::HealthCheckRequest;
+
+fn table<'a>(report: &'a GetHealthResponse, name: &str) -> &'a TableHealth {
+    report
+        .tables
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no table {name}"))
+}
+
+fn codes(t: &TableHealth) -> Vec<IssueCode> {
+    t.issues.iter().map(|i| i.code()).collect()
+}
+
+/// Moves every backup of `table` `age` into the past (file names and manifests).
+fn age_backups(dirs: &Dirs, table: &str, age: Duration) {
+    for file in dirs
+        .backup_files()
+        .into_iter()
+        .filter(|f| f.starts_with(&format!("{table}_")))
+    {
+        let name = BackupName::parse(&file).unwrap();
+        let older = BackupName::new(table, name.at - age);
+        let mut manifest: Manifest = serde_json::from_slice(
+            &std::fs::read(dirs.backups.join(name.manifest_name())).unwrap(),
+        )
+        .unwrap();
+        manifest.file_name = older.file_name();
+        manifest.captured_at = older.at;
+        std::fs::write(
+            dirs.backups.join(older.manifest_name()),
+            serde_json::to_vec(&manifest).unwrap(),
+        )
+        .unwrap();
+        std::fs::remove_file(dirs.backups.join(name.manifest_name())).unwrap();
+        std::fs::rename(
+            dirs.backups.join(&file),
+            dirs.backups.join(older.file_name()),
+        )
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn healthy_after_a_backup_then_stale_when_it_is_three_days_old_and_the_same_after_restart() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("users", "set_grown.dets"), ("settings", "set_10.dets")]);
+    let server = TestServer::start(dirs.config()).await;
+    let client = server.client(Some(ADMIN)).await;
+
+    let before = client.get_health(false).await.unwrap();
+    assert_eq!(before.status(), HealthStatus::Warning);
+    assert_eq!(codes(table(&before, "users")), [IssueCode::NeverBackedUp]);
+
+    client.trigger_backup(vec![], "").await.unwrap();
+    // The snapshot is refreshed after every run; refresh=true waits for a fresh one.
+    let healthy = client.get_health(true).await.unwrap();
+    assert_eq!(healthy.status(), HealthStatus::Healthy, "{healthy:#?}");
+    let users = table(&healthy, "users");
+    assert_eq!(
+        (
+            users.records,
+            users.keys,
+            users.file_size_bytes,
+            users.free_bytes
+        ),
+        (1200, 1200, 54857, 1280)
+    );
+    assert!((users.fragmentation_ratio - 1280.0 / 54857.0).abs() < 1e-12);
+    assert!(users.closed_properly);
+    assert_eq!(users.backups_retained, 1);
+    assert_eq!(users.last_attempt_outcome(), TableOutcome::Succeeded);
+    assert!(users.since_last_backup.unwrap().seconds < 60);
+    let names: Vec<&str> = healthy.components.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["storage", "scheduler", "backup_volume"]);
+
+    age_backups(&dirs, "users", Duration::days(3));
+    let stale = client.get_health(true).await.unwrap();
+    assert_eq!(stale.status(), HealthStatus::Warning);
+    let users = table(&stale, "users");
+    assert_eq!(codes(users), [IssueCode::BackupStale]);
+    assert_eq!(users.status(), HealthStatus::Warning);
+    assert!(users.since_last_backup.unwrap().seconds >= 3 * 86_400);
+    assert!(
+        users.issues[0].message.contains("3d"),
+        "{}",
+        users.issues[0].message
+    );
+    assert_eq!(table(&stale, "settings").status(), HealthStatus::Healthy);
+    server.stop().await;
+
+    let server = TestServer::start(dirs.config()).await;
+    let again = server.client(None).await.get_health(false).await.unwrap();
+    assert_eq!(again.status(), stale.status());
+    for t in &stale.tables {
+        let after = table(&again, &t.name);
+        assert_eq!(
+            (after.status(), codes(after)),
+            (t.status(), codes(t)),
+            "{}",
+            t.name
+        );
+        assert_eq!(after.last_backup_at, t.last_backup_at);
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fragmentation_missing_critical_tables_and_failed_attempts() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("orders", "set_fragmented.dets"), ("users", "set_10.dets")]);
+    let mut config = dirs.config();
+    // The fixture has 40.4% free space: flag it with a threshold of 0.4.
+    config.health.thresholds.fragmentation_warn = 0.4;
+    config.engine.catalog.tables = vec![
+        TableSpec {
+            name: "orders".into(),
+            path: None,
+            critical: false,
+        },
+        TableSpec {
+            name: "users".into(),
+            path: None,
+            critical: false,
+        },
+        TableSpec {
+            name: "ledger".into(),
+            path: None,
+            critical: true,
+        },
+    ];
+    let server = TestServer::start(config).await;
+    let client = server.client(Some(ADMIN)).await;
+    client.trigger_backup(vec![], "").await.unwrap();
+    let report = client.get_health(true).await.unwrap();
+
+    let orders = table(&report, "orders");
+    assert_eq!(codes(orders), [IssueCode::FragmentationHigh]);
+    assert!((orders.fragmentation_ratio - 46752.0 / 115685.0).abs() < 1e-12);
+    let ledger = table(&report, "ledger");
+    assert_eq!(ledger.status(), HealthStatus::Critical);
+    assert!(
+        codes(ledger).contains(&IssueCode::TableMissing),
+        "{ledger:?}"
+    );
+    assert_eq!(report.status(), HealthStatus::Critical);
+    assert_eq!(report.tables[0].name, "ledger", "worst first");
+
+    // Damage users: the next attempt fails while the older backup remains.
+    let path = dirs.data.join("users.dets");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[5432 + 4..5432 + 8].copy_from_slice(&0x03AB_CDEFu32.to_be_bytes());
+    std::fs::write(&path, bytes).unwrap();
+    client
+        .trigger_backup(vec!["users".into()], "")
+        .await
+        .unwrap();
+    let report = client.get_health(true).await.unwrap();
+    let users = table(&report, "users");
+    assert!(
+        codes(users).contains(&IssueCode::LastBackupFailed),
+        "{users:?}"
+    );
+    assert!(
+        codes(users).contains(&IssueCode::TableUnreadable),
+        "{users:?}"
+    );
+    assert_eq!(users.backups_retained, 1);
+    assert!(users.last_backup_at.is_some());
+    assert_eq!(users.last_attempt_outcome(), TableOutcome::Failed);
+    let failed = users
+        .issues
+        .iter()
+        .find(|i| i.code() == IssueCode::LastBackupFailed)
+        .unwrap();
+    assert!(
+        failed.message.contains("TABLE_CORRUPT"),
+        "{}",
+        failed.message
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn heavily_deleted_erlang_table_is_flagged_at_the_default_threshold() {
+    let Some(erlang) = DetsTool::find() else {
+        return;
+    };
+    let dirs = Dirs::new();
+    erlang.make(&dirs.data, &["set_deleted"]);
+    let server = TestServer::start(dirs.config()).await;
+    let report = server.client(None).await.get_health(false).await.unwrap();
+    let t = table(&report, "set_deleted");
+    assert!(t.fragmentation_ratio > 0.5, "{}", t.fragmentation_ratio);
+    assert!(codes(t).contains(&IssueCode::FragmentationHigh), "{t:?}");
+    assert_eq!(
+        t.free_bytes,
+        erlang.report(&dirs.data.join("set_deleted.dets"))["free_bytes"]
+            .as_u64()
+            .unwrap()
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_endpoint_and_grpcurl_agree_field_for_field() {
+    let Some(grpcurl) = testkit::require("grpcurl") else {
+        return;
+    };
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[
+        ("users", "set_grown.dets"),
+        ("orders", "set_fragmented.dets"),
+        ("dirty", "set_open_dirty.dets"),
+    ]);
+    let server = TestServer::start(dirs.config()).await;
+    server
+        .client(Some(ADMIN))
+        .await
+        .trigger_backup(vec![], "")
+        .await
+        .unwrap();
+    server.client(None).await.get_health(true).await.unwrap();
+
+    let addr = server.addr.to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(grpcurl)
+            .args(["-plaintext", &addr, "tablesafe.v1.StorageAdmin/GetHealth"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_grpcurl: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (status, body) = http_get(server.addr, "/v1/health", None).await;
+    assert_eq!(status, 200);
+    let from_http: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(from_http, from_grpcurl);
+    // Spot-check the mapping itself: camelCase names, enum names, 64-bit integers as strings.
+    let dirty = from_http["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "dirty")
+        .unwrap();
+    assert_eq!(dirty["fileSizeBytes"], "13220");
+    assert_eq!(dirty["lastBackupConsistency"], "CONSISTENCY_DIRTY");
+    assert_eq!(dirty["issues"][0]["code"], "ISSUE_CODE_LAST_BACKUP_DIRTY");
+    assert!(from_http["computedAt"].as_str().unwrap().ends_with('Z'));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn read_token_guards_health_and_liveness_and_metrics_are_served() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("users", "set_grown.dets")]);
+    let mut config = dirs.config();
+    config.tokens = Tokens::new(ADMIN, Some(READER.into()));
+    let server = TestServer::start(config).await;
+    server
+        .client(Some(ADMIN))
+        .await
+        .trigger_backup(vec![], "")
+        .await
+        .unwrap();
+
+    assert_eq!(http_get(server.addr, "/v1/health", None).await.0, 401);
+    assert_eq!(
+        http_get(server.addr, "/v1/health", Some("wrong")).await.0,
+        401
+    );
+    let (status, body) = http_get(server.addr, "/v1/health?refresh=true", Some(READER)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["status"],
+        "HEALTH_STATUS_HEALTHY"
+    );
+    let err = server
+        .client(None)
+        .await
+        .get_health(false)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(tonic::Code::Unauthenticated));
+
+    assert_eq!(
+        http_get(server.addr, "/healthz", None).await,
+        (200, "ok\n".to_owned())
+    );
+    let (status, metrics) = http_get(server.addr, "/metrics", None).await;
+    assert_eq!(status, 200);
+    for line in [
+        "tablesafe_table_records{table=\"users\"} 1200",
+        "tablesafe_table_file_size_bytes{table=\"users\"} 54857",
+        "tablesafe_backup_runs_total{outcome=\"succeeded\"} 1",
+        "tablesafe_health_status{component=\"system\"} 0",
+        "tablesafe_backup_duration_seconds_count{table=\"users\"} 1",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line} missing from:\n{metrics}"
+        );
+    }
+    let last_backup = metrics
+        .lines()
+        .find(|l| l.starts_with("tablesafe_table_last_backup_timestamp_seconds{"))
+        .unwrap();
+    let at: f64 = last_backup.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!((Utc::now().timestamp() as f64 - at).abs() < 120.0);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn grpc_health_serves_while_running_and_not_serving_during_shutdown() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("users", "set_10.dets")]);
+    let server = TestServer::start(dirs.config()).await;
+    let channel = tonic::transport::Endpoint::from_shared(server.url())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut health = HealthClient::new(channel);
+    for service in ["", "tablesafe.v1.StorageAdmin"] {
+        let reply = health
+            .check(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(reply.status(), ServingStatus::Serving, "{service:?}");
+    }
+    let mut watch = health
+        .watch(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        watch.message().await.unwrap().unwrap().status(),
+        ServingStatus::Serving
+    );
+    let stopping = tokio::spawn(server.stop());
+    let mut saw_not_serving = false;
+    while let Ok(Some(update)) = watch.message().await {
+        saw_not_serving |= update.status() == ServingStatus::NotServing;
+    }
+    assert!(
+        saw_not_serving,
+        "the health watch reported NOT_SERVING before the server went"
+    );
+    stopping.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_command_prints_the_worst_first() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("users", "set_10.dets")]);
+    let mut config = dirs.config();
+    config.engine.catalog.tables = vec![
+        TableSpec {
+            name: "users".into(),
+            path: None,
+            critical: false,
+        },
+        TableSpec {
+            name: "ledger".into(),
+            path: None,
+            critical: true,
+        },
+    ];
+    let server = TestServer::start(config).await;
+    let url = server.url();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_tablesafe"))
+            .args(["health", "--server", &url])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "not healthy");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("system: critical"), "{text}");
+    let issues: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("critical ") || l.starts_with("warning "))
+        .collect();
+    assert!(
+        issues[0].starts_with("critical TABLE_MISSING ledger"),
+        "{text}"
+    );
+    assert!(
+        issues.iter().any(|l| l.contains("NEVER_BACKED_UP users")),
+        "{text}"
+    );
+    server.stop().await;
+}
