@@ -8,9 +8,9 @@ use std::future::Future;
 use tablesafe_engine::events::EventBus;
 use tablesafe_engine::{control, monitor};
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
+use tonic::transport::server::TcpIncoming;
 use tonic::transport::Server;
 
 use crate::config::Config;
@@ -18,7 +18,7 @@ use crate::grpc_health;
 use crate::http::{self, HttpState};
 use crate::metrics::Metrics;
 use crate::proto::{StorageAdminServer, FILE_DESCRIPTOR_SET};
-use crate::service::StorageAdminService;
+use crate::service::{HealthWireCache, StorageAdminService};
 
 fn reflection() -> tonic_reflection::server::Builder<'static> {
     tonic_reflection::server::Builder::configure()
@@ -55,6 +55,7 @@ pub async fn run(
         tokens: config.tokens.clone(),
         shutdown: stop.clone(),
         heartbeat_interval: config.heartbeat_interval,
+        health_wire: HealthWireCache::default(),
     };
     let http = http::router(HttpState {
         health: health_snapshot,
@@ -70,6 +71,8 @@ pub async fn run(
     *routes.axum_router_mut() = std::mem::take(routes.axum_router_mut()).merge(http);
 
     let addr = listener.local_addr()?;
+    // Without TCP_NODELAY, multi-segment responses wait on delayed ACKs (~40 ms).
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     tracing::info!(%addr, backup_dir = %config.engine.backup_dir.display(), "tablesafe listening");
 
     let stopping = stop.clone();
@@ -83,7 +86,7 @@ pub async fn run(
     let serve = Server::builder()
         .accept_http1(true)
         .add_routes(routes)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+        .serve_with_incoming_shutdown(incoming, signal);
     let grace_over = async {
         stop.cancelled().await;
         tokio::time::sleep(grace).await;

@@ -1,10 +1,12 @@
 //! The `StorageAdmin` gRPC service: authentication, then the engine.
 
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tablesafe_engine::control::Handle;
 use tablesafe_engine::events::{Event, EventBus};
+use tablesafe_engine::health::HealthReport;
 use tablesafe_engine::monitor::HealthHandle;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -39,6 +41,27 @@ pub struct StorageAdminService {
     pub shutdown: CancellationToken,
     /// Time between heartbeats on an event stream.
     pub heartbeat_interval: Duration,
+    /// The latest snapshot in wire form, converted once per snapshot.
+    pub health_wire: HealthWireCache,
+}
+
+/// The wire form of the latest health snapshot, shared by every caller.
+#[derive(Clone, Default)]
+pub struct HealthWireCache(Arc<Mutex<Option<(Arc<HealthReport>, Arc<proto::GetHealthResponse>)>>>);
+
+impl HealthWireCache {
+    /// `report` in wire form, converted only if it is not the cached snapshot.
+    pub fn get(&self, report: Arc<HealthReport>) -> Arc<proto::GetHealthResponse> {
+        let mut cached = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match &*cached {
+            Some((snapshot, wire)) if Arc::ptr_eq(snapshot, &report) => wire.clone(),
+            _ => {
+                let wire = Arc::new(report.to_proto());
+                *cached = Some((report, wire.clone()));
+                wire
+            }
+        }
+    }
 }
 
 /// What a watcher asked to see.

@@ -85,8 +85,12 @@ impl Client {
             url: url.to_owned(),
             source,
         };
+        // Health reports of large deployments run to hundreds of kilobytes:
+        // windows that take them in one go avoid flow-control round trips.
         let channel = Endpoint::from_shared(url.to_owned())
             .map_err(connect_error)?
+            .initial_stream_window_size(Some(4 << 20))
+            .initial_connection_window_size(Some(16 << 20))
             .connect()
             .await
             .map_err(connect_error)?;
