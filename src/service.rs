@@ -47,7 +47,10 @@ pub struct StorageAdminService {
 
 /// The wire form of the latest health snapshot, shared by every caller.
 #[derive(Clone, Default)]
-pub struct HealthWireCache(Arc<Mutex<Option<(Arc<HealthReport>, Arc<proto::GetHealthResponse>)>>>);
+pub struct HealthWireCache(Arc<Mutex<Option<WireSnapshot>>>);
+
+/// A snapshot and its wire form.
+type WireSnapshot = (Arc<HealthReport>, Arc<proto::GetHealthResponse>);
 
 impl HealthWireCache {
     /// `report` in wire form, converted only if it is not the cached snapshot.
