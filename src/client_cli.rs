@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use tablesafe_client::proto::{self, BackupRun};
-use tablesafe_client::{Client, Error};
+use tablesafe_client::{Client, Error, WatchOptions};
 
 /// The default server URL: the default listen address.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:50051";
@@ -195,6 +195,76 @@ pub async fn health(conn: &Connection, refresh: bool, out: &mut impl Write) -> R
         );
     }
     Ok(healthy)
+}
+
+/// `tablesafe watch`: prints events as they arrive, resuming after reconnects.
+/// Runs until the stream ends with an error reconnecting cannot fix.
+pub async fn watch(
+    conn: &Connection,
+    options: WatchOptions,
+    out: &mut (impl Write + Send),
+) -> Result<(), Error> {
+    use tokio_stream::StreamExt;
+    let client = Client::connect_lazy(&conn.server, conn.token.as_deref())?;
+    let mut events = client.watch(options);
+    while let Some(event) = events.next().await {
+        let event = event?;
+        if conn.json {
+            let _ = writeln!(out, "{}", serde_json::to_string(&event).unwrap_or_default());
+        } else if let Some(line) = describe_event(&event) {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+    }
+    Ok(())
+}
+
+/// One readable line per event; heartbeats are not shown.
+fn describe_event(event: &proto::Event) -> Option<String> {
+    use proto::event::Payload;
+    let status = |s: i32| {
+        short_enum(
+            proto::HealthStatus::try_from(s)
+                .unwrap_or_default()
+                .as_str_name(),
+            "HEALTH_STATUS_",
+        )
+    };
+    let what = match event.payload.as_ref()? {
+        Payload::Heartbeat(_) => return None,
+        Payload::RunStarted(r) => format!("run {} started ({} tables)", r.run_id, r.tables.len()),
+        Payload::TableBackedUp(t) => format!(
+            "{} backed up: {} ({} records, {} bytes, {})",
+            t.table,
+            t.file_name,
+            t.records,
+            t.bytes,
+            short_enum(t.consistency().as_str_name(), "CONSISTENCY_")
+        ),
+        Payload::TableBackupFailed(t) => format!("{} failed: {}: {}", t.table, t.code, t.message),
+        Payload::RunFinished(r) => format!(
+            "run {} finished: {} ({} succeeded, {} failed)",
+            r.run_id,
+            short_enum(r.outcome().as_str_name(), "RUN_OUTCOME_"),
+            r.succeeded,
+            r.failed
+        ),
+        Payload::HealthChanged(h) => {
+            let scope = if h.table.is_empty() {
+                "system"
+            } else {
+                h.table.as_str()
+            };
+            format!(
+                "{scope} health {} -> {}",
+                status(h.old_status),
+                status(h.new_status)
+            )
+        }
+        Payload::ResyncRequired(r) => format!("events were missed ({}); reload state", r.reason),
+    };
+    let at = event.at.map(format_time).unwrap_or_default();
+    Some(format!("#{:<6} {at}  {what}", event.sequence))
 }
 
 fn human_age(seconds: i64) -> String {

@@ -321,11 +321,13 @@ impl ToProto for Event {
             }),
             EventPayload::ResyncRequired {
                 oldest_sequence,
+                resume_after,
                 reason,
             } => Payload::ResyncRequired(proto::ResyncRequired {
                 oldest_sequence: *oldest_sequence,
                 epoch: self.epoch.to_string(),
                 reason: reason.clone(),
+                resume_after: *resume_after,
             }),
         };
         proto::Event {

@@ -2,22 +2,37 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use std::time::Duration;
+
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::sse::{Event as SseEvent, Sse};
+use axum::response::Html;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
+use tablesafe_engine::control::Handle;
 use tablesafe_engine::monitor::HealthHandle;
+use tokio_stream::StreamExt;
+use tokio_util::sync::CancellationToken;
 use tonic::metadata::MetadataMap;
 
 use crate::auth::{Access, Tokens};
 use crate::convert::ToProto;
 use crate::metrics::Metrics;
+use crate::proto;
+use crate::service::stream_events;
 
 /// What the HTTP handlers read.
 #[derive(Clone)]
 pub struct HttpState {
+    /// The engine (for its event bus).
+    pub engine: Handle,
+    /// Ends event streams on shutdown.
+    pub shutdown: CancellationToken,
+    /// Time between heartbeats on event streams.
+    pub heartbeat_interval: Duration,
     /// The health snapshot.
     pub health: HealthHandle,
     /// Tokens (the read token guards the health report).
@@ -29,10 +44,99 @@ pub struct HttpState {
 /// The routes served next to gRPC.
 pub fn router(state: HttpState) -> Router {
     Router::new()
+        .route("/", get(dashboard))
+        .route("/v1/events", get(events_sse))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/v1/health", get(health_json))
         .route("/metrics", get(metrics))
         .with_state(state)
+}
+
+/// The dashboard: one self-contained page (no external resources).
+async fn dashboard() -> Html<&'static str> {
+    Html(include_str!("dashboard.html"))
+}
+
+struct EventsQuery {
+    after: u64,
+    epoch: String,
+    table: Vec<String>,
+}
+
+/// `GET /v1/events[?after=SEQ&epoch=E&table=T]`: WatchEvents as server-sent
+/// events, each `data:` a proto3 JSON `Event` with `id: <epoch>:<sequence>`.
+/// A reconnecting EventSource's `Last-Event-ID` resumes where it left off.
+async fn events_sse(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if let Some(response) = refusal(&state.tokens, &headers) {
+        return response;
+    }
+    let query: EventsQuery = parse_events_query(raw.as_deref().unwrap_or(""));
+    let (mut after, mut epoch) = (query.after, query.epoch);
+    if let Some((e, seq)) = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(':'))
+        .and_then(|(e, s)| Some((e.to_owned(), s.parse::<u64>().ok()?)))
+    {
+        (after, epoch) = (seq, e);
+    }
+    let request = proto::WatchEventsRequest {
+        after_sequence: after,
+        epoch,
+        kinds: Vec::new(),
+        tables: query.table,
+    };
+    let events = stream_events(
+        state.engine.events(),
+        request,
+        state.heartbeat_interval,
+        state.shutdown.clone(),
+    )
+    .filter_map(|event| event.ok())
+    .map(|event| {
+        let data = serde_json::to_string(&event).unwrap_or_default();
+        let sse = SseEvent::default().data(data);
+        Ok::<_, std::convert::Infallible>(if event.sequence > 0 {
+            sse.id(format!("{}:{}", event.epoch, event.sequence))
+        } else {
+            sse
+        })
+    });
+    Sse::new(events).into_response()
+}
+
+/// `after`, `epoch` and repeated `table` from a query string.
+fn parse_events_query(raw: &str) -> EventsQuery {
+    let mut query = EventsQuery {
+        after: 0,
+        epoch: String::new(),
+        table: Vec::new(),
+    };
+    for (key, value) in form_urlencoded::parse(raw.as_bytes()) {
+        match &*key {
+            "after" => query.after = value.parse().unwrap_or(0),
+            "epoch" => query.epoch = value.into_owned(),
+            "table" => query.table.push(value.into_owned()),
+            _ => {}
+        }
+    }
+    query
+}
+
+/// The 401/403 answer (with a JSON body) when the read token is missing or wrong.
+fn refusal(tokens: &Tokens, headers: &HeaderMap) -> Option<Response> {
+    tokens.check(&MetadataMap::from_headers(headers.clone()), Access::Read).err().map(|status| {
+        let code = match status.code() {
+            tonic::Code::PermissionDenied => StatusCode::FORBIDDEN,
+            _ => StatusCode::UNAUTHORIZED,
+        };
+        let body = serde_json::json!({ "code": status.code().description(), "message": status.message() });
+        (code, [(header::WWW_AUTHENTICATE, "Bearer")], axum::Json(body)).into_response()
+    })
 }
 
 #[derive(Deserialize)]

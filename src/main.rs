@@ -104,6 +104,24 @@ enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Print events as they arrive; resumes by itself after a reconnect.
+    Watch {
+        /// Replay events after this sequence (needs --epoch).
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        /// The epoch --after belongs to.
+        #[arg(long, default_value = "")]
+        epoch: String,
+        /// Only these kinds (repeatable): run-started, table-backed-up,
+        /// table-backup-failed, run-finished, health-changed.
+        #[arg(long = "kind", value_parser = parse_kind)]
+        kinds: Vec<tablesafe_client::proto::EventKind>,
+        /// Only events about this table (repeatable).
+        #[arg(long = "table")]
+        tables: Vec<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// List recent runs, newest first.
     Runs {
         /// At most this many.
@@ -172,6 +190,24 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }),
+        Command::Watch {
+            after,
+            epoch,
+            kinds,
+            tables,
+            client,
+        } => runtime().block_on(async {
+            let options = tablesafe_client::WatchOptions {
+                after_sequence: after,
+                epoch,
+                kinds,
+                tables,
+                ..Default::default()
+            };
+            client_cli::watch(&connection(client), options, &mut std::io::stdout())
+                .await
+                .map_or_else(|e| fail(&e), |()| ExitCode::SUCCESS)
+        }),
         Command::Runs { limit, client } => runtime().block_on(async {
             client_cli::runs(&connection(client), limit, &mut std::io::stdout())
                 .await
@@ -233,6 +269,12 @@ async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
+}
+
+fn parse_kind(text: &str) -> Result<tablesafe_client::proto::EventKind, String> {
+    let name = format!("EVENT_KIND_{}", text.replace('-', "_").to_uppercase());
+    tablesafe_client::proto::EventKind::from_str_name(&name)
+        .ok_or_else(|| format!("unknown event kind {text:?}"))
 }
 
 fn connection(args: ClientArgs) -> Connection {

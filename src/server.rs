@@ -35,8 +35,18 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let stop = CancellationToken::new();
     let bus = EventBus::new(config.ring_size);
+    run_with_events(config, listener, shutdown, bus).await
+}
+
+/// [`run`], publishing on a bus the caller also holds.
+pub async fn run_with_events(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    bus: EventBus,
+) -> anyhow::Result<()> {
+    let stop = CancellationToken::new();
     let (engine, engine_task) =
         control::start(config.engine.clone(), None, bus.clone(), stop.child_token())?;
     let (health_snapshot, monitor_task) =
@@ -58,6 +68,9 @@ pub async fn run(
         health_wire: HealthWireCache::default(),
     };
     let http = http::router(HttpState {
+        engine: service.engine.clone(),
+        shutdown: stop.clone(),
+        heartbeat_interval: config.heartbeat_interval,
         health: health_snapshot,
         tokens: config.tokens.clone(),
         metrics,

@@ -94,7 +94,7 @@ impl EventFilter {
 /// Streams `bus` to a watcher until it leaves or the server stops. The task
 /// holds a cursor and a small buffer: a watcher that stops reading costs
 /// nothing more and never slows anyone else.
-fn stream_events(
+pub fn stream_events(
     bus: &EventBus,
     request: proto::WatchEventsRequest,
     heartbeat: Duration,

@@ -97,6 +97,8 @@ pub enum EventPayload {
     ResyncRequired {
         /// The oldest sequence still held.
         oldest_sequence: u64,
+        /// The stream goes on after this sequence.
+        resume_after: u64,
         /// Why.
         reason: String,
     },
@@ -272,6 +274,7 @@ impl Subscription {
                 let oldest_sequence = self.bus.oldest();
                 return self.bus.notice(EventPayload::ResyncRequired {
                     oldest_sequence,
+                    resume_after: self.cursor,
                     reason,
                 });
             }

@@ -103,12 +103,26 @@ pub struct TestServer {
 impl TestServer {
     /// Binds 127.0.0.1:0 first, so the server is reachable as soon as this returns.
     pub async fn start(config: Config) -> Self {
+        let bus = tablesafe_engine::events::EventBus::new(config.ring_size);
+        Self::start_with_events(config, bus).await
+    }
+
+    /// [`TestServer::start`], publishing on `bus`.
+    pub async fn start_with_events(
+        config: Config,
+        bus: tablesafe_engine::events::EventBus,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(tablesafe::server::run(config, listener, async {
-            let _ = rx.await;
-        }));
+        let task = tokio::spawn(tablesafe::server::run_with_events(
+            config,
+            listener,
+            async {
+                let _ = rx.await;
+            },
+            bus,
+        ));
         Self {
             addr,
             shutdown: Some(tx),

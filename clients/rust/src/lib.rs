@@ -23,7 +23,10 @@ pub mod proto {
     include!(concat!(env!("OUT_DIR"), "/tablesafe.v1.serde.rs"));
 }
 
+mod watch;
 pub mod wkt;
+
+pub use watch::WatchOptions;
 
 use proto::storage_admin_client::StorageAdminClient;
 
@@ -94,6 +97,20 @@ impl Client {
             .connect()
             .await
             .map_err(connect_error)?;
+        Self::with_channel(channel, token)
+    }
+
+    /// Like [`Client::connect`], but connects on the first call (and
+    /// reconnects after breaks), so it works before the server is up.
+    pub fn connect_lazy(url: &str, token: Option<&str>) -> Result<Self, Error> {
+        let channel = Endpoint::from_shared(url.to_owned())
+            .map_err(|source| Error::Connect {
+                url: url.to_owned(),
+                source,
+            })?
+            .initial_stream_window_size(Some(4 << 20))
+            .initial_connection_window_size(Some(16 << 20))
+            .connect_lazy();
         Self::with_channel(channel, token)
     }
 
