@@ -225,10 +225,7 @@ async fn dashboard_shows_every_table_and_updates_the_last_backup_live() {
     assert_ne!(users_after, users_before);
     let stamp = file.trim_start_matches("users_").trim_end_matches(".dets");
     let shown = users_after.as_str().unwrap().replace(':', "-");
-    assert!(
-        shown.starts_with(&stamp),
-        "{shown} is the new backup {file}"
-    );
+    assert!(shown.starts_with(stamp), "{shown} is the new backup {file}");
     assert_eq!(
         browser.eval("window.notReloaded === true").await,
         json!(true),
