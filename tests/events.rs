@@ -508,3 +508,48 @@ async fn wrong_token_ends_the_sdk_watcher_with_unauthenticated() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missed_scheduled_run_is_caught_up_after_start() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("users", "set_10.dets")]);
+    let mut config = dirs.config();
+    config.engine.schedule = "0 3 * * *".parse().unwrap();
+    config.engine.catch_up_delay = Duration::from_millis(300);
+    let bus = EventBus::new(64);
+    // Subscribed before the server starts: the catch-up run cannot be missed.
+    let mut events = bus.subscribe(None);
+    let server = TestServer::start_with_events(config, bus).await;
+    let finished = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let EventPayload::RunFinished { run_id, .. } = &events.next().await.payload {
+                return run_id.clone();
+            }
+        }
+    })
+    .await
+    .unwrap();
+    let runs = server.client(None).await.list_runs(0).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].run_id, finished);
+    assert_eq!(runs[0].trigger(), tablesafe_client::proto::Trigger::CatchUp);
+    assert_eq!(dirs.backup_files().len(), 1);
+    server.stop().await;
+
+    // With a fresh backup on disk, a restart plans no catch-up.
+    let mut config = dirs.config();
+    config.engine.schedule = "0 3 * * *".parse().unwrap();
+    let server = TestServer::start(config).await;
+    let health = server.client(None).await.get_health(false).await.unwrap();
+    let scheduler = health
+        .components
+        .iter()
+        .find(|c| c.name == "scheduler")
+        .unwrap();
+    assert!(
+        scheduler.detail.contains("T03:00:00Z"),
+        "next run is the scheduled one: {}",
+        scheduler.detail
+    );
+    server.stop().await;
+}

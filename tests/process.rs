@@ -204,3 +204,46 @@ async fn a_full_backup_volume_fails_the_table_cleanly_and_keeps_older_backups() 
     // The server is still up and answering.
     assert_eq!(client.list_runs(0).await.unwrap().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_logs_carry_a_structured_line_per_table_and_per_run() {
+    let dirs = Dirs::new();
+    std::fs::copy(
+        testkit::fixture("set_grown.dets"),
+        dirs.data.join("users.dets"),
+    )
+    .unwrap();
+    let mut args = serve_args(&dirs);
+    args.extend(["--log-format".into(), "json".into()]);
+    let mut server = ServerProcess::spawn(dirs.root.path(), "", &args);
+    let run = client(&server)
+        .await
+        .trigger_backup(vec![], "logged")
+        .await
+        .unwrap()
+        .run
+        .unwrap();
+    server.kill();
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let committed = lines
+        .iter()
+        .find(|l| l["message"] == "backup committed")
+        .expect("a line per table");
+    assert_eq!(committed["table"], "users");
+    assert_eq!(committed["file"], run.tables[0].file_name.as_str());
+    assert_eq!(committed["bytes"], 54857);
+    assert_eq!(committed["records"], 1200);
+    assert_eq!(committed["consistency"], "Clean");
+    assert!(committed["duration_ms"].is_u64());
+    let finished = lines
+        .iter()
+        .find(|l| l["message"] == "backup run finished")
+        .expect("a line per run");
+    assert_eq!(finished["run_id"], run.run_id.as_str());
+    assert_eq!(finished["succeeded"], 1);
+    assert!(!log.contains(ADMIN), "tokens are never logged");
+}

@@ -189,8 +189,8 @@ impl ServerProcess {
                 .unwrap_or_else(|| panic!("server exited before listening"))
                 .unwrap();
             writeln!(file, "{line}").unwrap();
-            if let Some(rest) = line.split("tablesafe listening addr=").nth(1) {
-                break rest.split_whitespace().next().unwrap().parse().unwrap();
+            if let Some(addr) = listening_addr(&line) {
+                break addr;
             }
         };
         // Keep draining stderr into the log so the server never blocks on a full pipe.
@@ -216,6 +216,21 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The address in the server's "tablesafe listening" log line, text or JSON.
+fn listening_addr(line: &str) -> Option<SocketAddr> {
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(line) {
+        return (json["message"] == "tablesafe listening")
+            .then(|| json["addr"].as_str()?.parse().ok())
+            .flatten();
+    }
+    line.split("tablesafe listening addr=")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn fastrand_u32() -> u32 {
