@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use tablesafe_engine::catalog::{check_name, CatalogConfig, TableSpec};
 use tablesafe_engine::control::EngineConfig;
+use tablesafe_engine::erlang::NodeConfig;
 use tablesafe_engine::events::DEFAULT_RING_SIZE;
 use tablesafe_engine::health::Thresholds;
 use tablesafe_engine::monitor::MonitorConfig;
@@ -45,6 +46,8 @@ pub struct FileConfig {
     pub health: HealthSection,
     /// `[events]`.
     pub events: EventsSection,
+    /// `[erlang]`.
+    pub erlang: Option<ErlangSection>,
     /// `[[tables]]`.
     pub tables: Vec<TableSpec>,
 }
@@ -91,6 +94,21 @@ pub struct EventsSection {
     pub heartbeat_interval: Option<String>,
 }
 
+/// `[erlang]` in the config file: the node that holds the tables open.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ErlangSection {
+    /// `name@host`, for example `app@localhost`.
+    pub node: String,
+    /// File holding the node's cookie (`TABLESAFE_ERLANG_COOKIE` wins).
+    pub cookie_file: Option<PathBuf>,
+    /// Longest wait for a connection or a call (default 5s).
+    pub timeout: Option<String>,
+}
+
+/// Environment variable holding the Erlang cookie.
+pub const ERLANG_COOKIE_ENV: &str = "TABLESAFE_ERLANG_COOKIE";
+
 /// `[auth]` in the config file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -133,6 +151,8 @@ pub struct Config {
     pub ring_size: usize,
     /// Time between heartbeats on open streams.
     pub heartbeat_interval: Duration,
+    /// The Erlang node to sync tables through, when configured.
+    pub erlang: Option<NodeConfig>,
 }
 
 /// What is wrong with a configuration.
@@ -180,6 +200,9 @@ impl FileConfig {
         config.backup_dir.iter_mut().for_each(resolve);
         config.auth.admin_token_file.iter_mut().for_each(resolve);
         config.auth.read_token_file.iter_mut().for_each(resolve);
+        if let Some(erlang) = config.erlang.as_mut() {
+            erlang.cookie_file.iter_mut().for_each(resolve);
+        }
         Ok(config)
     }
 
@@ -270,6 +293,39 @@ impl FileConfig {
             )?,
             free_space_margin,
         };
+        let erlang = match self.erlang {
+            None => None,
+            Some(section) => {
+                if !section.node.contains('@') {
+                    return Err(invalid(format!(
+                        "erlang.node {:?} must be name@host",
+                        section.node
+                    )));
+                }
+                let cookie =
+                    match (env(ERLANG_COOKIE_ENV), &section.cookie_file) {
+                        (Some(c), _) => c,
+                        (None, Some(path)) => std::fs::read_to_string(path).map_err(|e| {
+                            invalid(format!(
+                                "cannot read erlang.cookie_file {}: {e}",
+                                path.display()
+                            ))
+                        })?,
+                        (None, None) => return Err(invalid(
+                            "no Erlang cookie: set TABLESAFE_ERLANG_COOKIE or erlang.cookie_file"
+                                .into(),
+                        )),
+                    };
+                Some(NodeConfig {
+                    node: section.node,
+                    cookie: cookie.trim().to_owned(),
+                    timeout: positive(
+                        duration("erlang.timeout", section.timeout, "5s")?,
+                        "erlang.timeout",
+                    )?,
+                })
+            }
+        };
         let heartbeat_interval = positive(
             duration(
                 "events.heartbeat_interval",
@@ -319,6 +375,7 @@ impl FileConfig {
             health,
             ring_size,
             heartbeat_interval,
+            erlang,
         })
     }
 }

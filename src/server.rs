@@ -5,7 +5,11 @@
 
 use std::future::Future;
 
+use std::sync::Arc;
+
+use tablesafe_engine::erlang::{NodeClient, NodeQuiesce};
 use tablesafe_engine::events::EventBus;
+use tablesafe_engine::pipeline::Quiesce;
 use tablesafe_engine::{control, monitor};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -47,10 +51,31 @@ pub async fn run_with_events(
     bus: EventBus,
 ) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
-    let (engine, engine_task) =
-        control::start(config.engine.clone(), None, bus.clone(), stop.child_token())?;
-    let (health_snapshot, monitor_task) =
-        monitor::start(config.health.clone(), engine.clone(), stop.child_token()).await;
+    // With a node configured, every copy is preceded by dets:sync on it.
+    let node = config
+        .erlang
+        .clone()
+        .map(|node| NodeClient::start(node, stop.child_token()))
+        .transpose()?;
+    let quiesce = node.clone().map(|client| {
+        Arc::new(NodeQuiesce {
+            client,
+            runtime: tokio::runtime::Handle::current(),
+        }) as Arc<dyn Quiesce>
+    });
+    let (engine, engine_task) = control::start(
+        config.engine.clone(),
+        quiesce,
+        bus.clone(),
+        stop.child_token(),
+    )?;
+    let (health_snapshot, monitor_task) = monitor::start(
+        config.health.clone(),
+        engine.clone(),
+        node,
+        stop.child_token(),
+    )
+    .await;
     let metrics = Metrics::new();
     metrics.follow(&bus, stop.child_token());
 

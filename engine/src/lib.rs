@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod control;
 pub mod dets;
+pub mod erlang;
 pub mod events;
 pub mod health;
 pub mod ledger;

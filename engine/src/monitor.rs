@@ -19,6 +19,7 @@ use tracing::Instrument;
 use crate::catalog::TableEntry;
 use crate::control::Handle;
 use crate::dets;
+use crate::erlang::{NodeClient, NodeStatus};
 use crate::events::{EventBus, EventPayload};
 use crate::health::{
     compute_health, AttemptFacts, BackupFacts, FileFigures, HealthReport, Observations,
@@ -72,6 +73,7 @@ type FigureCache = HashMap<PathBuf, (u64, Option<SystemTime>, Result<FileFigures
 struct Monitor {
     config: MonitorConfig,
     engine: Handle,
+    node: Option<NodeClient>,
     bus: EventBus,
     cache: FigureCache,
     latest: watch::Sender<Arc<HealthReport>>,
@@ -81,12 +83,14 @@ struct Monitor {
 pub async fn start(
     config: MonitorConfig,
     engine: Handle,
+    node: Option<NodeClient>,
     shutdown: CancellationToken,
 ) -> (HealthHandle, JoinHandle<()>) {
     let bus = engine.events().clone();
     let mut monitor = Monitor {
         config,
         engine,
+        node,
         bus,
         cache: FigureCache::new(),
         latest: watch::channel(Arc::new(empty_report())).0,
@@ -185,6 +189,11 @@ impl Monitor {
                 last_outcome: None,
             },
         };
+        obs.erlang_node = self.node.as_ref().map(|node| match node.status() {
+            NodeStatus::Connected => Ok(node.name().to_owned()),
+            NodeStatus::Connecting => Ok(format!("{} (connecting)", node.name())),
+            NodeStatus::Unreachable(why) => Err(why),
+        });
         Arc::new(compute_health(&obs, &self.config.thresholds, Utc::now()))
     }
 }

@@ -37,7 +37,7 @@ impl Default for PipelineOptions {
     fn default() -> Self {
         Self {
             keep: 3,
-            settle_attempts: 4,
+            settle_attempts: 20,
             free_space_margin: 16 << 20,
         }
     }
@@ -47,7 +47,7 @@ impl Default for PipelineOptions {
 /// `dets:sync/1` on the node that holds it open).
 pub trait Quiesce: Send + Sync {
     /// Asks the owner of `table` to flush it; an error says why it could not.
-    fn quiesce(&self, table: &str) -> Result<(), String>;
+    fn quiesce(&self, table: &TableEntry) -> Result<(), String>;
 }
 
 /// Bytes copied between two checks for cancellation (and hashed as one piece).
@@ -121,13 +121,11 @@ impl CopyJob<'_> {
         let partial = PartialFile::new(self.store.path(&name.partial_name()));
         let stage = Instant::now();
         let capture = self.capture_settled(partial.path())?;
-        let capture_time = stage.elapsed();
-        let stage = Instant::now();
-        let inspection = verify(partial.path(), capture.stable)?;
         let timings = StageTimings {
-            capture: capture_time,
-            verify: stage.elapsed(),
+            capture: capture.copy_time,
+            verify: stage.elapsed().saturating_sub(capture.copy_time),
         };
+        let inspection = &capture.inspection;
         let consistency = if capture.clean && inspection.closed_properly {
             Consistency::Clean
         } else {
@@ -193,31 +191,92 @@ impl CopyJob<'_> {
     fn capture_settled(&self, partial: &Path) -> Result<Capture, TableError> {
         let source = &self.table.path;
         let attempts = self.options.settle_attempts.max(1);
+        let mut ever_changed = false;
+        let mut copy_time = Duration::ZERO;
+        // The first verified dirty copy is kept aside while clean ones are
+        // tried for, so that a table that never holds still is still backed up.
+        let fallback = PartialFile::new(fallback_path(partial));
+        let mut kept: Option<Capture> = None;
         for attempt in 1..=attempts {
-            if let Some(quiesce) = self.quiesce {
-                if let Err(why) = quiesce.quiesce(&self.table.name) {
+            let quiesced = self.quiesce.is_some_and(|q| match q.quiesce(self.table) {
+                Ok(()) => true,
+                Err(why) => {
                     tracing::warn!(table = %self.table.name, error = %why, "quiesce failed; copying as it is");
+                    false
                 }
-            }
+            });
+            let copy_started = Instant::now();
             let before = SourceState::read(source)?;
-            let sha256 = copy_file(source, partial, self.cancel)?;
-            let after = SourceState::read(source)?;
+            // The source is read again the moment the last byte is copied:
+            // hashing and fsyncing the copy are not part of the window.
+            let (sha256, after) =
+                copy_file(source, partial, self.cancel, || SourceState::read(source))?;
+            let after = after?;
             let copy_flag = closed_flag(partial).map_err(|e| write_error(partial, &e))?;
+            copy_time += copy_started.elapsed();
             let stable = before == after;
             let clean = stable && before.closed_flag() == Some(1) && copy_flag == Some(1);
+            ever_changed |= !stable;
             // Without a quiesce stage nothing will close an open table for us:
             // a stable copy of it is as good as it gets.
-            let settled = clean || (stable && self.quiesce.is_none());
+            let settled = clean || (stable && !quiesced);
             if settled || attempt == attempts {
-                return Ok(Capture {
-                    clean,
-                    stable,
-                    attempts: attempt,
-                    source_mtime: before.mtime,
-                    sha256,
-                });
+                // Verified here, so that a torn copy of a table being written
+                // (a change the size, mtime and header did not show) is retried.
+                match verify(partial) {
+                    Ok(inspection) => {
+                        return Ok(Capture {
+                            clean,
+                            attempts: attempt,
+                            source_mtime: before.mtime,
+                            sha256,
+                            inspection,
+                            copy_time,
+                        })
+                    }
+                    Err(Verify::Io(e)) => return Err(write_error(partial, &e)),
+                    Err(Verify::Damaged(_)) if !clean && attempt == attempts && kept.is_some() => {
+                        fs::rename(fallback.path(), partial)
+                            .map_err(|e| write_error(partial, &e))?;
+                        return kept
+                            .ok_or_else(|| TableError::new(ErrorCode::BackupIo, "no kept copy"));
+                    }
+                    Err(Verify::Damaged(e)) if clean || attempt == attempts => {
+                        let (code, cause) = if ever_changed {
+                            (
+                                ErrorCode::SourceUnstable,
+                                "the table kept changing during every copy",
+                            )
+                        } else {
+                            (ErrorCode::TableCorrupt, "the table is damaged")
+                        };
+                        return Err(TableError::new(
+                            code,
+                            format!("copy failed verification ({cause}): {e}"),
+                        ));
+                    }
+                    Err(Verify::Damaged(e)) => {
+                        ever_changed = true;
+                        tracing::debug!(table = %self.table.name, attempt, error = %e, "torn copy; retrying");
+                    }
+                }
+            } else {
+                tracing::debug!(table = %self.table.name, attempt, stable, "copy not clean; retrying");
+                if kept.is_none() && stable {
+                    if let Ok(inspection) = verify(partial) {
+                        fs::rename(partial, fallback.path())
+                            .map_err(|e| write_error(partial, &e))?;
+                        kept = Some(Capture {
+                            clean: false,
+                            attempts: attempt,
+                            source_mtime: before.mtime,
+                            sha256,
+                            inspection,
+                            copy_time,
+                        });
+                    }
+                }
             }
-            tracing::debug!(table = %self.table.name, attempt, stable, "copy not clean; retrying");
             std::thread::sleep(backoff(attempt));
         }
         unreachable!("the last attempt always returns")
@@ -267,12 +326,14 @@ impl CopyJob<'_> {
 struct Capture {
     /// The source was closed properly and unchanged, and so is the copy.
     clean: bool,
-    /// The source did not change during the accepted copy.
-    stable: bool,
     attempts: u32,
     source_mtime: Option<DateTime<Utc>>,
     /// Hex SHA-256 of the copy.
     sha256: String,
+    /// The verified copy.
+    inspection: Inspection,
+    /// Time spent copying (every attempt), as opposed to verifying.
+    copy_time: Duration,
 }
 
 /// What is compared before and after a copy to tell whether the source changed.
@@ -326,18 +387,24 @@ fn read_up_to(file: &File, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// Copies with the kernel's copy (copy_file_range) in chunks, then fsyncs.
+/// Copies with the kernel's copy (copy_file_range) in chunks, runs `copied`
+/// as soon as the last byte is across, then fsyncs the copy.
 ///
 /// Each chunk is hashed from the copy itself by a second thread while the
 /// next chunk is copied, so the SHA-256 of the copy is ready when the copy is.
-fn copy_file(source: &Path, dest: &Path, cancel: &CancellationToken) -> Result<String, TableError> {
+fn copy_file<T>(
+    source: &Path,
+    dest: &Path,
+    cancel: &CancellationToken,
+    copied: impl FnOnce() -> T,
+) -> Result<(String, T), TableError> {
     let mut src = File::open(source).map_err(|e| unreadable(source, &e))?;
     let mut dst = File::create(dest).map_err(|e| write_error(dest, &e))?;
     let reader = File::open(dest).map_err(|e| write_error(dest, &e))?;
     let (chunks_tx, chunks_rx) = std::sync::mpsc::channel::<u64>();
     std::thread::scope(|scope| {
         let hasher = scope.spawn(move || hash_as_written(&reader, chunks_rx));
-        let copied = (|| {
+        let copying = (|| {
             let mut written = 0u64;
             loop {
                 if cancel.is_cancelled() {
@@ -357,13 +424,14 @@ fn copy_file(source: &Path, dest: &Path, cancel: &CancellationToken) -> Result<S
                 }
             }
         })();
+        let after = copying.map(|()| copied());
         drop(chunks_tx);
         let hashed = hasher
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        copied?;
+        let after = after?;
         dst.sync_all().map_err(|e| write_error(dest, &e))?;
-        hashed.map_err(|e| write_error(dest, &e))
+        Ok((hashed.map_err(|e| write_error(dest, &e))?, after))
     })
 }
 
@@ -384,25 +452,32 @@ fn hash_as_written(file: &File, lengths: std::sync::mpsc::Receiver<u64>) -> io::
 }
 
 /// Parses the copy: header, MD5, full slot walk, counts.
-fn verify(partial: &Path, stable: bool) -> Result<Inspection, TableError> {
-    let damaged = |e: DetsError| {
-        let (code, cause) = if stable {
-            (ErrorCode::TableCorrupt, "the table is damaged")
-        } else {
-            (
-                ErrorCode::SourceUnstable,
-                "the table kept changing during every copy",
-            )
-        };
-        TableError::new(code, format!("copy failed verification ({cause}): {e}"))
-    };
+fn verify(partial: &Path) -> Result<Inspection, Verify> {
     let inspection = match dets::inspect(partial) {
         Ok(i) => i,
-        Err(DetsError::Io(e)) => return Err(write_error(partial, &e)),
-        Err(e) => return Err(damaged(e)),
+        Err(DetsError::Io(e)) => return Err(Verify::Io(e)),
+        Err(e) => return Err(Verify::Damaged(e)),
     };
-    inspection.check_sound().map_err(damaged)?;
+    inspection.check_sound().map_err(Verify::Damaged)?;
     Ok(inspection)
+}
+
+/// Why a copy did not verify.
+enum Verify {
+    /// The copy could not be read back.
+    Io(io::Error),
+    /// The copy is not a sound DETS file.
+    Damaged(DetsError),
+}
+
+/// Where a verified dirty copy waits while clean ones are tried for (a
+/// `.partial` name, so start-up removes it if the process dies).
+fn fallback_path(partial: &Path) -> PathBuf {
+    let name = partial
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(".copy.partial");
+    partial.with_file_name(name.replace(".partial", ".kept.partial"))
 }
 
 /// Hex SHA-256 of a file.
@@ -423,9 +498,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A short, jittered pause: a table's writes come in bursts, and a retry
+/// should not fall into the same phase of the writer's rhythm.
 fn backoff(attempt: u32) -> Duration {
-    let base = 20u64 << attempt.min(5);
-    Duration::from_millis(base + fastrand::u64(0..=base))
+    let base = u64::from(attempt.min(10));
+    Duration::from_millis(base + fastrand::u64(0..=10))
 }
 
 fn unreadable(path: &Path, e: &io::Error) -> TableError {

@@ -96,3 +96,86 @@ impl DetsTool {
         serde_json::from_str(last).expect("report is JSON")
     }
 }
+
+/// A real Erlang node that holds DETS tables open and writes to them
+/// continuously, as an application would.
+pub struct WriterNode {
+    child: std::process::Child,
+    /// `name@localhost`.
+    pub name: String,
+    /// The node's cookie.
+    pub cookie: String,
+}
+
+impl WriterNode {
+    /// Starts `erl` with `tables` open in `dir` (`<table>.dets`), inserting
+    /// `{N, Value}` into each every 3 ms with N = 1, 2, 3, ... and recording N in
+    /// the ETS table `progress` once all tables have it. Returns once the
+    /// tables are open. `None` (and a note) without Erlang outside CI.
+    pub fn start(dir: &Path, tables: &[&str], cookie: &str) -> Option<Self> {
+        let erl = require("erl")?;
+        let name = format!("tsapp{}x{:x}@localhost", std::process::id(), fastrand_u32());
+        let list: Vec<String> = tables.iter().map(|t| format!("\"{t}\"")).collect();
+        let program = format!(
+            r#"Parent = self(),
+spawn(fun() ->
+    ets:new(progress, [named_table, public]),
+    Tabs = [begin {{ok, T}} = dets:open_file(list_to_atom(N), [{{file, filename:join("{dir}", N ++ ".dets")}}]), T end || N <- [{tables}]],
+    Parent ! ready,
+    Value = binary:copy(<<"tablesafe">>, 20),
+    Loop = fun L(I) -> [ok = dets:insert(T, {{I, Value}}) || T <- Tabs], ets:insert(progress, {{count, I}}), timer:sleep(3), L(I + 1) end,
+    Loop(1)
+end),
+receive ready -> io:format("ready~n") end,
+receive stop -> ok end."#,
+            dir = dir.display(),
+            tables = list.join(",")
+        );
+        let mut child = Command::new(erl)
+            .args([
+                "-sname",
+                &name,
+                "-setcookie",
+                cookie,
+                "-noshell",
+                "-eval",
+                &program,
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("erl starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+        loop {
+            match lines.next() {
+                Some(Ok(line)) if line.trim() == "ready" => break,
+                Some(_) => continue,
+                None => panic!("the Erlang node exited before opening its tables"),
+            }
+        }
+        std::thread::spawn(move || lines.for_each(drop));
+        Some(Self {
+            child,
+            name,
+            cookie: cookie.to_owned(),
+        })
+    }
+
+    /// Kills the node (SIGKILL): its tables stay as they were on disk.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for WriterNode {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn fastrand_u32() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos())
+}
