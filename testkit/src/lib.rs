@@ -113,8 +113,14 @@ impl WriterNode {
     /// the ETS table `progress` once all tables have it. Returns once the
     /// tables are open. `None` (and a note) without Erlang outside CI.
     pub fn start(dir: &Path, tables: &[&str], cookie: &str) -> Option<Self> {
-        let erl = require("erl")?;
         let name = format!("tsapp{}x{:x}@localhost", std::process::id(), fastrand_u32());
+        Self::start_as(&name, dir, tables, cookie)
+    }
+
+    /// [`WriterNode::start`] under a given node name (to restart "the same" node).
+    pub fn start_as(name: &str, dir: &Path, tables: &[&str], cookie: &str) -> Option<Self> {
+        let erl = require("erl")?;
+        let name = name.to_owned();
         let list: Vec<String> = tables.iter().map(|t| format!("\"{t}\"")).collect();
         let program = format!(
             r#"Parent = self(),
