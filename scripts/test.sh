@@ -9,4 +9,7 @@ export CARGO_TERM_COLOR=never
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+scripts/generate-sdks.sh --check
+cargo build --locked --bin tablesafe
 cargo test --workspace --locked
+TABLESAFE_BIN=target/debug/tablesafe .deps/venv/bin/python -m pytest clients/python/tests -q

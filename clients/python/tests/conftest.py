@@ -1,0 +1,68 @@
+"""A real tablesafe server for the SDK tests: the binary cargo built, on 127.0.0.1."""
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "clients" / "python"))
+
+ADMIN = "python-sdk-admin-token"
+
+
+def binary() -> Path:
+    path = Path(os.environ.get("TABLESAFE_BIN", ROOT / "target" / "debug" / "tablesafe"))
+    if not path.exists():
+        message = f"{path} is missing: build it with cargo build"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+class Server:
+    """`tablesafe serve` as a child process; knows its address from its log line."""
+
+    def __init__(self, root: Path, listen: str = "127.0.0.1:0") -> None:
+        self.root = root
+        self.process = subprocess.Popen(
+            [
+                str(binary()), "serve", "--listen", listen, "--schedule", "off",
+                "--data-dir", str(root / "data"), "--backup-dir", str(root / "backups"),
+            ],
+            env={**os.environ, "TABLESAFE_ADMIN_TOKEN": ADMIN, "RUST_LOG": "info"},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for line in self.process.stderr:
+            if "tablesafe listening addr=" in line:
+                self.addr = line.split("tablesafe listening addr=")[1].split()[0]
+                break
+        else:
+            raise RuntimeError("the server exited before listening")
+        threading.Thread(target=lambda: [None for _ in self.process.stderr], daemon=True).start()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def data_root(tmp_path: Path) -> Path:
+    (tmp_path / "data").mkdir()
+    fixtures = ROOT / "tests" / "data" / "dets"
+    for table, fixture in [("users", "set_grown.dets"), ("settings", "set_10.dets")]:
+        shutil.copy(fixtures / fixture, tmp_path / "data" / f"{table}.dets")
+    return tmp_path
+
+
+@pytest.fixture
+def server(data_root: Path):
+    s = Server(data_root)
+    yield s
+    s.stop()
