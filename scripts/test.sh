@@ -12,4 +12,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 scripts/generate-sdks.sh --check
 cargo build --locked --bin tablesafe
 cargo test --workspace --locked
-TABLESAFE_BIN=target/debug/tablesafe .deps/venv/bin/python -m pytest clients/python/tests -q
+export TABLESAFE_BIN=$PWD/target/debug/tablesafe
+(cd clients/typescript && node_modules/.bin/tsc --noEmit && node --import tsx --test tests/*.test.ts)
+.deps/venv/bin/python -m pytest clients/python/tests -q

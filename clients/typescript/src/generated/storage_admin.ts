@@ -1,0 +1,82 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from './google/protobuf/Duration';
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp';
+import type { BackupFile as _tablesafe_v1_BackupFile, BackupFile__Output as _tablesafe_v1_BackupFile__Output } from './tablesafe/v1/BackupFile';
+import type { BackupRun as _tablesafe_v1_BackupRun, BackupRun__Output as _tablesafe_v1_BackupRun__Output } from './tablesafe/v1/BackupRun';
+import type { ComponentHealth as _tablesafe_v1_ComponentHealth, ComponentHealth__Output as _tablesafe_v1_ComponentHealth__Output } from './tablesafe/v1/ComponentHealth';
+import type { Event as _tablesafe_v1_Event, Event__Output as _tablesafe_v1_Event__Output } from './tablesafe/v1/Event';
+import type { GetHealthRequest as _tablesafe_v1_GetHealthRequest, GetHealthRequest__Output as _tablesafe_v1_GetHealthRequest__Output } from './tablesafe/v1/GetHealthRequest';
+import type { GetHealthResponse as _tablesafe_v1_GetHealthResponse, GetHealthResponse__Output as _tablesafe_v1_GetHealthResponse__Output } from './tablesafe/v1/GetHealthResponse';
+import type { HealthChanged as _tablesafe_v1_HealthChanged, HealthChanged__Output as _tablesafe_v1_HealthChanged__Output } from './tablesafe/v1/HealthChanged';
+import type { HealthIssue as _tablesafe_v1_HealthIssue, HealthIssue__Output as _tablesafe_v1_HealthIssue__Output } from './tablesafe/v1/HealthIssue';
+import type { Heartbeat as _tablesafe_v1_Heartbeat, Heartbeat__Output as _tablesafe_v1_Heartbeat__Output } from './tablesafe/v1/Heartbeat';
+import type { ListBackupsRequest as _tablesafe_v1_ListBackupsRequest, ListBackupsRequest__Output as _tablesafe_v1_ListBackupsRequest__Output } from './tablesafe/v1/ListBackupsRequest';
+import type { ListBackupsResponse as _tablesafe_v1_ListBackupsResponse, ListBackupsResponse__Output as _tablesafe_v1_ListBackupsResponse__Output } from './tablesafe/v1/ListBackupsResponse';
+import type { ListRunsRequest as _tablesafe_v1_ListRunsRequest, ListRunsRequest__Output as _tablesafe_v1_ListRunsRequest__Output } from './tablesafe/v1/ListRunsRequest';
+import type { ListRunsResponse as _tablesafe_v1_ListRunsResponse, ListRunsResponse__Output as _tablesafe_v1_ListRunsResponse__Output } from './tablesafe/v1/ListRunsResponse';
+import type { ResyncRequired as _tablesafe_v1_ResyncRequired, ResyncRequired__Output as _tablesafe_v1_ResyncRequired__Output } from './tablesafe/v1/ResyncRequired';
+import type { RunFinished as _tablesafe_v1_RunFinished, RunFinished__Output as _tablesafe_v1_RunFinished__Output } from './tablesafe/v1/RunFinished';
+import type { RunStarted as _tablesafe_v1_RunStarted, RunStarted__Output as _tablesafe_v1_RunStarted__Output } from './tablesafe/v1/RunStarted';
+import type { StorageAdminClient as _tablesafe_v1_StorageAdminClient, StorageAdminDefinition as _tablesafe_v1_StorageAdminDefinition } from './tablesafe/v1/StorageAdmin';
+import type { TableBackedUp as _tablesafe_v1_TableBackedUp, TableBackedUp__Output as _tablesafe_v1_TableBackedUp__Output } from './tablesafe/v1/TableBackedUp';
+import type { TableBackupFailed as _tablesafe_v1_TableBackupFailed, TableBackupFailed__Output as _tablesafe_v1_TableBackupFailed__Output } from './tablesafe/v1/TableBackupFailed';
+import type { TableBackupResult as _tablesafe_v1_TableBackupResult, TableBackupResult__Output as _tablesafe_v1_TableBackupResult__Output } from './tablesafe/v1/TableBackupResult';
+import type { TableHealth as _tablesafe_v1_TableHealth, TableHealth__Output as _tablesafe_v1_TableHealth__Output } from './tablesafe/v1/TableHealth';
+import type { TriggerBackupRequest as _tablesafe_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _tablesafe_v1_TriggerBackupRequest__Output } from './tablesafe/v1/TriggerBackupRequest';
+import type { TriggerBackupResponse as _tablesafe_v1_TriggerBackupResponse, TriggerBackupResponse__Output as _tablesafe_v1_TriggerBackupResponse__Output } from './tablesafe/v1/TriggerBackupResponse';
+import type { WatchEventsRequest as _tablesafe_v1_WatchEventsRequest, WatchEventsRequest__Output as _tablesafe_v1_WatchEventsRequest__Output } from './tablesafe/v1/WatchEventsRequest';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  google: {
+    protobuf: {
+      Duration: MessageTypeDefinition<_google_protobuf_Duration, _google_protobuf_Duration__Output>
+      Timestamp: MessageTypeDefinition<_google_protobuf_Timestamp, _google_protobuf_Timestamp__Output>
+    }
+  }
+  tablesafe: {
+    v1: {
+      BackupFile: MessageTypeDefinition<_tablesafe_v1_BackupFile, _tablesafe_v1_BackupFile__Output>
+      BackupRun: MessageTypeDefinition<_tablesafe_v1_BackupRun, _tablesafe_v1_BackupRun__Output>
+      ComponentHealth: MessageTypeDefinition<_tablesafe_v1_ComponentHealth, _tablesafe_v1_ComponentHealth__Output>
+      Consistency: EnumTypeDefinition
+      Event: MessageTypeDefinition<_tablesafe_v1_Event, _tablesafe_v1_Event__Output>
+      EventKind: EnumTypeDefinition
+      GetHealthRequest: MessageTypeDefinition<_tablesafe_v1_GetHealthRequest, _tablesafe_v1_GetHealthRequest__Output>
+      GetHealthResponse: MessageTypeDefinition<_tablesafe_v1_GetHealthResponse, _tablesafe_v1_GetHealthResponse__Output>
+      HealthChanged: MessageTypeDefinition<_tablesafe_v1_HealthChanged, _tablesafe_v1_HealthChanged__Output>
+      HealthIssue: MessageTypeDefinition<_tablesafe_v1_HealthIssue, _tablesafe_v1_HealthIssue__Output>
+      HealthStatus: EnumTypeDefinition
+      Heartbeat: MessageTypeDefinition<_tablesafe_v1_Heartbeat, _tablesafe_v1_Heartbeat__Output>
+      IssueCode: EnumTypeDefinition
+      ListBackupsRequest: MessageTypeDefinition<_tablesafe_v1_ListBackupsRequest, _tablesafe_v1_ListBackupsRequest__Output>
+      ListBackupsResponse: MessageTypeDefinition<_tablesafe_v1_ListBackupsResponse, _tablesafe_v1_ListBackupsResponse__Output>
+      ListRunsRequest: MessageTypeDefinition<_tablesafe_v1_ListRunsRequest, _tablesafe_v1_ListRunsRequest__Output>
+      ListRunsResponse: MessageTypeDefinition<_tablesafe_v1_ListRunsResponse, _tablesafe_v1_ListRunsResponse__Output>
+      ResyncRequired: MessageTypeDefinition<_tablesafe_v1_ResyncRequired, _tablesafe_v1_ResyncRequired__Output>
+      RunFinished: MessageTypeDefinition<_tablesafe_v1_RunFinished, _tablesafe_v1_RunFinished__Output>
+      RunOutcome: EnumTypeDefinition
+      RunStarted: MessageTypeDefinition<_tablesafe_v1_RunStarted, _tablesafe_v1_RunStarted__Output>
+      /**
+       * Backs up, lists and watches the tables of one application.
+       */
+      StorageAdmin: SubtypeConstructor<typeof grpc.Client, _tablesafe_v1_StorageAdminClient> & { service: _tablesafe_v1_StorageAdminDefinition }
+      TableBackedUp: MessageTypeDefinition<_tablesafe_v1_TableBackedUp, _tablesafe_v1_TableBackedUp__Output>
+      TableBackupFailed: MessageTypeDefinition<_tablesafe_v1_TableBackupFailed, _tablesafe_v1_TableBackupFailed__Output>
+      TableBackupResult: MessageTypeDefinition<_tablesafe_v1_TableBackupResult, _tablesafe_v1_TableBackupResult__Output>
+      TableHealth: MessageTypeDefinition<_tablesafe_v1_TableHealth, _tablesafe_v1_TableHealth__Output>
+      TableOutcome: EnumTypeDefinition
+      TableRole: EnumTypeDefinition
+      Trigger: EnumTypeDefinition
+      TriggerBackupRequest: MessageTypeDefinition<_tablesafe_v1_TriggerBackupRequest, _tablesafe_v1_TriggerBackupRequest__Output>
+      TriggerBackupResponse: MessageTypeDefinition<_tablesafe_v1_TriggerBackupResponse, _tablesafe_v1_TriggerBackupResponse__Output>
+      WatchEventsRequest: MessageTypeDefinition<_tablesafe_v1_WatchEventsRequest, _tablesafe_v1_WatchEventsRequest__Output>
+    }
+  }
+}
+

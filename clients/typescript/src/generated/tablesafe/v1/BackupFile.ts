@@ -1,0 +1,35 @@
+// Original file: proto/tablesafe/v1/storage_admin.proto
+
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp';
+import type { Consistency as _tablesafe_v1_Consistency, Consistency__Output as _tablesafe_v1_Consistency__Output } from '../../tablesafe/v1/Consistency';
+import type { Long } from '@grpc/proto-loader';
+
+export interface BackupFile {
+  'fileName'?: (string);
+  'table'?: (string);
+  'capturedAt'?: (_google_protobuf_Timestamp | null);
+  'bytes'?: (number | string | Long);
+  'records'?: (number | string | Long);
+  'consistency'?: (_tablesafe_v1_Consistency);
+  /**
+   * The copy was parsed and checked when it was made.
+   */
+  'verified'?: (boolean);
+  'sha256'?: (string);
+  'keys'?: (number | string | Long);
+}
+
+export interface BackupFile__Output {
+  'fileName': (string);
+  'table': (string);
+  'capturedAt': (_google_protobuf_Timestamp__Output | null);
+  'bytes': (string);
+  'records': (string);
+  'consistency': (_tablesafe_v1_Consistency__Output);
+  /**
+   * The copy was parsed and checked when it was made.
+   */
+  'verified': (boolean);
+  'sha256': (string);
+  'keys': (string);
+}

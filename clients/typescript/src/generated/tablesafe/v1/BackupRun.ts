@@ -1,0 +1,26 @@
+// Original file: proto/tablesafe/v1/storage_admin.proto
+
+import type { Trigger as _tablesafe_v1_Trigger, Trigger__Output as _tablesafe_v1_Trigger__Output } from '../../tablesafe/v1/Trigger';
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp';
+import type { RunOutcome as _tablesafe_v1_RunOutcome, RunOutcome__Output as _tablesafe_v1_RunOutcome__Output } from '../../tablesafe/v1/RunOutcome';
+import type { TableBackupResult as _tablesafe_v1_TableBackupResult, TableBackupResult__Output as _tablesafe_v1_TableBackupResult__Output } from '../../tablesafe/v1/TableBackupResult';
+
+export interface BackupRun {
+  'runId'?: (string);
+  'trigger'?: (_tablesafe_v1_Trigger);
+  'startedAt'?: (_google_protobuf_Timestamp | null);
+  'finishedAt'?: (_google_protobuf_Timestamp | null);
+  'outcome'?: (_tablesafe_v1_RunOutcome);
+  'tables'?: (_tablesafe_v1_TableBackupResult)[];
+  'reason'?: (string);
+}
+
+export interface BackupRun__Output {
+  'runId': (string);
+  'trigger': (_tablesafe_v1_Trigger__Output);
+  'startedAt': (_google_protobuf_Timestamp__Output | null);
+  'finishedAt': (_google_protobuf_Timestamp__Output | null);
+  'outcome': (_tablesafe_v1_RunOutcome__Output);
+  'tables': (_tablesafe_v1_TableBackupResult__Output)[];
+  'reason': (string);
+}

@@ -1,0 +1,39 @@
+// Original file: proto/tablesafe/v1/storage_admin.proto
+
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp';
+import type { RunStarted as _tablesafe_v1_RunStarted, RunStarted__Output as _tablesafe_v1_RunStarted__Output } from '../../tablesafe/v1/RunStarted';
+import type { TableBackedUp as _tablesafe_v1_TableBackedUp, TableBackedUp__Output as _tablesafe_v1_TableBackedUp__Output } from '../../tablesafe/v1/TableBackedUp';
+import type { TableBackupFailed as _tablesafe_v1_TableBackupFailed, TableBackupFailed__Output as _tablesafe_v1_TableBackupFailed__Output } from '../../tablesafe/v1/TableBackupFailed';
+import type { RunFinished as _tablesafe_v1_RunFinished, RunFinished__Output as _tablesafe_v1_RunFinished__Output } from '../../tablesafe/v1/RunFinished';
+import type { HealthChanged as _tablesafe_v1_HealthChanged, HealthChanged__Output as _tablesafe_v1_HealthChanged__Output } from '../../tablesafe/v1/HealthChanged';
+import type { Heartbeat as _tablesafe_v1_Heartbeat, Heartbeat__Output as _tablesafe_v1_Heartbeat__Output } from '../../tablesafe/v1/Heartbeat';
+import type { ResyncRequired as _tablesafe_v1_ResyncRequired, ResyncRequired__Output as _tablesafe_v1_ResyncRequired__Output } from '../../tablesafe/v1/ResyncRequired';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Event {
+  'sequence'?: (number | string | Long);
+  'epoch'?: (string);
+  'at'?: (_google_protobuf_Timestamp | null);
+  'runStarted'?: (_tablesafe_v1_RunStarted | null);
+  'tableBackedUp'?: (_tablesafe_v1_TableBackedUp | null);
+  'tableBackupFailed'?: (_tablesafe_v1_TableBackupFailed | null);
+  'runFinished'?: (_tablesafe_v1_RunFinished | null);
+  'healthChanged'?: (_tablesafe_v1_HealthChanged | null);
+  'heartbeat'?: (_tablesafe_v1_Heartbeat | null);
+  'resyncRequired'?: (_tablesafe_v1_ResyncRequired | null);
+  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired";
+}
+
+export interface Event__Output {
+  'sequence': (string);
+  'epoch': (string);
+  'at': (_google_protobuf_Timestamp__Output | null);
+  'runStarted'?: (_tablesafe_v1_RunStarted__Output | null);
+  'tableBackedUp'?: (_tablesafe_v1_TableBackedUp__Output | null);
+  'tableBackupFailed'?: (_tablesafe_v1_TableBackupFailed__Output | null);
+  'runFinished'?: (_tablesafe_v1_RunFinished__Output | null);
+  'healthChanged'?: (_tablesafe_v1_HealthChanged__Output | null);
+  'heartbeat'?: (_tablesafe_v1_Heartbeat__Output | null);
+  'resyncRequired'?: (_tablesafe_v1_ResyncRequired__Output | null);
+  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired";
+}

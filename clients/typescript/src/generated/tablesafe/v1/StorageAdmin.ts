@@ -1,0 +1,133 @@
+// Original file: proto/tablesafe/v1/storage_admin.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { Event as _tablesafe_v1_Event, Event__Output as _tablesafe_v1_Event__Output } from '../../tablesafe/v1/Event';
+import type { GetHealthRequest as _tablesafe_v1_GetHealthRequest, GetHealthRequest__Output as _tablesafe_v1_GetHealthRequest__Output } from '../../tablesafe/v1/GetHealthRequest';
+import type { GetHealthResponse as _tablesafe_v1_GetHealthResponse, GetHealthResponse__Output as _tablesafe_v1_GetHealthResponse__Output } from '../../tablesafe/v1/GetHealthResponse';
+import type { ListBackupsRequest as _tablesafe_v1_ListBackupsRequest, ListBackupsRequest__Output as _tablesafe_v1_ListBackupsRequest__Output } from '../../tablesafe/v1/ListBackupsRequest';
+import type { ListBackupsResponse as _tablesafe_v1_ListBackupsResponse, ListBackupsResponse__Output as _tablesafe_v1_ListBackupsResponse__Output } from '../../tablesafe/v1/ListBackupsResponse';
+import type { ListRunsRequest as _tablesafe_v1_ListRunsRequest, ListRunsRequest__Output as _tablesafe_v1_ListRunsRequest__Output } from '../../tablesafe/v1/ListRunsRequest';
+import type { ListRunsResponse as _tablesafe_v1_ListRunsResponse, ListRunsResponse__Output as _tablesafe_v1_ListRunsResponse__Output } from '../../tablesafe/v1/ListRunsResponse';
+import type { TriggerBackupRequest as _tablesafe_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _tablesafe_v1_TriggerBackupRequest__Output } from '../../tablesafe/v1/TriggerBackupRequest';
+import type { TriggerBackupResponse as _tablesafe_v1_TriggerBackupResponse, TriggerBackupResponse__Output as _tablesafe_v1_TriggerBackupResponse__Output } from '../../tablesafe/v1/TriggerBackupResponse';
+import type { WatchEventsRequest as _tablesafe_v1_WatchEventsRequest, WatchEventsRequest__Output as _tablesafe_v1_WatchEventsRequest__Output } from '../../tablesafe/v1/WatchEventsRequest';
+
+/**
+ * Backs up, lists and watches the tables of one application.
+ */
+export interface StorageAdminClient extends grpc.Client {
+  /**
+   * Storage health: per table figures and issues, components, overall status.
+   */
+  GetHealth(argument: _tablesafe_v1_GetHealthRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_GetHealthResponse__Output>): grpc.ClientUnaryCall;
+  GetHealth(argument: _tablesafe_v1_GetHealthRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_GetHealthResponse__Output>): grpc.ClientUnaryCall;
+  GetHealth(argument: _tablesafe_v1_GetHealthRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_GetHealthResponse__Output>): grpc.ClientUnaryCall;
+  GetHealth(argument: _tablesafe_v1_GetHealthRequest, callback: grpc.requestCallback<_tablesafe_v1_GetHealthResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Storage health: per table figures and issues, components, overall status.
+   */
+  getHealth(argument: _tablesafe_v1_GetHealthRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_GetHealthResponse__Output>): grpc.ClientUnaryCall;
+  getHealth(argument: _tablesafe_v1_GetHealthRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_GetHealthResponse__Output>): grpc.ClientUnaryCall;
+  getHealth(argument: _tablesafe_v1_GetHealthRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_GetHealthResponse__Output>): grpc.ClientUnaryCall;
+  getHealth(argument: _tablesafe_v1_GetHealthRequest, callback: grpc.requestCallback<_tablesafe_v1_GetHealthResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * The backups on disk, newest first.
+   */
+  ListBackups(argument: _tablesafe_v1_ListBackupsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_ListBackupsResponse__Output>): grpc.ClientUnaryCall;
+  ListBackups(argument: _tablesafe_v1_ListBackupsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_ListBackupsResponse__Output>): grpc.ClientUnaryCall;
+  ListBackups(argument: _tablesafe_v1_ListBackupsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_ListBackupsResponse__Output>): grpc.ClientUnaryCall;
+  ListBackups(argument: _tablesafe_v1_ListBackupsRequest, callback: grpc.requestCallback<_tablesafe_v1_ListBackupsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * The backups on disk, newest first.
+   */
+  listBackups(argument: _tablesafe_v1_ListBackupsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_ListBackupsResponse__Output>): grpc.ClientUnaryCall;
+  listBackups(argument: _tablesafe_v1_ListBackupsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_ListBackupsResponse__Output>): grpc.ClientUnaryCall;
+  listBackups(argument: _tablesafe_v1_ListBackupsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_ListBackupsResponse__Output>): grpc.ClientUnaryCall;
+  listBackups(argument: _tablesafe_v1_ListBackupsRequest, callback: grpc.requestCallback<_tablesafe_v1_ListBackupsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Recent runs from the ledger, newest first.
+   */
+  ListRuns(argument: _tablesafe_v1_ListRunsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  ListRuns(argument: _tablesafe_v1_ListRunsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  ListRuns(argument: _tablesafe_v1_ListRunsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  ListRuns(argument: _tablesafe_v1_ListRunsRequest, callback: grpc.requestCallback<_tablesafe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Recent runs from the ledger, newest first.
+   */
+  listRuns(argument: _tablesafe_v1_ListRunsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  listRuns(argument: _tablesafe_v1_ListRunsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  listRuns(argument: _tablesafe_v1_ListRunsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  listRuns(argument: _tablesafe_v1_ListRunsRequest, callback: grpc.requestCallback<_tablesafe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Backs up the named tables (all when none are named) and waits for the run.
+   * A trigger while a run is in progress joins that run. Admin token.
+   */
+  TriggerBackup(argument: _tablesafe_v1_TriggerBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_TriggerBackupResponse__Output>): grpc.ClientUnaryCall;
+  TriggerBackup(argument: _tablesafe_v1_TriggerBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_TriggerBackupResponse__Output>): grpc.ClientUnaryCall;
+  TriggerBackup(argument: _tablesafe_v1_TriggerBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_TriggerBackupResponse__Output>): grpc.ClientUnaryCall;
+  TriggerBackup(argument: _tablesafe_v1_TriggerBackupRequest, callback: grpc.requestCallback<_tablesafe_v1_TriggerBackupResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Backs up the named tables (all when none are named) and waits for the run.
+   * A trigger while a run is in progress joins that run. Admin token.
+   */
+  triggerBackup(argument: _tablesafe_v1_TriggerBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_TriggerBackupResponse__Output>): grpc.ClientUnaryCall;
+  triggerBackup(argument: _tablesafe_v1_TriggerBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_TriggerBackupResponse__Output>): grpc.ClientUnaryCall;
+  triggerBackup(argument: _tablesafe_v1_TriggerBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_TriggerBackupResponse__Output>): grpc.ClientUnaryCall;
+  triggerBackup(argument: _tablesafe_v1_TriggerBackupRequest, callback: grpc.requestCallback<_tablesafe_v1_TriggerBackupResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Events from `after_sequence` on, then live, until the caller leaves.
+   */
+  WatchEvents(argument: _tablesafe_v1_WatchEventsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tablesafe_v1_Event__Output>;
+  WatchEvents(argument: _tablesafe_v1_WatchEventsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tablesafe_v1_Event__Output>;
+  /**
+   * Events from `after_sequence` on, then live, until the caller leaves.
+   */
+  watchEvents(argument: _tablesafe_v1_WatchEventsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tablesafe_v1_Event__Output>;
+  watchEvents(argument: _tablesafe_v1_WatchEventsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tablesafe_v1_Event__Output>;
+  
+}
+
+/**
+ * Backs up, lists and watches the tables of one application.
+ */
+export interface StorageAdminHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * Storage health: per table figures and issues, components, overall status.
+   */
+  GetHealth: grpc.handleUnaryCall<_tablesafe_v1_GetHealthRequest__Output, _tablesafe_v1_GetHealthResponse>;
+  
+  /**
+   * The backups on disk, newest first.
+   */
+  ListBackups: grpc.handleUnaryCall<_tablesafe_v1_ListBackupsRequest__Output, _tablesafe_v1_ListBackupsResponse>;
+  
+  /**
+   * Recent runs from the ledger, newest first.
+   */
+  ListRuns: grpc.handleUnaryCall<_tablesafe_v1_ListRunsRequest__Output, _tablesafe_v1_ListRunsResponse>;
+  
+  /**
+   * Backs up the named tables (all when none are named) and waits for the run.
+   * A trigger while a run is in progress joins that run. Admin token.
+   */
+  TriggerBackup: grpc.handleUnaryCall<_tablesafe_v1_TriggerBackupRequest__Output, _tablesafe_v1_TriggerBackupResponse>;
+  
+  /**
+   * Events from `after_sequence` on, then live, until the caller leaves.
+   */
+  WatchEvents: grpc.handleServerStreamingCall<_tablesafe_v1_WatchEventsRequest__Output, _tablesafe_v1_Event>;
+  
+}
+
+export interface StorageAdminDefinition extends grpc.ServiceDefinition {
+  GetHealth: MethodDefinition<_tablesafe_v1_GetHealthRequest, _tablesafe_v1_GetHealthResponse, _tablesafe_v1_GetHealthRequest__Output, _tablesafe_v1_GetHealthResponse__Output>
+  ListBackups: MethodDefinition<_tablesafe_v1_ListBackupsRequest, _tablesafe_v1_ListBackupsResponse, _tablesafe_v1_ListBackupsRequest__Output, _tablesafe_v1_ListBackupsResponse__Output>
+  ListRuns: MethodDefinition<_tablesafe_v1_ListRunsRequest, _tablesafe_v1_ListRunsResponse, _tablesafe_v1_ListRunsRequest__Output, _tablesafe_v1_ListRunsResponse__Output>
+  TriggerBackup: MethodDefinition<_tablesafe_v1_TriggerBackupRequest, _tablesafe_v1_TriggerBackupResponse, _tablesafe_v1_TriggerBackupRequest__Output, _tablesafe_v1_TriggerBackupResponse__Output>
+  WatchEvents: MethodDefinition<_tablesafe_v1_WatchEventsRequest, _tablesafe_v1_Event, _tablesafe_v1_WatchEventsRequest__Output, _tablesafe_v1_Event__Output>
+}

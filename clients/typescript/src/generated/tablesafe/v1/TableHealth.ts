@@ -1,0 +1,56 @@
+// Original file: proto/tablesafe/v1/storage_admin.proto
+
+import type { TableRole as _tablesafe_v1_TableRole, TableRole__Output as _tablesafe_v1_TableRole__Output } from '../../tablesafe/v1/TableRole';
+import type { HealthStatus as _tablesafe_v1_HealthStatus, HealthStatus__Output as _tablesafe_v1_HealthStatus__Output } from '../../tablesafe/v1/HealthStatus';
+import type { HealthIssue as _tablesafe_v1_HealthIssue, HealthIssue__Output as _tablesafe_v1_HealthIssue__Output } from '../../tablesafe/v1/HealthIssue';
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp';
+import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration';
+import type { Consistency as _tablesafe_v1_Consistency, Consistency__Output as _tablesafe_v1_Consistency__Output } from '../../tablesafe/v1/Consistency';
+import type { TableOutcome as _tablesafe_v1_TableOutcome, TableOutcome__Output as _tablesafe_v1_TableOutcome__Output } from '../../tablesafe/v1/TableOutcome';
+import type { Long } from '@grpc/proto-loader';
+
+export interface TableHealth {
+  'name'?: (string);
+  'path'?: (string);
+  'role'?: (_tablesafe_v1_TableRole);
+  'status'?: (_tablesafe_v1_HealthStatus);
+  'issues'?: (_tablesafe_v1_HealthIssue)[];
+  /**
+   * set, bag or duplicate_bag
+   */
+  'type'?: (string);
+  'records'?: (number | string | Long);
+  'keys'?: (number | string | Long);
+  'fileSizeBytes'?: (number | string | Long);
+  'freeBytes'?: (number | string | Long);
+  'fragmentationRatio'?: (number | string);
+  'closedProperly'?: (boolean);
+  'lastBackupAt'?: (_google_protobuf_Timestamp | null);
+  'sinceLastBackup'?: (_google_protobuf_Duration | null);
+  'lastBackupConsistency'?: (_tablesafe_v1_Consistency);
+  'lastAttemptOutcome'?: (_tablesafe_v1_TableOutcome);
+  'backupsRetained'?: (number);
+}
+
+export interface TableHealth__Output {
+  'name': (string);
+  'path': (string);
+  'role': (_tablesafe_v1_TableRole__Output);
+  'status': (_tablesafe_v1_HealthStatus__Output);
+  'issues': (_tablesafe_v1_HealthIssue__Output)[];
+  /**
+   * set, bag or duplicate_bag
+   */
+  'type': (string);
+  'records': (string);
+  'keys': (string);
+  'fileSizeBytes': (string);
+  'freeBytes': (string);
+  'fragmentationRatio': (number);
+  'closedProperly': (boolean);
+  'lastBackupAt': (_google_protobuf_Timestamp__Output | null);
+  'sinceLastBackup': (_google_protobuf_Duration__Output | null);
+  'lastBackupConsistency': (_tablesafe_v1_Consistency__Output);
+  'lastAttemptOutcome': (_tablesafe_v1_TableOutcome__Output);
+  'backupsRetained': (number);
+}

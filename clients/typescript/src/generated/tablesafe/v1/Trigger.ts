@@ -1,0 +1,35 @@
+// Original file: proto/tablesafe/v1/storage_admin.proto
+
+/**
+ * What started a run.
+ */
+export const Trigger = {
+  TRIGGER_UNSPECIFIED: 'TRIGGER_UNSPECIFIED',
+  TRIGGER_SCHEDULED: 'TRIGGER_SCHEDULED',
+  TRIGGER_MANUAL: 'TRIGGER_MANUAL',
+  /**
+   * Started at start-up because a scheduled run was missed.
+   */
+  TRIGGER_CATCH_UP: 'TRIGGER_CATCH_UP',
+} as const;
+
+/**
+ * What started a run.
+ */
+export type Trigger =
+  | 'TRIGGER_UNSPECIFIED'
+  | 0
+  | 'TRIGGER_SCHEDULED'
+  | 1
+  | 'TRIGGER_MANUAL'
+  | 2
+  /**
+   * Started at start-up because a scheduled run was missed.
+   */
+  | 'TRIGGER_CATCH_UP'
+  | 3
+
+/**
+ * What started a run.
+ */
+export type Trigger__Output = typeof Trigger[keyof typeof Trigger]

@@ -1,0 +1,19 @@
+// Original file: proto/tablesafe/v1/storage_admin.proto
+
+import type { BackupRun as _tablesafe_v1_BackupRun, BackupRun__Output as _tablesafe_v1_BackupRun__Output } from '../../tablesafe/v1/BackupRun';
+
+export interface TriggerBackupResponse {
+  'run'?: (_tablesafe_v1_BackupRun | null);
+  /**
+   * True when this trigger joined a run that was already in progress.
+   */
+  'joinedExistingRun'?: (boolean);
+}
+
+export interface TriggerBackupResponse__Output {
+  'run': (_tablesafe_v1_BackupRun__Output | null);
+  /**
+   * True when this trigger joined a run that was already in progress.
+   */
+  'joinedExistingRun': (boolean);
+}
