@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use tablesafe_client::proto::{self, BackupRun};
-use tablesafe_client::{Client, Error, WatchOptions};
+use tablesafe_client::{Client, Error, TlsOptions, WatchOptions};
 
 /// The default server URL: the default listen address.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:50051";
@@ -18,11 +18,24 @@ pub struct Connection {
     pub token: Option<String>,
     /// Print JSON instead of tables.
     pub json: bool,
+    /// PEM CA to trust for an `https://` server.
+    pub ca_cert: Option<std::path::PathBuf>,
 }
 
 impl Connection {
     async fn client(&self) -> Result<Client, Error> {
-        Client::connect(&self.server, self.token.as_deref()).await
+        match &self.ca_cert {
+            Some(path) => {
+                let ca_pem = std::fs::read(path)
+                    .map_err(|e| Error::Tls(format!("cannot read {}: {e}", path.display())))?;
+                let tls = TlsOptions {
+                    ca_pem,
+                    ..Default::default()
+                };
+                Client::connect_tls(&self.server, self.token.as_deref(), &tls).await
+            }
+            None => Client::connect(&self.server, self.token.as_deref()).await,
+        }
     }
 }
 
@@ -205,7 +218,10 @@ pub async fn watch(
     out: &mut (impl Write + Send),
 ) -> Result<(), Error> {
     use tokio_stream::StreamExt;
-    let client = Client::connect_lazy(&conn.server, conn.token.as_deref())?;
+    let client = match &conn.ca_cert {
+        Some(_) => conn.client().await?,
+        None => Client::connect_lazy(&conn.server, conn.token.as_deref())?,
+    };
     let mut events = client.watch(options);
     while let Some(event) = events.next().await {
         let event = event?;

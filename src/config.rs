@@ -48,6 +48,8 @@ pub struct FileConfig {
     pub events: EventsSection,
     /// `[erlang]`.
     pub erlang: Option<ErlangSection>,
+    /// `[tls]`.
+    pub tls: Option<TlsSection>,
     /// `[[tables]]`.
     pub tables: Vec<TableSpec>,
 }
@@ -106,6 +108,37 @@ pub struct ErlangSection {
     pub timeout: Option<String>,
 }
 
+/// `[tls]` in the config file: serve gRPC and HTTP over TLS (rustls).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsSection {
+    /// PEM certificate chain of the server.
+    pub cert_file: PathBuf,
+    /// PEM private key of the server.
+    pub key_file: PathBuf,
+    /// PEM CA bundle: when set, clients must present a certificate it signed.
+    pub client_ca_file: Option<PathBuf>,
+}
+
+/// TLS material, read and checked before anything is bound.
+#[derive(Clone)]
+pub struct TlsFiles {
+    /// PEM certificate chain.
+    pub cert: Vec<u8>,
+    /// PEM private key.
+    pub key: Vec<u8>,
+    /// PEM CA bundle for client certificates.
+    pub client_ca: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for TlsFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsFiles")
+            .field("client_certificates", &self.client_ca.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 /// Environment variable holding the Erlang cookie.
 pub const ERLANG_COOKIE_ENV: &str = "TABLESAFE_ERLANG_COOKIE";
 
@@ -153,6 +186,8 @@ pub struct Config {
     pub heartbeat_interval: Duration,
     /// The Erlang node to sync tables through, when configured.
     pub erlang: Option<NodeConfig>,
+    /// TLS, when configured.
+    pub tls: Option<TlsFiles>,
 }
 
 /// What is wrong with a configuration.
@@ -202,6 +237,11 @@ impl FileConfig {
         config.auth.read_token_file.iter_mut().for_each(resolve);
         if let Some(erlang) = config.erlang.as_mut() {
             erlang.cookie_file.iter_mut().for_each(resolve);
+        }
+        if let Some(tls) = config.tls.as_mut() {
+            resolve(&mut tls.cert_file);
+            resolve(&mut tls.key_file);
+            tls.client_ca_file.iter_mut().for_each(resolve);
         }
         Ok(config)
     }
@@ -326,6 +366,22 @@ impl FileConfig {
                 })
             }
         };
+        let read_pem = |what: &str, path: &Path| {
+            std::fs::read(path)
+                .map_err(|e| invalid(format!("cannot read tls.{what} {}: {e}", path.display())))
+        };
+        let tls = match &self.tls {
+            None => None,
+            Some(t) => Some(TlsFiles {
+                cert: read_pem("cert_file", &t.cert_file)?,
+                key: read_pem("key_file", &t.key_file)?,
+                client_ca: t
+                    .client_ca_file
+                    .as_deref()
+                    .map(|p| read_pem("client_ca_file", p))
+                    .transpose()?,
+            }),
+        };
         let heartbeat_interval = positive(
             duration(
                 "events.heartbeat_interval",
@@ -376,6 +432,7 @@ impl FileConfig {
             ring_size,
             heartbeat_interval,
             erlang,
+            tls,
         })
     }
 }

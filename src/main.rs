@@ -35,6 +35,9 @@ struct ClientArgs {
     /// Print proto3 JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// PEM CA certificate to trust, for an https:// server.
+    #[arg(long)]
+    ca_cert: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -282,6 +285,7 @@ fn connection(args: ClientArgs) -> Connection {
         server: args.server,
         token: args.token,
         json: args.json,
+        ca_cert: args.ca_cert,
     }
 }
 

@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 use tonic::transport::server::TcpIncoming;
-use tonic::transport::Server;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 
 use crate::config::Config;
 use crate::grpc_health;
@@ -111,7 +111,7 @@ pub async fn run_with_events(
     let addr = listener.local_addr()?;
     // Without TCP_NODELAY, multi-segment responses wait on delayed ACKs (~40 ms).
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    tracing::info!(%addr, backup_dir = %config.engine.backup_dir.display(), "tablesafe listening");
+    tracing::info!(%addr, tls = config.tls.is_some(), backup_dir = %config.engine.backup_dir.display(), "tablesafe listening");
 
     let stopping = stop.clone();
     let grace = config.shutdown_grace;
@@ -121,7 +121,15 @@ pub async fn run_with_events(
         health_switch.not_serving();
         stopping.cancel();
     };
-    let serve = Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = &config.tls {
+        let mut settings = ServerTlsConfig::new().identity(Identity::from_pem(&tls.cert, &tls.key));
+        if let Some(ca) = &tls.client_ca {
+            settings = settings.client_ca_root(Certificate::from_pem(ca));
+        }
+        builder = builder.tls_config(settings)?;
+    }
+    let serve = builder
         .accept_http1(true)
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, signal);

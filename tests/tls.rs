@@ -1,0 +1,132 @@
+//! TLS: the server on rustls with a real certificate chain; the Rust SDK and
+//! the CLI trust the CA; plaintext and untrusted clients are refused; with a
+//! client CA configured, only clients with a signed certificate get in.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+mod common;
+
+use std::process::Command;
+
+use common::{Dirs, TestServer, ADMIN};
+use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+use tablesafe::config::TlsFiles;
+use tablesafe_client::proto::RunOutcome;
+use tablesafe_client::{Client, TlsOptions};
+
+/// A CA and a certificate it signed for `name`: (ca pem, cert pem, key pem).
+fn chain(ca: &Issuer<'static, KeyPair>, ca_pem: &str, name: &str) -> (String, String, String) {
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec![name.to_owned()])
+        .unwrap()
+        .signed_by(&key, ca)
+        .unwrap();
+    (ca_pem.to_owned(), cert.pem(), key.serialize_pem())
+}
+
+fn new_ca() -> (Issuer<'static, KeyPair>, String) {
+    let mut params = CertificateParams::new(Vec::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let key = KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    (Issuer::new(params, key), cert.pem())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_and_client_certificates() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("users", "set_10.dets")]);
+    let (ca, ca_pem) = new_ca();
+    let (_, server_cert, server_key) = chain(&ca, &ca_pem, "localhost");
+    let mut config = dirs.config();
+    config.tls = Some(TlsFiles {
+        cert: server_cert.into(),
+        key: server_key.into(),
+        client_ca: None,
+    });
+    let server = TestServer::start(config).await;
+    let url = format!("https://localhost:{}", server.addr.port());
+
+    let trusted = TlsOptions {
+        ca_pem: ca_pem.clone().into(),
+        ..Default::default()
+    };
+    let client = Client::connect_tls(&url, Some(ADMIN), &trusted)
+        .await
+        .unwrap();
+    let run = client
+        .trigger_backup(vec![], "over tls")
+        .await
+        .unwrap()
+        .run
+        .unwrap();
+    assert_eq!(run.outcome(), RunOutcome::Succeeded);
+
+    // Plaintext, or a CA that did not sign the server's certificate: no connection.
+    let plain = Client::connect(&format!("http://{}", server.addr), Some(ADMIN)).await;
+    assert!(plain.is_err() || plain.unwrap().list_runs(0).await.is_err());
+    let (_, other_ca_pem) = new_ca();
+    let untrusted = TlsOptions {
+        ca_pem: other_ca_pem.into(),
+        ..Default::default()
+    };
+    assert!(Client::connect_tls(&url, Some(ADMIN), &untrusted)
+        .await
+        .is_err());
+
+    // The CLI trusts the CA given with --ca-cert.
+    let ca_file = dirs.root.path().join("ca.pem");
+    std::fs::write(&ca_file, &ca_pem).unwrap();
+    let out = tokio::task::spawn_blocking({
+        let (url, ca_file) = (url.clone(), ca_file.clone());
+        move || {
+            Command::new(env!("CARGO_BIN_EXE_tablesafe"))
+                .args([
+                    "runs",
+                    "--json",
+                    "--server",
+                    &url,
+                    "--ca-cert",
+                    ca_file.to_str().unwrap(),
+                ])
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&run.run_id));
+    server.stop().await;
+
+    // Mutual TLS: a client certificate signed by the client CA is required.
+    let (client_ca, client_ca_pem) = new_ca();
+    let (_, client_cert, client_key) = chain(&client_ca, &client_ca_pem, "operator");
+    let (_, server_cert, server_key) = chain(&ca, &ca_pem, "localhost");
+    let mut config = dirs.config();
+    config.tls = Some(TlsFiles {
+        cert: server_cert.into(),
+        key: server_key.into(),
+        client_ca: Some(client_ca_pem.into()),
+    });
+    let server = TestServer::start(config).await;
+    let url = format!("https://localhost:{}", server.addr.port());
+    let anonymous = Client::connect_tls(&url, None, &trusted).await;
+    assert!(
+        anonymous.is_err() || anonymous.unwrap().list_runs(0).await.is_err(),
+        "no client certificate, no access"
+    );
+    let with_identity = TlsOptions {
+        identity: Some((client_cert.into(), client_key.into())),
+        ..trusted
+    };
+    let client = Client::connect_tls(&url, None, &with_identity)
+        .await
+        .unwrap();
+    assert_eq!(client.list_runs(0).await.unwrap().len(), 1);
+    server.stop().await;
+}
