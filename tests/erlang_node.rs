@@ -119,6 +119,31 @@ async fn backups_of_live_tables_are_classified_honestly_with_and_without_the_nod
             }
         }
     }
+    // Dirty is recorded where users look: the manifest and health.
+    let newest = dirs.backups.join(format!(
+        "{}.json",
+        dirs.backup_files()
+            .iter()
+            .rev()
+            .find(|f| f.starts_with("t1_"))
+            .unwrap()
+    ));
+    let manifest: tablesafe_engine::store::Manifest =
+        serde_json::from_slice(&std::fs::read(newest).unwrap()).unwrap();
+    assert_eq!(
+        manifest.consistency,
+        tablesafe_engine::model::Consistency::Dirty
+    );
+    let health = server.client(None).await.get_health(true).await.unwrap();
+    for table in &health.tables {
+        assert!(
+            table
+                .issues
+                .iter()
+                .any(|i| i.code() == IssueCode::LastBackupDirty),
+            "{table:?}"
+        );
+    }
     server.stop().await;
 
     // With the node: dets:sync before each copy.

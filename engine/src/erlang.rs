@@ -507,6 +507,15 @@ impl Quiesce for NodeQuiesce {
                 .into_iter()
                 .find(|(_, file)| canonical(file) == want)
                 .ok_or_else(|| format!("the node does not have {} open", table.path.display()))?;
+            // The first sync flushes the cache and fsyncs, which can take longer
+            // than the application's write interval: a write that queued
+            // behind it lands at once and reopens the file. The second sync is
+            // short and usually falls in a quiet moment, so the copy that
+            // follows sees a closed file.
+            self.client
+                .sync(name.clone())
+                .await
+                .map_err(|e| e.to_string())?;
             self.client.sync(name).await.map_err(|e| e.to_string())
         })
     }
