@@ -4,7 +4,7 @@
 //! stem. When the config lists tables, only those are backed up (unless
 //! `backup_orphans` is set) and files found but not listed are orphaned.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -72,6 +72,11 @@ pub struct InvalidName {
     pub name: String,
 }
 
+/// A path with links and `..` resolved, for comparing files named two ways.
+pub fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// Checks a table name: it becomes part of file names, so it must be plain.
 pub fn check_name(name: &str) -> Result<(), InvalidName> {
     let plain = !name.is_empty()
@@ -93,6 +98,12 @@ impl CatalogConfig {
     /// Unreadable data directories count as empty; files whose names are not
     /// plain table names are skipped.
     pub fn scan(&self) -> Vec<TableEntry> {
+        self.scan_with_open(None)
+    }
+
+    /// [`CatalogConfig::scan`], knowing which files the application has open:
+    /// a file found but not open there is orphaned (unless it is listed).
+    pub fn scan_with_open(&self, open: Option<&HashSet<PathBuf>>) -> Vec<TableEntry> {
         let found = self.found_files();
         let listed = !self.tables.is_empty();
         let mut entries = Vec::new();
@@ -124,7 +135,8 @@ impl CatalogConfig {
             if entries.iter().any(|e| e.name == name || e.path == path) {
                 continue;
             }
-            let role = if listed {
+            let closed_by_app = open.is_some_and(|open| !open.contains(&canonical(&path)));
+            let role = if listed || closed_by_app {
                 Role::Orphaned
             } else {
                 Role::Discovered
@@ -232,6 +244,30 @@ mod tests {
         );
         catalog.backup_orphans = true;
         assert!(catalog.scan().iter().all(|t| t.backed_up));
+    }
+
+    #[test]
+    fn files_the_application_does_not_have_open_are_orphans() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "live.dets");
+        touch(dir.path(), "stale.dets");
+        let catalog = CatalogConfig {
+            data_dirs: vec![dir.path().into()],
+            ..Default::default()
+        };
+        let open: HashSet<PathBuf> = [canonical(&dir.path().join("live.dets"))].into();
+        let view: Vec<_> = catalog
+            .scan_with_open(Some(&open))
+            .into_iter()
+            .map(|t| (t.name, t.role, t.backed_up))
+            .collect();
+        assert_eq!(
+            view,
+            [
+                ("live".to_owned(), Role::Discovered, true),
+                ("stale".to_owned(), Role::Orphaned, false)
+            ]
+        );
     }
 
     #[test]

@@ -109,6 +109,7 @@ struct Waiter {
 pub struct Handle {
     commands: mpsc::Sender<Command>,
     catalog: Arc<CatalogConfig>,
+    quiesce: Option<Arc<dyn Quiesce>>,
     store: BackupStore,
     events: EventBus,
 }
@@ -173,7 +174,7 @@ impl Handle {
         table: Option<String>,
     ) -> Result<Vec<BackupEntry>, EngineError> {
         if let Some(name) = &table {
-            check_known(&self.catalog.scan(), std::slice::from_ref(name))?;
+            check_known(&self.tables(), std::slice::from_ref(name))?;
         }
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || store.list(table.as_deref()))
@@ -182,9 +183,10 @@ impl Handle {
             .map_err(EngineError::Store)
     }
 
-    /// The tables as the catalog sees them now.
+    /// The tables as the catalog sees them now (and, with a node, as the
+    /// node has them open).
     pub fn tables(&self) -> Vec<TableEntry> {
-        self.catalog.scan()
+        scan(&self.catalog, self.quiesce.as_deref())
     }
 
     async fn send(&self, command: Command) -> Result<(), EngineError> {
@@ -193,6 +195,10 @@ impl Handle {
             .await
             .map_err(|_| EngineError::ShuttingDown)
     }
+}
+
+fn scan(catalog: &CatalogConfig, quiesce: Option<&dyn Quiesce>) -> Vec<TableEntry> {
+    catalog.scan_with_open(quiesce.and_then(|q| q.open_files()).as_ref())
 }
 
 fn check_known(tables: &[TableEntry], names: &[String]) -> Result<(), EngineError> {
@@ -239,6 +245,7 @@ pub fn start(
     let handle = Handle {
         commands,
         catalog: catalog.clone(),
+        quiesce: quiesce.clone(),
         store: store.clone(),
         events: events.clone(),
     };
@@ -368,7 +375,10 @@ impl Engine {
         tables: Vec<String>,
         reason: String,
     ) -> Result<Waiter, EngineError> {
-        check_known(&self.catalog.scan(), &tables)?;
+        check_known(
+            &scan(&self.catalog, self.context.quiesce.as_deref()),
+            &tables,
+        )?;
         let joined = self.running.is_some();
         if !joined {
             self.begin(Trigger::Manual, tables, reason)?;
@@ -386,9 +396,7 @@ impl Engine {
         names: Vec<String>,
         reason: String,
     ) -> Result<(), EngineError> {
-        let tables: Vec<TableEntry> = self
-            .catalog
-            .scan()
+        let tables: Vec<TableEntry> = scan(&self.catalog, self.context.quiesce.as_deref())
             .into_iter()
             .filter(|t| {
                 if names.is_empty() {

@@ -7,8 +7,8 @@
 //! connect and every call has a timeout (a frozen node must not hang a run),
 //! and any unexpected message is ignored rather than ending the connection.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,6 +85,8 @@ struct Call {
 #[derive(Clone)]
 pub struct NodeClient {
     name: Arc<str>,
+    /// The files the node had open at the last successful discovery.
+    open_files: Arc<std::sync::Mutex<Option<HashSet<PathBuf>>>>,
     calls: mpsc::Sender<Call>,
     status: watch::Receiver<NodeStatus>,
     timeout: Duration,
@@ -105,6 +107,7 @@ impl NodeClient {
         let (status_tx, status) = watch::channel(NodeStatus::Connecting);
         let client = Self {
             name: config.node.clone().into(),
+            open_files: Arc::default(),
             calls,
             status,
             timeout: config.timeout,
@@ -183,7 +186,17 @@ impl NodeClient {
                 tables.push((name, PathBuf::from(path)));
             }
         }
+        let files = tables.iter().map(|(_, path)| canonical(path)).collect();
+        *self.open_files.lock().unwrap_or_else(|p| p.into_inner()) = Some(files);
         Ok(tables)
+    }
+
+    /// The files the node had open at the last discovery ([`NodeClient::open_tables`]).
+    pub fn open_files(&self) -> Option<HashSet<PathBuf>> {
+        self.open_files
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// `dets:sync(Table)`: flushes the table and writes it as a closed file.
@@ -499,6 +512,10 @@ pub struct NodeQuiesce {
 }
 
 impl Quiesce for NodeQuiesce {
+    fn open_files(&self) -> Option<HashSet<PathBuf>> {
+        self.client.open_files()
+    }
+
     fn quiesce(&self, table: &TableEntry) -> Result<(), String> {
         let want = canonical(&table.path);
         self.runtime.block_on(async {
@@ -521,6 +538,4 @@ impl Quiesce for NodeQuiesce {
     }
 }
 
-fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-}
+use crate::catalog::canonical;

@@ -158,6 +158,10 @@ impl Monitor {
     }
 
     async fn compute(&mut self) -> Arc<HealthReport> {
+        if let Some(node) = &self.node {
+            // Refreshes which files the node has open (roles); a failure shows in its status.
+            let _ = node.open_tables().await;
+        }
         let status = self.engine.status().await.ok();
         let attempts = self.engine.last_attempts().await.unwrap_or_default();
         let tables = self.engine.tables();

@@ -48,6 +48,11 @@ impl Default for PipelineOptions {
 pub trait Quiesce: Send + Sync {
     /// Asks the owner of `table` to flush it; an error says why it could not.
     fn quiesce(&self, table: &TableEntry) -> Result<(), String>;
+
+    /// The files the owner has open, when known (canonical paths).
+    fn open_files(&self) -> Option<std::collections::HashSet<PathBuf>> {
+        None
+    }
 }
 
 /// Bytes copied between two checks for cancellation (and hashed as one piece).
