@@ -265,13 +265,13 @@ async fn wrong_cookie_node_down_and_restart_are_reported_and_backups_go_on() {
         HealthStatus::Healthy
     );
 
+    // The node dies while a run is starting: calls in flight fail, the run goes on.
+    let trigger = {
+        let client = client.clone();
+        tokio::spawn(async move { client.trigger_backup(vec![], "node down").await })
+    };
     writer.kill();
-    let run = client
-        .trigger_backup(vec![], "node down")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = trigger.await.unwrap().unwrap().run.unwrap();
     assert_eq!(
         run.outcome(),
         RunOutcome::Succeeded,
