@@ -350,8 +350,24 @@ fn print_json(value: &impl serde::Serialize, out: &mut impl Write) {
     let _ = writeln!(out, "{text}");
 }
 
-/// Prints rows under a header, columns padded to their widest cell.
+/// Prints rows under a header, columns padded to their widest cell; columns
+/// whose header is in `numeric` are aligned right.
 pub fn print_table(header: &[&str], rows: &[Vec<String>], out: &mut impl Write) {
+    print_aligned(header, rows, NUMERIC, out);
+}
+
+/// Column headers that hold figures.
+const NUMERIC: &[&str] = &[
+    "RECORDS", "KEYS", "BYTES", "SIZE", "FREE", "FRAG", "TABLES", "FAILED", "KEPT",
+];
+
+/// [`print_table`] with the right-aligned columns named.
+pub fn print_aligned(
+    header: &[&str],
+    rows: &[Vec<String>],
+    numeric: &[&str],
+    out: &mut impl Write,
+) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -362,7 +378,14 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>], out: &mut impl Write) 
         let padded: Vec<String> = cells
             .iter()
             .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
+            .zip(header)
+            .map(|((c, w), h)| {
+                if numeric.contains(h) {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
             .collect();
         padded.join("  ").trim_end().to_owned()
     };

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 use tablesafe_engine::dets::{self, DetsError, FileStatus, Inspection};
 
+use crate::client_cli::print_table;
+
 /// Messages per file in the human form; `--json` has them all.
 const HUMAN_MESSAGES: usize = 5;
 
@@ -89,21 +91,21 @@ pub fn run(files: &[PathBuf], as_json: bool, out: &mut impl Write) -> std::io::R
             writeln!(out, "{}", outcome.to_json())?;
         }
     } else {
-        print_table(&outcomes, out)?;
+        print_outcomes(&outcomes, out)?;
     }
     Ok(outcomes.iter().all(|o| o.status() == FileStatus::Ok))
 }
 
-fn print_table(outcomes: &[Outcome], out: &mut impl Write) -> std::io::Result<()> {
+fn print_outcomes(outcomes: &[Outcome], out: &mut impl Write) -> std::io::Result<()> {
     let header = [
         "FILE", "STATUS", "TYPE", "RECORDS", "KEYS", "SIZE", "FREE", "FRAG",
     ];
-    let rows: Vec<[String; 8]> = outcomes
+    let rows: Vec<Vec<String>> = outcomes
         .iter()
         .map(|o| {
             let name = short_name(&o.path);
             match &o.result {
-                Ok(insp) => [
+                Ok(insp) => vec![
                     name,
                     insp.status().to_string(),
                     insp.header.table_type.to_string(),
@@ -114,44 +116,15 @@ fn print_table(outcomes: &[Outcome], out: &mut impl Write) -> std::io::Result<()
                     insp.fragmentation_ratio()
                         .map_or("-".into(), |r| format!("{:.1}%", r * 100.0)),
                 ],
-                Err(err) => [
-                    name,
-                    err.status().to_string(),
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                ],
+                Err(err) => {
+                    let mut row = vec![name, err.status().to_string()];
+                    row.resize(header.len(), "-".into());
+                    row
+                }
             }
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.len());
-        }
-    }
-    let line = |cells: &[&str]| {
-        cells
-            .iter()
-            .zip(widths)
-            .enumerate()
-            .map(|(i, (c, w))| {
-                if i < 3 {
-                    format!("{c:<w$}")
-                } else {
-                    format!("{c:>w$}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    writeln!(out, "{}", line(&header))?;
-    for row in &rows {
-        writeln!(out, "{}", line(&row.each_ref().map(String::as_str)))?;
-    }
+    print_table(&header, &rows, out);
     for o in outcomes {
         let (messages, total) = match &o.result {
             Ok(insp) => {
