@@ -110,3 +110,21 @@ test("the watcher stops with UNAUTHENTICATED when reads need another token", asy
   const watcher = new Client(addr, { token: "wrong" }).watch();
   await assert.rejects(watcher.next(), (error: { code: number }) => error.code === status.UNAUTHENTICATED);
 });
+
+test("the example watcher prints the last backup time as it changes", async () => {
+  const { spawn } = await import("node:child_process");
+  const { createInterface } = await import("node:readline");
+  const { addr } = await start();
+  const example = spawn(process.execPath, ["--import", "tsx", "examples/watch.ts", addr]);
+  try {
+    const lines = createInterface({ input: example.stdout })[Symbol.asyncIterator]();
+    const first = [(await lines.next()).value, (await lines.next()).value].sort();
+    assert.deepEqual(first, ["settings: last backup never", "users: last backup never"]);
+    const { run } = await new Client(addr, { token: ADMIN }).triggerBackup({ tables: ["users"] });
+    const line: string = (await lines.next()).value;
+    assert.match(line, /^users: last backup 20\d\d-/);
+    assert.ok(line.includes(run!.tables[0].fileName), line);
+  } finally {
+    example.kill();
+  }
+});
