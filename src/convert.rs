@@ -137,7 +137,7 @@ impl ToProto for BackupEntry {
             records: m.map_or(0, |m| m.records),
             keys: m.map_or(0, |m| m.keys),
             consistency: m.map_or(0, |m| m.consistency.to_proto().into()),
-            verified: m.is_some_and(|m| m.verified && m.bytes == self.bytes),
+            verified: self.verified(),
             sha256: m.map(|m| m.sha256.clone()).unwrap_or_default(),
         }
     }

@@ -217,10 +217,7 @@ fn gather(
                 let facts = BackupFacts {
                     at: b.name.at,
                     consistency: b.manifest.as_ref().map(|m| m.consistency),
-                    verified: b
-                        .manifest
-                        .as_ref()
-                        .is_some_and(|m| m.verified && m.bytes == b.bytes),
+                    verified: b.verified(),
                 };
                 backups.entry(b.name.table).or_default().push(facts);
             }

@@ -131,6 +131,14 @@ impl BackupEntry {
             .is_some_and(|m| m.tool == TOOL && m.file_name == self.name.file_name())
     }
 
+    /// Whether its manifest says it passed verification and the file still has
+    /// the size it had then.
+    pub fn verified(&self) -> bool {
+        self.manifest
+            .as_ref()
+            .is_some_and(|m| m.verified && m.bytes == self.bytes)
+    }
+
     /// Whether it is a clean copy that passed verification.
     pub fn clean_and_verified(&self) -> bool {
         self.manifest

@@ -113,7 +113,11 @@ impl WriterNode {
     /// the ETS table `progress` once all tables have it. Returns once the
     /// tables are open. `None` (and a note) without Erlang outside CI.
     pub fn start(dir: &Path, tables: &[&str], cookie: &str) -> Option<Self> {
-        let name = format!("tsapp{}x{:x}@localhost", std::process::id(), fastrand_u32());
+        let name = format!(
+            "tsapp{}x{:x}@localhost",
+            std::process::id(),
+            unique_suffix()
+        );
         Self::start_as(&name, dir, tables, cookie)
     }
 
@@ -180,7 +184,8 @@ impl Drop for WriterNode {
     }
 }
 
-fn fastrand_u32() -> u32 {
+/// A number that differs between calls close in time (for names of scratch things).
+pub fn unique_suffix() -> u32 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos())

@@ -163,7 +163,7 @@ impl ServerProcess {
     pub fn spawn(dir: &Path, prelude: &str, args: &[String]) -> Self {
         let log = dir.join(format!(
             "server-{}.log",
-            std::process::id() ^ fastrand_u32()
+            std::process::id() ^ testkit::unique_suffix()
         ));
         let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
         let script = format!(
@@ -231,12 +231,6 @@ fn listening_addr(line: &str) -> Option<SocketAddr> {
         .next()?
         .parse()
         .ok()
-}
-
-fn fastrand_u32() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos())
 }
 
 /// A plain HTTP/1.1 GET on the server's port: (status code, body).
