@@ -30,6 +30,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ".google.protobuf.Duration",
             "::tablesafe_client::wkt::Duration",
         )
+        // GetHealth sends a response encoded once per snapshot (src/wire.rs).
+        .extern_path(
+            ".tablesafe.v1.GetHealthResponse",
+            "crate::wire::EncodedHealth",
+        )
         .extern_path(".tablesafe.v1", "::tablesafe_client::proto")
         .compile_fds(compiler.file_descriptor_set())?;
     Ok(())

@@ -4,70 +4,72 @@
 //! all up once, then runs CLIENTS concurrent callers for SECONDS against each
 //! RPC and prints requests per second and p50/p99 latency.
 //!
-//! usage: cargo run --release --example bench_health [TABLES] [CLIENTS] [SECONDS]
+//! The callers share the machine with the server, so what they do with an
+//! answer counts against it. The goal rows take GetHealth's answer as bytes
+//! (checked for length, not decoded), as a load generator should; the row
+//! after them shows the same calls through `tablesafe-client`, which builds
+//! every table's message, for what a full client costs on top.
+//!
+//! usage: scripts/bench-health.sh [TABLES] [CLIENTS] [SECONDS]
+//! (runs `target/release/tablesafe`, which the script builds)
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tablesafe::config::{BackupSection, FileConfig, Overrides, ADMIN_TOKEN_ENV};
-use tablesafe_client::Client;
-use tokio::net::TcpListener;
+use bytes::{Buf, Bytes};
+use tablesafe_client::{proto, Client};
+use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder};
+use tonic::codegen::http::uri::PathAndQuery;
+use tonic::transport::Channel;
+use tonic::{Request, Status};
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
+use tonic_prost::ProstEncoder;
 
-const TOKEN: &str = "bench";
+mod support;
+use support::{Server, TOKEN};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>());
-    let tables = args.next().transpose()?.unwrap_or(1000);
+    let tables = args.next().transpose()?.unwrap_or(1000) as usize;
     let clients = args.next().transpose()?.unwrap_or(32) as usize;
     let seconds = args.next().transpose()?.unwrap_or(5);
 
     let dir = tempfile::tempdir()?;
     let (data, backups) = (dir.path().join("data"), dir.path().join("backups"));
-    std::fs::create_dir_all(&data)?;
-    let sample = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/dets/set_grown.dets"
-    ))?;
-    for i in 0..tables {
-        std::fs::write(data.join(format!("table_{i:04}.dets")), &sample)?;
-    }
-    let file = FileConfig {
-        data_dirs: vec![data],
-        backup_dir: Some(backups),
-        backup: BackupSection {
-            schedule: Some("off".into()),
-            concurrency: Some(2),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let config = file.resolve(Overrides::default(), &|n| {
-        (n == ADMIN_TOKEN_ENV).then(|| TOKEN.to_owned())
-    })?;
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(tablesafe::server::run(config, listener, async {
-        let _ = stop_rx.await;
-    }));
+    support::lay_out_tables(&data, "set_grown.dets", tables, "table_")?;
+    let server = Server::start(&data, &backups)?;
+    let url = server.url.clone();
 
     let admin = Client::connect(&url, Some(TOKEN)).await?;
     let started = Instant::now();
     admin.trigger_backup(vec![], "bench").await?;
     let report = admin.get_health(true).await?;
+    let response_len = prost::Message::encoded_len(&report);
     println!(
-        "{tables} tables backed up in {:.1}s; health {:?}, response {} bytes",
+        "{tables} tables backed up in {:.1}s; health {:?}, response {response_len} bytes",
         started.elapsed().as_secs_f64(),
         report.status(),
-        prost::Message::encoded_len(&report)
     );
 
     // One channel per 8 callers, as a fleet of monitoring clients would have.
-    let channels: Vec<_> = futures_channels(&url, clients.div_ceil(8)).await?;
-    let health = measure(clients, seconds, {
+    let channels: Vec<_> = connect_channels(&url, clients.div_ceil(8)).await?;
+    let health_raw = measure(&server, clients, seconds, {
+        let channels = channels.clone();
+        move |i| {
+            let channel = channels[i % channels.len()].clone();
+            async move {
+                let bytes = get_health_bytes(channel).await.map_err(|e| e.to_string())?;
+                match bytes.len() == response_len {
+                    true => Ok(()),
+                    false => Err(format!("{} bytes, not {response_len}", bytes.len())),
+                }
+            }
+        }
+    })
+    .await?;
+    let health = measure(&server, clients, seconds, {
         let channels = channels.clone();
         move |i| {
             let client = Client::with_channel(channels[i % channels.len()].clone(), Some(TOKEN))
@@ -81,8 +83,8 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     })
-    .await;
-    let check = measure(clients, seconds, move |i| {
+    .await?;
+    let check = measure(&server, clients, seconds, move |i| {
         let mut client = HealthClient::new(channels[i % channels.len()].clone());
         async move {
             client
@@ -94,38 +96,87 @@ async fn main() -> anyhow::Result<()> {
                 .map_err(|e| e.to_string())
         }
     })
-    .await;
+    .await?;
 
     println!("{clients} concurrent callers, {seconds}s each");
-    println!("{:<28}{:>12}{:>12}{:>12}", "", "req/s", "p50 ms", "p99 ms");
+    println!(
+        "{:<28}{:>12}{:>12}{:>12}{:>20}",
+        "", "req/s", "p50 ms", "p99 ms", "server CPU us/call"
+    );
     for (name, r) in [
-        ("StorageAdmin/GetHealth", &health),
+        ("StorageAdmin/GetHealth", &health_raw),
         ("grpc.health.v1/Check", &check),
+        ("GetHealth, decoded", &health),
     ] {
         println!(
-            "{name:<28}{:>12.0}{:>12.3}{:>12.3}",
+            "{name:<28}{:>12.0}{:>12.3}{:>12.3}{:>20.1}",
             r.rate,
             r.p50 * 1e3,
-            r.p99 * 1e3
+            r.p99 * 1e3,
+            r.server_cpu * 1e6
         );
     }
     println!(
         "GetHealth throughput is {:.2} of Check's (goal >= 0.5); p99 {:.3} ms (goal < 5 ms)",
+        health_raw.rate / check.rate,
+        health_raw.p99 * 1e3
+    );
+    println!(
+        "decoded by tablesafe-client: {:.2} of Check's; p99 {:.3} ms",
         health.rate / check.rate,
         health.p99 * 1e3
     );
-    let _ = stop_tx.send(());
-    server.await??;
+    drop(server);
     Ok(())
 }
 
-async fn futures_channels(url: &str, n: usize) -> anyhow::Result<Vec<tonic::transport::Channel>> {
+/// GetHealth's answer as it came off the wire.
+async fn get_health_bytes(channel: Channel) -> Result<Bytes, Status> {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready()
+        .await
+        .map_err(|e| Status::unavailable(e.to_string()))?;
+    let mut request = Request::new(proto::GetHealthRequest { refresh: false });
+    let bearer = format!("Bearer {TOKEN}").parse().expect("ascii token");
+    request.metadata_mut().insert("authorization", bearer);
+    let path = PathAndQuery::from_static("/tablesafe.v1.StorageAdmin/GetHealth");
+    Ok(grpc.unary(request, path, RawCodec).await?.into_inner())
+}
+
+/// Encodes requests with prost; takes responses as bytes.
+struct RawCodec;
+
+impl Codec for RawCodec {
+    type Encode = proto::GetHealthRequest;
+    type Decode = Bytes;
+    type Encoder = ProstEncoder<proto::GetHealthRequest>;
+    type Decoder = RawDecoder;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        ProstEncoder::new(BufferSettings::default())
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        RawDecoder
+    }
+}
+
+struct RawDecoder;
+
+impl Decoder for RawDecoder {
+    type Item = Bytes;
+    type Error = Status;
+
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
+        Ok(Some(src.copy_to_bytes(src.remaining())))
+    }
+}
+
+/// `n` connections configured as `tablesafe-client` configures its own.
+async fn connect_channels(url: &str, n: usize) -> anyhow::Result<Vec<Channel>> {
     let mut channels = Vec::new();
     for _ in 0..n.max(1) {
-        let endpoint = tonic::transport::Endpoint::from_shared(url.to_owned())?
-            .initial_stream_window_size(Some(4 << 20))
-            .initial_connection_window_size(Some(16 << 20));
-        channels.push(endpoint.connect().await?);
+        channels.push(tablesafe_client::endpoint(url)?.connect().await?);
     }
     Ok(channels)
 }
@@ -134,15 +185,23 @@ struct Figures {
     rate: f64,
     p50: f64,
     p99: f64,
+    /// Seconds of server CPU per call.
+    server_cpu: f64,
 }
 
 /// Runs `clients` loops of `call` for `seconds`; every call must succeed.
-async fn measure<F, Fut>(clients: usize, seconds: u64, call: F) -> Figures
+async fn measure<F, Fut>(
+    server: &Server,
+    clients: usize,
+    seconds: u64,
+    call: F,
+) -> anyhow::Result<Figures>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<(), String>> + Send,
 {
     let call = Arc::new(call);
+    let cpu_before = server.cpu_time()?;
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let workers: Vec<_> = (0..clients)
         .map(|i| {
@@ -162,11 +221,13 @@ where
     for w in workers {
         all.extend(w.await.expect("worker"));
     }
+    let server_cpu = (server.cpu_time()? - cpu_before).as_secs_f64() / all.len() as f64;
     all.sort_by(f64::total_cmp);
     let pick = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
-    Figures {
+    Ok(Figures {
         rate: all.len() as f64 / seconds as f64,
         p50: pick(0.50),
         p99: pick(0.99),
-    }
+        server_cpu,
+    })
 }

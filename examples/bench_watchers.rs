@@ -5,8 +5,6 @@
 //! usage: cargo run --release --example bench_watchers [WATCHERS]
 //! (runs `target/release/tablesafe`, so build it first: scripts/bench-watchers.sh)
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -14,74 +12,24 @@ use tablesafe_client::proto::{event::Payload, WatchEventsRequest};
 use tablesafe_client::Client;
 use tokio::sync::Mutex;
 
-const TOKEN: &str = "bench";
-const TABLES: usize = 98;
+mod support;
+use support::{Server, TOKEN};
 
-fn rss_kib(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .ok_or_else(|| anyhow::anyhow!("no VmRSS"))?;
-    Ok(line.split_whitespace().nth(1).unwrap_or("0").parse()?)
-}
+const TABLES: usize = 98;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let watchers: usize = std::env::args().nth(1).map_or(Ok(1000), |a| a.parse())?;
     let dir = tempfile::tempdir()?;
     let data = dir.path().join("data");
-    std::fs::create_dir_all(&data)?;
-    let sample = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/dets/set_10.dets"
-    ))?;
-    for i in 0..TABLES {
-        std::fs::write(data.join(format!("t{i:03}.dets")), &sample)?;
-    }
-    let binary = concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/tablesafe");
-    let mut server = Command::new(binary)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--schedule",
-            "off",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .arg("--backup-dir")
-        .arg(dir.path().join("backups"))
-        .env("TABLESAFE_ADMIN_TOKEN", TOKEN)
-        .env("RUST_LOG", "warn,tablesafe::server=info")
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let mut lines = BufReader::new(
-        server
-            .stderr
-            .take()
-            .ok_or_else(|| anyhow::anyhow!("no stderr"))?,
-    )
-    .lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .ok_or_else(|| anyhow::anyhow!("server exited"))??;
-        if let Some(rest) = line.split("tablesafe listening addr=").nth(1) {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    let url = format!("http://{addr}");
+    support::lay_out_tables(&data, "set_10.dets", TABLES, "t")?;
+    let server = Server::start(&data, &dir.path().join("backups"))?;
+    let url = server.url.clone();
     let admin = Client::connect(&url, Some(TOKEN)).await?;
     // A first run settles health, so the measured run publishes run events only.
     admin.trigger_backup(vec![], "warm-up").await?;
     admin.get_health(true).await?;
-    let rss_before = rss_kib(server.id())?;
+    let rss_before = server.rss_kib()?;
 
     let mut channels = Vec::new();
     for _ in 0..watchers.div_ceil(50) {
@@ -131,7 +79,7 @@ async fn main() -> anyhow::Result<()> {
     for _ in 0..watchers {
         connected_rx.recv().await;
     }
-    let rss_watching = rss_kib(server.id())?;
+    let rss_watching = server.rss_kib()?;
     admin.trigger_backup(vec![], "measured").await?;
     for task in tasks {
         tokio::time::timeout(Duration::from_secs(60), task).await??;
@@ -155,7 +103,6 @@ async fn main() -> anyhow::Result<()> {
         "server memory    {:.1} KiB per watcher   (goal < 64 KiB; RSS {} -> {} KiB)",
         per_watcher, rss_before, rss_watching
     );
-    server.kill()?;
-    server.wait()?;
+    drop(server);
     Ok(())
 }

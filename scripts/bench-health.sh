@@ -4,5 +4,5 @@
 # Goal: GetHealth at least half of Check's throughput, p99 under 5 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q --example bench_health
+cargo build --release -q --bin tablesafe --example bench_health
 exec target/release/examples/bench_health "${1:-1000}" "${2:-32}" "${3:-5}"

@@ -19,10 +19,10 @@ use tokio_util::sync::CancellationToken;
 use tonic::metadata::MetadataMap;
 
 use crate::auth::{Access, Tokens};
-use crate::convert::ToProto;
 use crate::metrics::Metrics;
 use crate::proto;
 use crate::service::stream_events;
+use crate::wire::HealthWire;
 
 /// What the HTTP handlers read.
 #[derive(Clone)]
@@ -35,6 +35,8 @@ pub struct HttpState {
     pub heartbeat_interval: Duration,
     /// The health snapshot.
     pub health: HealthHandle,
+    /// The snapshot's wire forms, shared with GetHealth.
+    pub health_wire: HealthWire,
     /// Tokens (the read token guards the health report).
     pub tokens: Tokens,
     /// Metrics.
@@ -174,7 +176,11 @@ async fn health_json(
     } else {
         state.health.latest()
     };
-    axum::Json(report.to_proto()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.health_wire.forms(report).json,
+    )
+        .into_response()
 }
 
 /// `GET /metrics`: Prometheus text format.

@@ -22,7 +22,8 @@ use crate::grpc_health;
 use crate::http::{self, HttpState};
 use crate::metrics::Metrics;
 use crate::proto::{StorageAdminServer, FILE_DESCRIPTOR_SET};
-use crate::service::{HealthWireCache, StorageAdminService};
+use crate::service::StorageAdminService;
+use crate::wire::HealthWire;
 
 fn reflection() -> tonic_reflection::server::Builder<'static> {
     tonic_reflection::server::Builder::configure()
@@ -90,13 +91,14 @@ pub async fn run_with_events(
         tokens: config.tokens.clone(),
         shutdown: stop.clone(),
         heartbeat_interval: config.heartbeat_interval,
-        health_wire: HealthWireCache::default(),
+        health_wire: HealthWire::default(),
     };
     let http = http::router(HttpState {
         engine: service.engine.clone(),
         shutdown: stop.clone(),
         heartbeat_interval: config.heartbeat_interval,
         health: health_snapshot,
+        health_wire: service.health_wire.clone(),
         tokens: config.tokens.clone(),
         metrics,
     });

@@ -1,12 +1,10 @@
 //! The `StorageAdmin` gRPC service: authentication, then the engine.
 
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tablesafe_engine::control::Handle;
 use tablesafe_engine::events::{Event, EventBus};
-use tablesafe_engine::health::HealthReport;
 use tablesafe_engine::monitor::HealthHandle;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -18,6 +16,7 @@ use crate::auth::{Access, Tokens};
 use crate::convert::{event_kind, ToProto};
 use crate::proto;
 use crate::status::to_status;
+use crate::wire::{EncodedHealth, HealthWire};
 
 /// Runs listed when a request asks for none.
 const DEFAULT_RUN_LIMIT: u32 = 20;
@@ -41,30 +40,8 @@ pub struct StorageAdminService {
     pub shutdown: CancellationToken,
     /// Time between heartbeats on an event stream.
     pub heartbeat_interval: Duration,
-    /// The latest snapshot in wire form, converted once per snapshot.
-    pub health_wire: HealthWireCache,
-}
-
-/// The wire form of the latest health snapshot, shared by every caller.
-#[derive(Clone, Default)]
-pub struct HealthWireCache(Arc<Mutex<Option<WireSnapshot>>>);
-
-/// A snapshot and its wire form.
-type WireSnapshot = (Arc<HealthReport>, Arc<proto::GetHealthResponse>);
-
-impl HealthWireCache {
-    /// `report` in wire form, converted only if it is not the cached snapshot.
-    pub fn get(&self, report: Arc<HealthReport>) -> Arc<proto::GetHealthResponse> {
-        let mut cached = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        match &*cached {
-            Some((snapshot, wire)) if Arc::ptr_eq(snapshot, &report) => wire.clone(),
-            _ => {
-                let wire = Arc::new(report.to_proto());
-                *cached = Some((report, wire.clone()));
-                wire
-            }
-        }
-    }
+    /// The latest snapshot in wire form, made once per snapshot.
+    pub health_wire: HealthWire,
 }
 
 /// What a watcher asked to see.
@@ -153,14 +130,14 @@ impl proto::StorageAdmin for StorageAdminService {
     async fn get_health(
         &self,
         request: Request<proto::GetHealthRequest>,
-    ) -> Result<Response<proto::GetHealthResponse>, Status> {
+    ) -> Result<Response<EncodedHealth>, Status> {
         self.tokens.check(request.metadata(), Access::Read)?;
         let report = if request.into_inner().refresh {
             self.health.refresh().await
         } else {
             self.health.latest()
         };
-        Ok(Response::new(report.to_proto()))
+        Ok(Response::new(self.health_wire.forms(report).protobuf))
     }
 
     type WatchEventsStream = EventStream;

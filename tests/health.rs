@@ -72,11 +72,23 @@ async fn healthy_after_a_backup_then_stale_when_it_is_three_days_old_and_the_sam
     let before = client.get_health(false).await.unwrap();
     assert_eq!(before.status(), HealthStatus::Warning);
     assert_eq!(codes(table(&before, "users")), [IssueCode::NeverBackedUp]);
+    let (_, before_json) = http_get(server.addr, "/v1/health", None).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&before_json).unwrap()["status"],
+        "HEALTH_STATUS_WARNING"
+    );
 
     client.trigger_backup(vec![], "").await.unwrap();
     // The snapshot is refreshed after every run; refresh=true waits for a fresh one.
     let healthy = client.get_health(true).await.unwrap();
     assert_eq!(healthy.status(), HealthStatus::Healthy, "{healthy:#?}");
+    // Answers without refresh follow the new snapshot, in both wire forms.
+    assert_eq!(client.get_health(false).await.unwrap(), healthy);
+    let (_, healthy_json) = http_get(server.addr, "/v1/health", None).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&healthy_json).unwrap()["status"],
+        "HEALTH_STATUS_HEALTHY"
+    );
     let users = table(&healthy, "users");
     assert_eq!(
         (

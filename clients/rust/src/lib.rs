@@ -89,6 +89,22 @@ impl Interceptor for BearerToken {
     }
 }
 
+/// The endpoint every [`Client`] constructor connects through: `url` with
+/// HTTP/2 settings for tablesafe's answers. Health reports of large
+/// deployments run to hundreds of kilobytes; windows and frames that take one
+/// in one go spare flow-control round trips and a write per 16 KiB frame.
+/// Add TLS or other settings and pass the channel to [`Client::with_channel`].
+pub fn endpoint(url: &str) -> Result<Endpoint, Error> {
+    Ok(Endpoint::from_shared(url.to_owned())
+        .map_err(|source| Error::Connect {
+            url: url.to_owned(),
+            source,
+        })?
+        .initial_stream_window_size(Some(4 << 20))
+        .initial_connection_window_size(Some(16 << 20))
+        .max_frame_size(Some(1 << 20)))
+}
+
 /// A connection to one tablesafe server, with the token set once.
 #[derive(Clone)]
 pub struct Client {
@@ -102,15 +118,7 @@ impl Client {
             url: url.to_owned(),
             source,
         };
-        // Health reports of large deployments run to hundreds of kilobytes:
-        // windows that take them in one go avoid flow-control round trips.
-        let channel = Endpoint::from_shared(url.to_owned())
-            .map_err(connect_error)?
-            .initial_stream_window_size(Some(4 << 20))
-            .initial_connection_window_size(Some(16 << 20))
-            .connect()
-            .await
-            .map_err(connect_error)?;
+        let channel = endpoint(url)?.connect().await.map_err(connect_error)?;
         Self::with_channel(channel, token)
     }
 
@@ -134,12 +142,9 @@ impl Client {
         if let Some((cert, key)) = &tls.identity {
             settings = settings.identity(Identity::from_pem(cert, key));
         }
-        let channel = Endpoint::from_shared(url.to_owned())
-            .map_err(connect_error)?
+        let channel = endpoint(url)?
             .tls_config(settings)
             .map_err(connect_error)?
-            .initial_stream_window_size(Some(4 << 20))
-            .initial_connection_window_size(Some(16 << 20))
             .connect()
             .await
             .map_err(connect_error)?;
@@ -149,14 +154,7 @@ impl Client {
     /// Like [`Client::connect`], but connects on the first call (and
     /// reconnects after breaks), so it works before the server is up.
     pub fn connect_lazy(url: &str, token: Option<&str>) -> Result<Self, Error> {
-        let channel = Endpoint::from_shared(url.to_owned())
-            .map_err(|source| Error::Connect {
-                url: url.to_owned(),
-                source,
-            })?
-            .initial_stream_window_size(Some(4 << 20))
-            .initial_connection_window_size(Some(16 << 20))
-            .connect_lazy();
+        let channel = endpoint(url)?.connect_lazy();
         Self::with_channel(channel, token)
     }
 

@@ -1,0 +1,109 @@
+//! What the benchmarks share: the real server binary, started on a data
+//! directory, and its address read from its own log line.
+
+// Each benchmark compiles this module on its own and uses part of it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The admin token the benchmark servers run with.
+pub const TOKEN: &str = "bench";
+
+/// `target/release/tablesafe serve`, killed on drop.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+}
+
+impl Server {
+    /// Starts the release binary on `data` with scheduled runs off, backups
+    /// in `backups`; returns once it listens.
+    pub fn start(data: &Path, backups: &Path) -> anyhow::Result<Self> {
+        let binary = concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/tablesafe");
+        let mut child = Command::new(binary)
+            .args(["serve", "--listen", "127.0.0.1:0", "--schedule", "off"])
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--backup-dir")
+            .arg(backups)
+            .env("TABLESAFE_ADMIN_TOKEN", TOKEN)
+            .env("RUST_LOG", "warn,tablesafe::server=info")
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("{binary}: {e} (build it with --release first)"))?;
+        let stderr = child
+            .stderr
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stderr"))?;
+        let mut lines = BufReader::new(stderr).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .ok_or_else(|| anyhow::anyhow!("server exited before listening"))??;
+            if let Some(rest) = line.split("tablesafe listening addr=").nth(1) {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+            }
+        };
+        // Keep draining its log so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Ok(Self {
+            child,
+            url: format!("http://{addr}"),
+        })
+    }
+
+    /// The server's resident memory.
+    pub fn rss_kib(&self) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .ok_or_else(|| anyhow::anyhow!("no VmRSS"))?;
+        Ok(line.split_whitespace().nth(1).unwrap_or("0").parse()?)
+    }
+
+    /// CPU time the server has used so far, user and system, all threads
+    /// (ended ones included), to the 10 ms of Linux's `USER_HZ` of 100.
+    pub fn cpu_time(&self) -> anyhow::Result<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
+        // Fields after the command name, which ends at the last ')'.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .ok_or_else(|| anyhow::anyhow!("odd /proc stat"))?
+            .1
+            .split_whitespace()
+            .collect();
+        // utime and stime are fields 14 and 15 of stat(5), 12 and 13 here.
+        let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;
+        Ok(Duration::from_millis(ticks * 10))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `count` copies of the fixture `name` in `data`, as `<prefix>NNNN.dets`.
+pub fn lay_out_tables(data: &Path, name: &str, count: usize, prefix: &str) -> anyhow::Result<()> {
+    let sample = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/dets")
+            .join(name),
+    )?;
+    std::fs::create_dir_all(data)?;
+    for i in 0..count {
+        std::fs::write(data.join(format!("{prefix}{i:04}.dets")), &sample)?;
+    }
+    Ok(())
+}
