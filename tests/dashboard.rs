@@ -1,5 +1,7 @@
 //! The dashboard in real headless Chromium, driven over the DevTools protocol:
-//! it loads, shows every table, and updates the last backup time live.
+//! it loads, shows every table, and updates the last backup time live; with a
+//! read token configured it asks for the token, refuses a wrong one, and goes
+//! live with the right one.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
@@ -10,9 +12,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use common::{Dirs, TestServer, ADMIN};
+use common::{Dirs, TestServer, ADMIN, READER};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
+use tablesafe::auth::Tokens;
 use tokio_tungstenite::tungstenite::Message;
 
 type Socket =
@@ -239,5 +242,58 @@ async fn dashboard_shows_every_table_and_updates_the_last_backup_live() {
     let artifact = testkit::workspace().join("target/test-artifacts/dashboard.png");
     browser.screenshot(&artifact).await;
     assert!(std::fs::metadata(&artifact).unwrap().len() > 10_000);
+    server.stop().await;
+}
+
+/// Types `token` into the page's token form and submits it.
+fn submit_token(token: &str) -> String {
+    format!(
+        "document.getElementById('token').value = {}; \
+         document.getElementById('token-form').requestSubmit(); true",
+        json!(token)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dashboard_asks_for_the_read_token_and_goes_live_with_it() {
+    let Some(chromium) = testkit::require("chromium") else {
+        return;
+    };
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("users", "set_grown.dets"), ("orders", "set_10.dets")]);
+    let mut config = dirs.config();
+    config.tokens = Tokens::new(ADMIN, Some(READER.into()));
+    let server = TestServer::start(config).await;
+
+    let mut browser = Browser::open(&chromium, &format!("{}/", server.url())).await;
+    let asked = "document.getElementById('token-form').classList.contains('shown')";
+    browser.wait_for(asked, Duration::from_secs(15)).await;
+    let rows = "document.querySelectorAll('#tables tr').length";
+    assert_eq!(
+        browser.eval(rows).await,
+        json!(0),
+        "nothing shown without the token"
+    );
+
+    // Submitting hides the form; the server's refusal brings it back.
+    browser.eval(&submit_token("not-the-token")).await;
+    browser.wait_for(asked, Duration::from_secs(15)).await;
+    assert_eq!(
+        browser.eval(rows).await,
+        json!(0),
+        "nothing shown for a wrong token"
+    );
+
+    browser.eval(&submit_token(READER)).await;
+    browser
+        .wait_for(&format!("{rows} === 2"), Duration::from_secs(15))
+        .await;
+    browser
+        .wait_for(
+            "document.getElementById('live').textContent === 'live'",
+            Duration::from_secs(15),
+        )
+        .await;
+    assert_eq!(browser.eval(asked).await, json!(false));
     server.stop().await;
 }
