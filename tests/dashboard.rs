@@ -137,6 +137,14 @@ impl Browser {
         start.elapsed()
     }
 
+    /// Waits until the page shows `tables` rows and follows events live.
+    async fn wait_until_live(&mut self, tables: usize) {
+        let shown = format!("document.querySelectorAll('#tables tr').length === {tables}");
+        self.wait_for(&shown, Duration::from_secs(15)).await;
+        let live = "document.getElementById('live').textContent === 'live'";
+        self.wait_for(live, Duration::from_secs(15)).await;
+    }
+
     async fn screenshot(&mut self, path: &std::path::Path) {
         let shot = self
             .call("Page.captureScreenshot", json!({ "format": "png" }), true)
@@ -177,18 +185,7 @@ async fn dashboard_shows_every_table_and_updates_the_last_backup_live() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
 
     let mut browser = Browser::open(&chromium, &format!("{}/", server.url())).await;
-    browser
-        .wait_for(
-            "document.querySelectorAll('#tables tr').length === 3",
-            Duration::from_secs(15),
-        )
-        .await;
-    browser
-        .wait_for(
-            "document.getElementById('live').textContent === 'live'",
-            Duration::from_secs(15),
-        )
-        .await;
+    browser.wait_until_live(3).await;
     let names = browser
         .eval("[...document.querySelectorAll('#tables tr')].map(r => r.dataset.table).sort()")
         .await;
@@ -285,15 +282,7 @@ async fn dashboard_asks_for_the_read_token_and_goes_live_with_it() {
     );
 
     browser.eval(&submit_token(READER)).await;
-    browser
-        .wait_for(&format!("{rows} === 2"), Duration::from_secs(15))
-        .await;
-    browser
-        .wait_for(
-            "document.getElementById('live').textContent === 'live'",
-            Duration::from_secs(15),
-        )
-        .await;
+    browser.wait_until_live(2).await;
     assert_eq!(browser.eval(asked).await, json!(false));
     server.stop().await;
 }
