@@ -10,7 +10,7 @@ export CARGO_TERM_COLOR=never
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 scripts/generate-sdks.sh --check
-cargo build --locked --bin tablesafe
+cargo build --locked --workspace --bins
 cargo test --workspace --locked
 export TABLESAFE_BIN=$PWD/target/debug/tablesafe
 (cd clients/typescript && node_modules/.bin/tsc --noEmit && node --import tsx --test tests/*.test.ts)

@@ -9,39 +9,22 @@ mod common;
 use std::process::Command;
 
 use common::{Dirs, TestServer, ADMIN};
-use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use tablesafe::config::TlsFiles;
 use tablesafe_client::proto::RunOutcome;
 use tablesafe_client::{Client, TlsOptions};
-
-/// A CA and a certificate it signed for `name`: (ca pem, cert pem, key pem).
-fn chain(ca: &Issuer<'static, KeyPair>, ca_pem: &str, name: &str) -> (String, String, String) {
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec![name.to_owned()])
-        .unwrap()
-        .signed_by(&key, ca)
-        .unwrap();
-    (ca_pem.to_owned(), cert.pem(), key.serialize_pem())
-}
-
-fn new_ca() -> (Issuer<'static, KeyPair>, String) {
-    let mut params = CertificateParams::new(Vec::new()).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let key = KeyPair::generate().unwrap();
-    let cert = params.self_signed(&key).unwrap();
-    (Issuer::new(params, key), cert.pem())
-}
+use testkit::tls::Ca;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tls_and_client_certificates() {
     let dirs = Dirs::new();
     dirs.add_fixtures(&[("users", "set_10.dets")]);
-    let (ca, ca_pem) = new_ca();
-    let (_, server_cert, server_key) = chain(&ca, &ca_pem, "localhost");
+    let ca = Ca::new().unwrap();
+    let ca_pem = ca.pem.clone();
+    let server_cert = ca.sign(&["localhost"]).unwrap();
     let mut config = dirs.config();
     config.tls = Some(TlsFiles {
-        cert: server_cert.into(),
-        key: server_key.into(),
+        cert: server_cert.cert_pem.into(),
+        key: server_cert.key_pem.into(),
         client_ca: None,
     });
     let server = TestServer::start(config).await;
@@ -65,9 +48,8 @@ async fn tls_and_client_certificates() {
     // Plaintext, or a CA that did not sign the server's certificate: no connection.
     let plain = Client::connect(&format!("http://{}", server.addr), Some(ADMIN)).await;
     assert!(plain.is_err() || plain.unwrap().list_runs(0).await.is_err());
-    let (_, other_ca_pem) = new_ca();
     let untrusted = TlsOptions {
-        ca_pem: other_ca_pem.into(),
+        ca_pem: Ca::new().unwrap().pem.into(),
         ..Default::default()
     };
     assert!(Client::connect_tls(&url, Some(ADMIN), &untrusted)
@@ -104,14 +86,14 @@ async fn tls_and_client_certificates() {
     server.stop().await;
 
     // Mutual TLS: a client certificate signed by the client CA is required.
-    let (client_ca, client_ca_pem) = new_ca();
-    let (_, client_cert, client_key) = chain(&client_ca, &client_ca_pem, "operator");
-    let (_, server_cert, server_key) = chain(&ca, &ca_pem, "localhost");
+    let client_ca = Ca::new().unwrap();
+    let operator = client_ca.sign(&["operator"]).unwrap();
+    let server_cert = ca.sign(&["localhost"]).unwrap();
     let mut config = dirs.config();
     config.tls = Some(TlsFiles {
-        cert: server_cert.into(),
-        key: server_key.into(),
-        client_ca: Some(client_ca_pem.into()),
+        cert: server_cert.cert_pem.into(),
+        key: server_cert.key_pem.into(),
+        client_ca: Some(client_ca.pem.into()),
     });
     let server = TestServer::start(config).await;
     let url = format!("https://localhost:{}", server.addr.port());
@@ -121,7 +103,7 @@ async fn tls_and_client_certificates() {
         "no client certificate, no access"
     );
     let with_identity = TlsOptions {
-        identity: Some((client_cert.into(), client_key.into())),
+        identity: Some((operator.cert_pem.into(), operator.key_pem.into())),
         ..trusted
     };
     let client = Client::connect_tls(&url, None, &with_identity)

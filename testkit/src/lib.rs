@@ -4,6 +4,8 @@
 //! missing the test fails under `CI=true` and is skipped with a note elsewhere.
 #![forbid(unsafe_code)]
 
+pub mod tls;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

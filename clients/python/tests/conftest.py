@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -15,25 +16,31 @@ sys.path.insert(0, str(ROOT / "clients" / "python"))
 ADMIN = "python-sdk-admin-token"
 
 
-def binary() -> Path:
-    path = Path(os.environ.get("TABLESAFE_BIN", ROOT / "target" / "debug" / "tablesafe"))
+def built(name: str, env: str) -> Path:
+    """A binary cargo built: `$env`, else target/debug/`name`; missing fails under CI."""
+    path = Path(os.environ.get(env, ROOT / "target" / "debug" / name))
     if not path.exists():
-        message = f"{path} is missing: build it with cargo build"
+        message = f"{path} is missing: build it with cargo build --workspace --bins"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
     return path
 
 
+def binary() -> Path:
+    return built("tablesafe", "TABLESAFE_BIN")
+
+
 class Server:
     """`tablesafe serve` as a child process; knows its address from its log line."""
 
-    def __init__(self, root: Path, listen: str = "127.0.0.1:0") -> None:
+    def __init__(self, root: Path, listen: str = "127.0.0.1:0", config: Optional[Path] = None) -> None:
         self.root = root
         self.process = subprocess.Popen(
             [
                 str(binary()), "serve", "--listen", listen, "--schedule", "off",
                 "--data-dir", str(root / "data"), "--backup-dir", str(root / "backups"),
+                *(["--config", str(config)] if config else []),
             ],
             env={**os.environ, "TABLESAFE_ADMIN_TOKEN": ADMIN, "RUST_LOG": "info"},
             stderr=subprocess.PIPE,
@@ -66,3 +73,11 @@ def server(data_root: Path):
     s = Server(data_root)
     yield s
     s.stop()
+
+
+@pytest.fixture
+def certs(tmp_path: Path) -> Path:
+    """A fresh CA and a server certificate for localhost and 127.0.0.1 (testkit's make-test-certs)."""
+    out = tmp_path / "certs"
+    subprocess.run([str(built("make-test-certs", "TABLESAFE_MAKE_CERTS")), str(out)], check=True)
+    return out

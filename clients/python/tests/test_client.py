@@ -116,3 +116,24 @@ def test_example_watcher_prints_the_last_backup_time_as_it_changes(server):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_tls_with_the_ca_and_refused_without(data_root, certs):
+    config = data_root / "tls.toml"
+    config.write_text(f'[tls]\ncert_file = "{certs / "server.pem"}"\nkey_file = "{certs / "server.key"}"\n')
+    server = Server(data_root, config=config)
+    try:
+        port = server.addr.rsplit(":", 1)[1]
+        trusted = grpc.ssl_channel_credentials(root_certificates=(certs / "ca.pem").read_bytes())
+        with Client(f"localhost:{port}", token=ADMIN, credentials=trusted) as client:
+            run = client.trigger_backup(reason="over tls").run
+            assert run.outcome == pb.RUN_OUTCOME_SUCCEEDED
+            assert [r.run_id for r in client.list_runs()] == [run.run_id]
+        # Plaintext to a TLS port, and TLS that trusts only the system's roots: no answer.
+        for credentials in (None, grpc.ssl_channel_credentials()):
+            with Client(f"localhost:{port}", token=ADMIN, credentials=credentials) as client:
+                with pytest.raises(grpc.RpcError) as refused:
+                    client.list_runs()
+                assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+    finally:
+        server.stop()

@@ -23,7 +23,7 @@ import type { TriggerBackupResponse__Output } from "./generated/tablesafe/v1/Tri
 
 export type { BackupFile__Output as BackupFile, BackupRun__Output as BackupRun, Event__Output as Event };
 export type { GetHealthResponse__Output as GetHealthResponse, TriggerBackupResponse__Output as TriggerBackupResponse };
-export { status } from "@grpc/grpc-js";
+export { credentials, status } from "@grpc/grpc-js";
 
 /** The loader options the generated types were made with (scripts/generate-sdks.sh). */
 const LOADER_OPTIONS: protoLoader.Options = { longs: String, enums: String, defaults: true, oneofs: true };

@@ -1,18 +1,20 @@
 /** The TypeScript SDK against a real server: backup, health, listing, a resuming
- * watcher across a server restart, and the error a wrong token gives. */
+ * watcher across a server restart, the error a wrong token gives, and TLS. */
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, test } from "node:test";
 
-import { Client, status, type Event } from "../src/index.ts";
-import { ADMIN, Server, dataRoot } from "./server.ts";
+import { Client, credentials, status, type Event } from "../src/index.ts";
+import { ADMIN, Server, dataRoot, makeCerts } from "./server.ts";
 
 const servers: Server[] = [];
 after(async () => {
   await Promise.all(servers.map((s) => s.stop()));
 });
 
-async function start(root = dataRoot(), listen?: string, env?: Record<string, string>) {
-  const server = new Server(root, listen, env);
+async function start(root = dataRoot(), listen?: string, env?: Record<string, string>, args?: string[]) {
+  const server = new Server(root, listen, env, args);
   servers.push(server);
   return { server, root, addr: await server.addr };
 }
@@ -126,5 +128,28 @@ test("the example watcher prints the last backup time as it changes", async () =
     assert.ok(line.includes(run!.tables[0].fileName), line);
   } finally {
     example.kill();
+  }
+});
+
+test("TLS with the CA, refused without", async () => {
+  const certs = makeCerts();
+  const root = dataRoot();
+  const config = join(root, "tls.toml");
+  writeFileSync(config, `[tls]\ncert_file = "${join(certs, "server.pem")}"\nkey_file = "${join(certs, "server.key")}"\n`);
+  const { addr } = await start(root, undefined, undefined, ["--config", config]);
+  const target = `localhost:${addr.split(":").pop()}`;
+
+  const trusted = credentials.createSsl(readFileSync(join(certs, "ca.pem")));
+  const client = new Client(target, { token: ADMIN, credentials: trusted });
+  const { run } = await client.triggerBackup({ reason: "over tls" });
+  assert.equal(run!.outcome, "RUN_OUTCOME_SUCCEEDED");
+  assert.equal((await client.listRuns())[0].runId, run!.runId);
+  client.close();
+
+  // Plaintext to a TLS port, and TLS that trusts only the system's roots: no answer.
+  for (const other of [undefined, credentials.createSsl()]) {
+    const refused = new Client(target, { token: ADMIN, credentials: other });
+    await assert.rejects(refused.listRuns(), (error: { code: number }) => error.code === status.UNAVAILABLE);
+    refused.close();
   }
 });

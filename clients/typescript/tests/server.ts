@@ -1,5 +1,5 @@
 /** A real tablesafe server for the SDK tests: the binary cargo built, on 127.0.0.1. */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,10 +9,22 @@ import { fileURLToPath } from "node:url";
 export const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 export const ADMIN = "typescript-sdk-admin-token";
 
-export function binary(): string {
-  const path = process.env.TABLESAFE_BIN ?? join(ROOT, "target", "debug", "tablesafe");
-  if (!existsSync(path)) throw new Error(`${path} is missing: build it with cargo build`);
+/** A binary cargo built: `$env`, else target/debug/`name`. */
+function built(name: string, env: string): string {
+  const path = process.env[env] ?? join(ROOT, "target", "debug", name);
+  if (!existsSync(path)) throw new Error(`${path} is missing: build it with cargo build --workspace --bins`);
   return path;
+}
+
+export function binary(): string {
+  return built("tablesafe", "TABLESAFE_BIN");
+}
+
+/** A fresh CA and a server certificate for localhost and 127.0.0.1 (testkit's make-test-certs). */
+export function makeCerts(): string {
+  const dir = mkdtempSync(join(tmpdir(), "tablesafe-ts-certs-"));
+  execFileSync(built("make-test-certs", "TABLESAFE_MAKE_CERTS"), [dir]);
+  return dir;
 }
 
 /** A data directory holding two real Erlang-written tables. */
@@ -29,10 +41,10 @@ export class Server {
   readonly process: ChildProcessWithoutNullStreams;
   readonly addr: Promise<string>;
 
-  constructor(root: string, listen = "127.0.0.1:0", env: Record<string, string> = {}) {
+  constructor(root: string, listen = "127.0.0.1:0", env: Record<string, string> = {}, args: string[] = []) {
     this.process = spawn(
       binary(),
-      ["serve", "--listen", listen, "--schedule", "off", "--data-dir", join(root, "data"), "--backup-dir", join(root, "backups")],
+      ["serve", "--listen", listen, "--schedule", "off", "--data-dir", join(root, "data"), "--backup-dir", join(root, "backups"), ...args],
       { env: { ...process.env, TABLESAFE_ADMIN_TOKEN: ADMIN, RUST_LOG: "info", ...env } },
     );
     const lines = createInterface({ input: this.process.stderr });
