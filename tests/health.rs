@@ -214,6 +214,51 @@ async fn fragmentation_missing_critical_tables_and_failed_attempts() {
     server.stop().await;
 }
 
+/// The backup volume component's status and issue codes.
+fn volume(report: &GetHealthResponse) -> (HealthStatus, Vec<IssueCode>) {
+    let c = report
+        .components
+        .iter()
+        .find(|c| c.name == "backup_volume")
+        .unwrap();
+    (c.status(), c.issues.iter().map(|i| i.code()).collect())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backup_volume_is_low_below_the_minimum_and_critical_below_what_the_next_run_needs() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("users", "set_10.dets"), ("settings", "set_grown.dets")]);
+    let mut config = dirs.config();
+    config.health.thresholds.min_free_bytes = u64::MAX;
+    let server = TestServer::start(config).await;
+    let client = server.client(Some(ADMIN)).await;
+    client.trigger_backup(vec![], "").await.unwrap();
+    let report = client.get_health(true).await.unwrap();
+    assert_eq!(table(&report, "users").status(), HealthStatus::Healthy);
+    assert_eq!(
+        volume(&report),
+        (HealthStatus::Warning, vec![IssueCode::BackupDiskLow])
+    );
+    assert_eq!(
+        report.status(),
+        HealthStatus::Warning,
+        "the worst component"
+    );
+    server.stop().await;
+
+    // No volume has room for copies this large (the sum saturates, never wraps).
+    let mut config = dirs.config();
+    config.health.free_space_margin = u64::MAX / 2;
+    let server = TestServer::start(config).await;
+    let report = server.client(None).await.get_health(false).await.unwrap();
+    assert_eq!(
+        volume(&report),
+        (HealthStatus::Critical, vec![IssueCode::BackupDiskLow])
+    );
+    assert_eq!(report.status(), HealthStatus::Critical);
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn heavily_deleted_erlang_table_is_flagged_at_the_default_threshold() {
     let Some(erlang) = DetsTool::find() else {

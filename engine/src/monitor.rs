@@ -236,7 +236,8 @@ fn gather(
             };
             if entry.backed_up {
                 if let Ok(f) = &file {
-                    next_run_bytes += f.file_size + margin;
+                    next_run_bytes =
+                        next_run_bytes.saturating_add(f.file_size.saturating_add(margin));
                 }
             }
             TableObservation {
