@@ -54,7 +54,7 @@ async fn main() -> anyhow::Result<()> {
     );
 
     // One channel per 8 callers, as a fleet of monitoring clients would have.
-    let channels: Vec<_> = connect_channels(&url, clients.div_ceil(8)).await?;
+    let channels: Vec<_> = support::connect_channels(&url, clients.div_ceil(8)).await?;
     let health_raw = measure(&server, clients, seconds, {
         let channels = channels.clone();
         move |i| {
@@ -170,15 +170,6 @@ impl Decoder for RawDecoder {
     fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
         Ok(Some(src.copy_to_bytes(src.remaining())))
     }
-}
-
-/// `n` connections configured as `tablesafe-client` configures its own.
-async fn connect_channels(url: &str, n: usize) -> anyhow::Result<Vec<Channel>> {
-    let mut channels = Vec::new();
-    for _ in 0..n.max(1) {
-        channels.push(tablesafe_client::endpoint(url)?.connect().await?);
-    }
-    Ok(channels)
 }
 
 struct Figures {

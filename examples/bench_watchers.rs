@@ -31,14 +31,7 @@ async fn main() -> anyhow::Result<()> {
     admin.get_health(true).await?;
     let rss_before = server.rss_kib()?;
 
-    let mut channels = Vec::new();
-    for _ in 0..watchers.div_ceil(50) {
-        channels.push(
-            tonic::transport::Endpoint::from_shared(url.clone())?
-                .connect()
-                .await?,
-        );
-    }
+    let channels = support::connect_channels(&url, watchers.div_ceil(50)).await?;
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(watchers * 100)));
     let (connected_tx, mut connected_rx) = tokio::sync::mpsc::channel::<()>(watchers);
     let mut tasks = Vec::new();

@@ -37,11 +37,6 @@ impl<M: Message> Encoded<M> {
             message: PhantomData,
         }
     }
-
-    /// The encoded bytes.
-    pub fn bytes(&self) -> &Bytes {
-        &self.bytes
-    }
 }
 
 impl<M> Clone for Encoded<M> {

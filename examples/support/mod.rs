@@ -4,10 +4,11 @@
 // Each benchmark compiles this module on its own and uses part of it.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+use tonic::transport::Channel;
 
 /// The admin token the benchmark servers run with.
 pub const TOKEN: &str = "bench";
@@ -35,25 +36,13 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| anyhow::anyhow!("{binary}: {e} (build it with --release first)"))?;
-        let stderr = child
-            .stderr
-            .take()
-            .ok_or_else(|| anyhow::anyhow!("no stderr"))?;
-        let mut lines = BufReader::new(stderr).lines();
-        let addr = loop {
-            let line = lines
-                .next()
-                .ok_or_else(|| anyhow::anyhow!("server exited before listening"))??;
-            if let Some(rest) = line.split("tablesafe listening addr=").nth(1) {
-                break rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-            }
-        };
-        // Keep draining its log so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        let addr = testkit::listening_address(
+            child
+                .stderr
+                .take()
+                .ok_or_else(|| anyhow::anyhow!("no stderr"))?,
+            |_| {},
+        )?;
         Ok(Self {
             child,
             url: format!("http://{addr}"),
@@ -96,14 +85,19 @@ impl Drop for Server {
 
 /// `count` copies of the fixture `name` in `data`, as `<prefix>NNNN.dets`.
 pub fn lay_out_tables(data: &Path, name: &str, count: usize, prefix: &str) -> anyhow::Result<()> {
-    let sample = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/dets")
-            .join(name),
-    )?;
+    let sample = std::fs::read(testkit::fixture(name))?;
     std::fs::create_dir_all(data)?;
     for i in 0..count {
         std::fs::write(data.join(format!("{prefix}{i:04}.dets")), &sample)?;
     }
     Ok(())
+}
+
+/// `n` connections configured as `tablesafe-client` configures its own.
+pub async fn connect_channels(url: &str, n: usize) -> anyhow::Result<Vec<Channel>> {
+    let mut channels = Vec::new();
+    for _ in 0..n.max(1) {
+        channels.push(tablesafe_client::endpoint(url)?.connect().await?);
+    }
+    Ok(channels)
 }

@@ -192,3 +192,45 @@ pub fn unique_suffix() -> u32 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos())
 }
+
+/// Reads a `tablesafe serve` log from `stderr` up to its "tablesafe listening"
+/// line and returns that address: the server's port is read, never guessed or
+/// waited for. Every line goes to `sink`, and the rest of the log keeps going
+/// there from a thread, so the server never blocks on a full pipe. Fails if
+/// the log ends first (the server exited before listening).
+pub fn listening_address(
+    stderr: impl std::io::Read + Send + 'static,
+    mut sink: impl FnMut(&str) + Send + 'static,
+) -> std::io::Result<std::net::SocketAddr> {
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let addr = loop {
+        let Some(line) = lines.next().transpose()? else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the server exited before listening",
+            ));
+        };
+        sink(&line);
+        if let Some(addr) = listening_addr(&line) {
+            break addr;
+        }
+    };
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| sink(&l)));
+    Ok(addr)
+}
+
+/// The address in the server's "tablesafe listening" log line, text or JSON.
+fn listening_addr(line: &str) -> Option<std::net::SocketAddr> {
+    if let Ok(json) = serde_json::from_str::<Value>(line) {
+        return (json["message"] == "tablesafe listening")
+            .then(|| json["addr"].as_str()?.parse().ok())
+            .flatten();
+    }
+    line.split("tablesafe listening addr=")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}

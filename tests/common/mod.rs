@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each suite uses a different part
 #![allow(clippy::unwrap_used)] // test support: a panic is the failure report
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -180,25 +180,11 @@ impl ServerProcess {
             .stderr(Stdio::piped())
             .spawn()
             .expect("bash starts");
-        let stderr = child.stderr.take().unwrap();
-        let mut lines = BufReader::new(stderr).lines();
         let mut file = std::fs::File::create(&log).unwrap();
-        let addr = loop {
-            let line = lines
-                .next()
-                .unwrap_or_else(|| panic!("server exited before listening"))
-                .unwrap();
-            writeln!(file, "{line}").unwrap();
-            if let Some(addr) = listening_addr(&line) {
-                break addr;
-            }
-        };
-        // Keep draining stderr into the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                let _ = writeln!(file, "{line}");
-            }
-        });
+        let addr = testkit::listening_address(child.stderr.take().unwrap(), move |line| {
+            let _ = writeln!(file, "{line}");
+        })
+        .expect("server listens");
         Self { child, addr, log }
     }
 
@@ -216,21 +202,6 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-/// The address in the server's "tablesafe listening" log line, text or JSON.
-fn listening_addr(line: &str) -> Option<SocketAddr> {
-    if let Ok(json) = serde_json::from_str::<serde_json::Value>(line) {
-        return (json["message"] == "tablesafe listening")
-            .then(|| json["addr"].as_str()?.parse().ok())
-            .flatten();
-    }
-    line.split("tablesafe listening addr=")
-        .nth(1)?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
 }
 
 /// A plain HTTP/1.1 GET on the server's port: (status code, body).
