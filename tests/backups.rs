@@ -354,16 +354,8 @@ async fn listed_tables_orphans_and_missing_tables() {
     dirs.add_fixtures(&[("users", "set_10.dets"), ("stray", "bag_100.dets")]);
     let mut config = dirs.config();
     config.engine.catalog.tables = vec![
-        TableSpec {
-            name: "users".into(),
-            path: None,
-            critical: true,
-        },
-        TableSpec {
-            name: "orders".into(),
-            path: None,
-            critical: false,
-        },
+        TableSpec::named("users", true),
+        TableSpec::named("orders", false),
     ];
     let server = TestServer::start(config).await;
     let client = server.client(Some(ADMIN)).await;

@@ -146,21 +146,9 @@ async fn fragmentation_missing_critical_tables_and_failed_attempts() {
     // The fixture has 40.4% free space: flag it with a threshold of 0.4.
     config.health.thresholds.fragmentation_warn = 0.4;
     config.engine.catalog.tables = vec![
-        TableSpec {
-            name: "orders".into(),
-            path: None,
-            critical: false,
-        },
-        TableSpec {
-            name: "users".into(),
-            path: None,
-            critical: false,
-        },
-        TableSpec {
-            name: "ledger".into(),
-            path: None,
-            critical: true,
-        },
+        TableSpec::named("orders", false),
+        TableSpec::named("users", false),
+        TableSpec::named("ledger", true),
     ];
     let server = TestServer::start(config).await;
     let client = server.client(Some(ADMIN)).await;
@@ -443,16 +431,8 @@ async fn health_command_prints_the_worst_first() {
     dirs.add_fixtures(&[("users", "set_10.dets")]);
     let mut config = dirs.config();
     config.engine.catalog.tables = vec![
-        TableSpec {
-            name: "users".into(),
-            path: None,
-            critical: false,
-        },
-        TableSpec {
-            name: "ledger".into(),
-            path: None,
-            critical: true,
-        },
+        TableSpec::named("users", false),
+        TableSpec::named("ledger", true),
     ];
     let server = TestServer::start(config).await;
     let url = server.url();

@@ -22,6 +22,17 @@ pub struct TableSpec {
     pub critical: bool,
 }
 
+impl TableSpec {
+    /// The table `name`, at `<name>.dets` in whichever data directory holds it.
+    pub fn named(name: &str, critical: bool) -> Self {
+        Self {
+            name: name.to_owned(),
+            path: None,
+            critical,
+        }
+    }
+}
+
 /// The catalog's configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CatalogConfig {
@@ -216,16 +227,8 @@ mod tests {
         let mut catalog = CatalogConfig {
             data_dirs: vec![dir.path().into()],
             tables: vec![
-                TableSpec {
-                    name: "users".into(),
-                    path: None,
-                    critical: true,
-                },
-                TableSpec {
-                    name: "orders".into(),
-                    path: None,
-                    critical: false,
-                },
+                TableSpec::named("users", true),
+                TableSpec::named("orders", false),
             ],
             backup_orphans: false,
         };
