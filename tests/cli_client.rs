@@ -10,26 +10,14 @@ use std::process::{Command, Output, Stdio};
 use common::{Dirs, TestServer, ADMIN};
 use serde_json::Value;
 
-fn tablesafe(args: &[&str], token: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tablesafe"));
+/// The CLI with `args`, and `token` (only) in its environment.
+async fn run(args: &[&str], token: Option<&str>) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tablesafe"));
     cmd.args(args).env_remove("TABLESAFE_TOKEN");
     if let Some(t) = token {
         cmd.env("TABLESAFE_TOKEN", t);
     }
-    cmd.output().expect("tablesafe runs")
-}
-
-async fn run(args: Vec<String>, token: Option<&'static str>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        tablesafe(&args, token)
-    })
-    .await
-    .unwrap()
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| (*s).to_owned()).collect()
+    cmd.output().await.expect("tablesafe runs")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -40,7 +28,7 @@ async fn client_commands_print_json_and_tables_and_fail_clearly() {
     let url = server.url();
 
     let out = run(
-        args(&["backup", "--server", &url, "--json", "--reason", "cli"]),
+        &["backup", "--server", &url, "--json", "--reason", "cli"],
         Some(ADMIN),
     )
     .await;
@@ -55,7 +43,7 @@ async fn client_commands_print_json_and_tables_and_fail_clearly() {
     assert_eq!(reply["run"]["reason"], "cli");
 
     let out = run(
-        args(&["backup", "--server", &url, "--table", "users"]),
+        &["backup", "--server", &url, "--table", "users"],
         Some(ADMIN),
     )
     .await;
@@ -68,7 +56,7 @@ async fn client_commands_print_json_and_tables_and_fail_clearly() {
     assert!(!table.contains("settings"), "{table}");
 
     let out = run(
-        args(&["backups", "--server", &url, "--json", "--table", "users"]),
+        &["backups", "--server", &url, "--json", "--table", "users"],
         None,
     )
     .await;
@@ -76,19 +64,19 @@ async fn client_commands_print_json_and_tables_and_fail_clearly() {
     assert_eq!(listed["backups"].as_array().unwrap().len(), 2);
     assert_eq!(listed["backups"][0]["verified"], true);
 
-    let out = run(args(&["runs", "--server", &url]), None).await;
+    let out = run(&["runs", "--server", &url], None).await;
     let runs = String::from_utf8(out.stdout).unwrap();
     assert_eq!(runs.lines().count(), 3, "header and two runs: {runs}");
     assert!(runs.lines().nth(1).unwrap().contains("manual"), "{runs}");
 
-    let out = run(args(&["backup", "--server", &url]), None).await;
+    let out = run(&["backup", "--server", &url], None).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("missing bearer token"),
         "{out:?}"
     );
     let out = run(
-        args(&["backup", "--server", &url, "--table", "nope"]),
+        &["backup", "--server", &url, "--table", "nope"],
         Some(ADMIN),
     )
     .await;
@@ -97,7 +85,7 @@ async fn client_commands_print_json_and_tables_and_fail_clearly() {
         String::from_utf8_lossy(&out.stderr).contains("unknown tables: nope"),
         "{out:?}"
     );
-    let out = run(args(&["runs", "--server", "http://127.0.0.1:1"]), None).await;
+    let out = run(&["runs", "--server", "http://127.0.0.1:1"], None).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("cannot connect"),

@@ -5,15 +5,18 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+use tokio::process::Command;
 
 use common::{Dirs, TestServer, ADMIN};
 use serde_json::Value;
 
-fn grpcurl(grpcurl: &std::path::Path, args: &[&str]) -> Output {
+async fn grpcurl(grpcurl: &std::path::Path, args: &[&str]) -> Output {
     Command::new(grpcurl)
         .args(args)
         .output()
+        .await
         .expect("grpcurl runs")
 }
 
@@ -35,12 +38,7 @@ async fn grpcurl_lists_describes_and_triggers_with_the_token_only() {
     let server = TestServer::start(dirs.config()).await;
     let addr = server.addr.to_string();
 
-    let list = tokio::task::spawn_blocking({
-        let (bin, addr) = (bin.clone(), addr.clone());
-        move || grpcurl(&bin, &["-plaintext", &addr, "list"])
-    })
-    .await
-    .unwrap();
+    let list = grpcurl(&bin, &["-plaintext", &addr, "list"]).await;
     assert!(list.status.success(), "{}", text(&list));
     let services: Vec<&str> = std::str::from_utf8(&list.stdout).unwrap().lines().collect();
     for s in [
@@ -51,17 +49,11 @@ async fn grpcurl_lists_describes_and_triggers_with_the_token_only() {
         assert!(services.contains(&s), "{services:?}");
     }
 
-    let describe = tokio::task::spawn_blocking({
-        let (bin, addr) = (bin.clone(), addr.clone());
-        move || {
-            grpcurl(
-                &bin,
-                &["-plaintext", &addr, "describe", "tablesafe.v1.StorageAdmin"],
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let describe = grpcurl(
+        &bin,
+        &["-plaintext", &addr, "describe", "tablesafe.v1.StorageAdmin"],
+    )
+    .await;
     let described = text(&describe);
     assert!(describe.status.success(), "{described}");
     for rpc in [
@@ -73,22 +65,16 @@ async fn grpcurl_lists_describes_and_triggers_with_the_token_only() {
     ] {
         assert!(described.contains(&format!("rpc {rpc}")), "{described}");
     }
-    let message = tokio::task::spawn_blocking({
-        let (bin, addr) = (bin.clone(), addr.clone());
-        move || {
-            grpcurl(
-                &bin,
-                &[
-                    "-plaintext",
-                    &addr,
-                    "describe",
-                    "tablesafe.v1.TableBackupResult",
-                ],
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let message = grpcurl(
+        &bin,
+        &[
+            "-plaintext",
+            &addr,
+            "describe",
+            "tablesafe.v1.TableBackupResult",
+        ],
+    )
+    .await;
     assert!(
         text(&message).contains(".google.protobuf.Duration duration"),
         "{}",
@@ -96,25 +82,19 @@ async fn grpcurl_lists_describes_and_triggers_with_the_token_only() {
     );
 
     let header = format!("authorization: Bearer {ADMIN}");
-    let trigger = tokio::task::spawn_blocking({
-        let (bin, addr) = (bin.clone(), addr.clone());
-        move || {
-            grpcurl(
-                &bin,
-                &[
-                    "-plaintext",
-                    "-H",
-                    &header,
-                    "-d",
-                    r#"{"reason": "from grpcurl"}"#,
-                    &addr,
-                    "tablesafe.v1.StorageAdmin/TriggerBackup",
-                ],
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let trigger = grpcurl(
+        &bin,
+        &[
+            "-plaintext",
+            "-H",
+            &header,
+            "-d",
+            r#"{"reason": "from grpcurl"}"#,
+            &addr,
+            "tablesafe.v1.StorageAdmin/TriggerBackup",
+        ],
+    )
+    .await;
     assert!(trigger.status.success(), "{}", text(&trigger));
     let reply: Value = serde_json::from_slice(&trigger.stdout).unwrap();
     assert_eq!(reply["run"]["outcome"], "RUN_OUTCOME_SUCCEEDED");
@@ -126,23 +106,17 @@ async fn grpcurl_lists_describes_and_triggers_with_the_token_only() {
     );
     assert_eq!(dirs.backup_files().len(), 2);
 
-    let refused = tokio::task::spawn_blocking({
-        let (bin, addr) = (bin.clone(), addr.clone());
-        move || {
-            grpcurl(
-                &bin,
-                &[
-                    "-plaintext",
-                    "-d",
-                    "{}",
-                    &addr,
-                    "tablesafe.v1.StorageAdmin/TriggerBackup",
-                ],
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let refused = grpcurl(
+        &bin,
+        &[
+            "-plaintext",
+            "-d",
+            "{}",
+            &addr,
+            "tablesafe.v1.StorageAdmin/TriggerBackup",
+        ],
+    )
+    .await;
     assert_eq!(
         refused.status.code(),
         Some(80),

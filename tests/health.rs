@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use chrono::{Duration, Utc};
 use common::{http_get, Dirs, TestServer, ADMIN, READER};
 use serde_json::Value;
@@ -17,6 +15,7 @@ use tablesafe_client::proto::{
 use tablesafe_engine::catalog::TableSpec;
 use tablesafe_engine::store::{BackupName, Manifest};
 use testkit::DetsTool;
+use tokio::process::Command;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
@@ -289,14 +288,11 @@ async fn json_endpoint_and_grpcurl_agree_field_for_field() {
     server.client(None).await.get_health(true).await.unwrap();
 
     let addr = server.addr.to_string();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(grpcurl)
-            .args(["-plaintext", &addr, "tablesafe.v1.StorageAdmin/GetHealth"])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let out = Command::new(grpcurl)
+        .args(["-plaintext", &addr, "tablesafe.v1.StorageAdmin/GetHealth"])
+        .output()
+        .await
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -436,14 +432,11 @@ async fn health_command_prints_the_worst_first() {
     ];
     let server = TestServer::start(config).await;
     let url = server.url();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_tablesafe"))
-            .args(["health", "--server", &url])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tablesafe"))
+        .args(["health", "--server", &url])
+        .output()
+        .await
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "not healthy");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("system: critical"), "{text}");

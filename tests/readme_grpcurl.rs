@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::process::Command;
+use tokio::process::Command;
 
 use common::{Dirs, TestServer, ADMIN};
 
@@ -60,26 +60,20 @@ async fn every_grpcurl_command_in_the_readme_works() {
         if streaming {
             line = line.replacen("grpcurl ", "grpcurl -max-time 2 ", 1);
         }
-        let out = tokio::task::spawn_blocking({
-            let bin_dir = bin_dir.clone();
-            move || {
-                Command::new("bash")
-                    .args(["-c", &line])
-                    .env("TOKEN", ADMIN)
-                    .env(
-                        "PATH",
-                        format!(
-                            "{}:{}",
-                            bin_dir.display(),
-                            std::env::var("PATH").unwrap_or_default()
-                        ),
-                    )
-                    .output()
-                    .unwrap()
-            }
-        })
-        .await
-        .unwrap();
+        let out = Command::new("bash")
+            .args(["-c", &line])
+            .env("TOKEN", ADMIN)
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin_dir.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .output()
+            .await
+            .unwrap();
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),

@@ -6,13 +6,12 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{Dirs, TestServer, ADMIN};
 use tablesafe::config::TlsFiles;
 use tablesafe_client::proto::RunOutcome;
 use tablesafe_client::{Client, TlsOptions};
 use testkit::tls::Ca;
+use tokio::process::Command;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tls_and_client_certificates() {
@@ -59,24 +58,12 @@ async fn tls_and_client_certificates() {
     // The CLI trusts the CA given with --ca-cert.
     let ca_file = dirs.root.path().join("ca.pem");
     std::fs::write(&ca_file, &ca_pem).unwrap();
-    let out = tokio::task::spawn_blocking({
-        let (url, ca_file) = (url.clone(), ca_file.clone());
-        move || {
-            Command::new(env!("CARGO_BIN_EXE_tablesafe"))
-                .args([
-                    "runs",
-                    "--json",
-                    "--server",
-                    &url,
-                    "--ca-cert",
-                    ca_file.to_str().unwrap(),
-                ])
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tablesafe"))
+        .args(["runs", "--json", "--server", &url, "--ca-cert"])
+        .arg(&ca_file)
+        .output()
+        .await
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
