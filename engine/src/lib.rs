@@ -2,9 +2,11 @@
 //! health, with no knowledge of the wire.
 #![forbid(unsafe_code)]
 
+/// The DETS reader, its own crate so that it can depend on nothing of the engine.
+pub use tablesafe_dets as dets;
+
 pub mod catalog;
 pub mod control;
-pub mod dets;
 pub mod erlang;
 pub mod events;
 pub mod health;

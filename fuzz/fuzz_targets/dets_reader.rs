@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tablesafe_engine::dets::{self, FileStatus};
+use tablesafe_dets::{self as dets, FileStatus};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(insp) = dets::inspect_bytes(data) {

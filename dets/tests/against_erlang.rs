@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use tablesafe_engine::dets::{self, FileStatus};
+use tablesafe_dets::{self as dets, FileStatus};
 use testkit::DetsTool;
 
 const SHAPES: &[&str] = &[

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use md5::{Digest, Md5};
-use tablesafe_engine::dets::{self, DetsError, FileStatus, Inspection};
+use tablesafe_dets::{self as dets, DetsError, FileStatus, Inspection};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

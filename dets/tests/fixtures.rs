@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use serde_json::Value;
-use tablesafe_engine::dets::{self, FileStatus};
+use tablesafe_dets::{self as dets, FileStatus};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/dets")
