@@ -32,7 +32,9 @@ mod error;
 pub mod format;
 mod freelist;
 mod header;
+mod objects;
 mod source;
+pub mod term;
 mod walk;
 
 use std::fs::File;
@@ -45,6 +47,24 @@ pub use walk::{Problems, WalkFigures, MAX_KEPT_PROBLEMS};
 
 use format::WORD;
 use source::{Bytes, Window};
+
+/// The identity of a table's content, whatever the file's layout: how many
+/// objects it holds and the sum (mod 2^64) of `erlang:phash2(Object, 4294967296)`
+/// over them. Erlang computes the same with one `dets:foldl`, so a copy, a
+/// compacted file or a restored one proves itself by giving the same digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Digest {
+    /// Objects in the table.
+    pub objects: u64,
+    /// Sum of the objects' 32-bit `phash2`, mod 2^64.
+    pub sum: u64,
+}
+
+impl std::fmt::Display for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{:016x}", self.objects, self.sum)
+    }
+}
 
 /// Everything learnt from one DETS file.
 #[derive(Debug)]
@@ -82,6 +102,15 @@ impl Inspection {
         } else {
             FileStatus::Ok
         }
+    }
+
+    /// The content digest of the objects the slots hold; `None` unless the
+    /// file is sound, since a damaged file's objects are not all known.
+    pub fn digest(&self) -> Option<Digest> {
+        self.problems.is_empty().then_some(Digest {
+            objects: self.walk.records,
+            sum: self.walk.object_hash_sum,
+        })
     }
 
     /// Free bytes over file size, as `FORMAT.md` defines fragmentation.

@@ -107,26 +107,6 @@ impl<R: ReadAt + ?Sized> Bytes for Window<'_, R> {
     }
 }
 
-/// A slice already in memory that starts at file offset `base`.
-pub struct Span<'a> {
-    /// File offset of `bytes[0]`.
-    pub base: u64,
-    /// The bytes.
-    pub bytes: &'a [u8],
-}
-
-impl Bytes for Span<'_> {
-    fn bytes(&mut self, offset: u64, n: usize, what: &str) -> Result<&[u8], DetsError> {
-        offset
-            .checked_sub(self.base)
-            .and_then(|from| usize::try_from(from).ok())
-            .and_then(|from| self.bytes.get(from..from.checked_add(n)?))
-            .ok_or_else(|| {
-                DetsError::truncated(self.base + self.bytes.len() as u64, what.to_owned())
-            })
-    }
-}
-
 /// Big-endian word at `at` in a slice the caller has sized.
 pub fn be_word(bytes: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
@@ -135,25 +115,6 @@ pub fn be_word(bytes: &[u8], at: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn span_reads_only_its_own_bytes() {
-        let data = [1u8, 2, 3, 4, 5];
-        let mut span = Span {
-            base: 100,
-            bytes: &data,
-        };
-        assert_eq!(span.word(101, "x").unwrap(), 0x0203_0405);
-        assert!(matches!(
-            span.bytes(99, 1, "x"),
-            Err(DetsError::Truncated { offset: 105, .. })
-        ));
-        assert!(matches!(
-            span.bytes(104, 2, "x"),
-            Err(DetsError::Truncated { .. })
-        ));
-        assert!(span.bytes(u64::MAX, 2, "x").is_err());
-    }
 
     #[test]
     fn window_reads_across_refills_and_reports_truncation() {

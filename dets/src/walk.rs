@@ -7,7 +7,8 @@
 
 use super::format::*;
 use super::header::Header;
-use super::source::{be_word, Bytes, ReadAt, Span, Window, WINDOW};
+use super::objects::{CollectionChecker, Placement};
+use super::source::{be_word, Bytes, ReadAt, Window, WINDOW};
 use super::DetsError;
 
 /// Problems kept in full; beyond this only the count grows.
@@ -84,6 +85,8 @@ pub struct WalkFigures {
     pub records: u64,
     /// Distinct keys found (records for a set, groups for a bag).
     pub keys: u64,
+    /// Sum of `erlang:phash2(Object, 4294967296)` over the objects found, mod 2^64.
+    pub object_hash_sum: u64,
     /// Segment-array parts reached.
     pub parts: u64,
     /// Segments reached.
@@ -273,6 +276,13 @@ pub(crate) fn walk<R: ReadAt + Sync + ?Sized>(
     }
     drop(blocks);
 
+    // Keys are checked against the slots they sit in only when the header's
+    // hashing state is the one the objects were placed with.
+    let placement = closed.then_some(Placement {
+        m: header.m,
+        n: header.n,
+    });
+
     // Collections are parsed in contiguous runs of the file, one run per core.
     let total_bytes: u64 = collections.iter().map(|b| u64::from(b.size)).sum();
     let threads = if total_bytes < PARALLEL_THRESHOLD {
@@ -282,12 +292,20 @@ pub(crate) fn walk<R: ReadAt + Sync + ?Sized>(
     };
     let chunk = collections.len().div_ceil(threads).max(1);
     let counts: Vec<Result<Counts, DetsError>> = if threads == 1 {
-        vec![count_collections(source, len, header, &collections)]
+        vec![count_collections(
+            source,
+            len,
+            header,
+            placement,
+            &collections,
+        )]
     } else {
         std::thread::scope(|scope| {
             let workers: Vec<_> = collections
                 .chunks(chunk)
-                .map(|run| scope.spawn(move || count_collections(source, len, header, run)))
+                .map(|run| {
+                    scope.spawn(move || count_collections(source, len, header, placement, run))
+                })
                 .collect();
             workers
                 .into_iter()
@@ -304,6 +322,7 @@ pub(crate) fn walk<R: ReadAt + Sync + ?Sized>(
         figures.collections += run.collections;
         figures.records += run.records;
         figures.keys += run.keys;
+        figures.object_hash_sum = figures.object_hash_sum.wrapping_add(run.hash_sum);
         for (total, n) in figures.histogram.iter_mut().zip(run.histogram) {
             *total += n;
         }
@@ -323,6 +342,7 @@ struct Counts {
     collections: u64,
     records: u64,
     keys: u64,
+    hash_sum: u64,
     histogram: [u64; COUNTERS],
     problems: Problems,
 }
@@ -332,28 +352,26 @@ fn count_collections<R: ReadAt + ?Sized>(
     source: &R,
     len: u64,
     header: &Header,
+    placement: Option<Placement>,
     run: &[Block],
 ) -> Result<Counts, DetsError> {
     let mut reader = Window::new(source, len, WINDOW);
+    let mut checker = CollectionChecker::default();
     let mut counts = Counts::default();
     for block in run {
         let BlockKind::Collection { slot } = block.kind else {
             continue;
         };
         let start = u64::from(block.offset);
-        let parsed = if block.size as usize <= WINDOW {
-            // The common case: the whole collection in one slice.
-            let bytes = reader.bytes(start, block.size as usize, "collection")?;
-            read_collection(&mut Span { base: start, bytes }, header, *block, slot)
-        } else {
-            // A huge collection streams through the window; its bodies are skipped.
-            read_collection(&mut reader, header, *block, slot)
-        };
-        match parsed {
-            Ok((records, keys)) => {
+        // The whole collection as one slice: a collection larger than the
+        // window is read whole, so memory follows the largest collection.
+        let bytes = reader.bytes(start, block.size as usize, "collection")?;
+        match checker.check(bytes, start, header, slot, placement) {
+            Ok(facts) => {
                 counts.collections += 1;
-                counts.records += records;
-                counts.keys += keys;
+                counts.records += facts.objects;
+                counts.keys += facts.keys;
+                counts.hash_sum = counts.hash_sum.wrapping_add(facts.hash_sum);
                 let class = (block_log2(block.size) - MIN_BLOCK_LOG2) as usize;
                 if let Some(count) = counts.histogram.get_mut(class) {
                     *count += 1;
@@ -393,94 +411,4 @@ fn check_extent(ptr: u32, size: u64, len: u64, what: impl Fn() -> String) -> Opt
         ));
     }
     None
-}
-
-/// Parses one object collection; returns (objects, keys).
-fn read_collection(
-    w: &mut impl Bytes,
-    header: &Header,
-    block: Block,
-    slot: u32,
-) -> Result<(u64, u64), DetsError> {
-    let start = u64::from(block.offset);
-    let end = start + u64::from(block.size);
-    let size_word = w.word(start, "collection header")?;
-    if size_word != block.size {
-        return Err(DetsError::corrupt(
-            start,
-            format!(
-                "slot {slot}: collection size word {size_word} differs from the slot's {}",
-                block.size
-            ),
-        ));
-    }
-    let status = w.word(start + WORD, "collection header")?;
-    if status != ACTIVE {
-        let name = if status == FREE { " (FREE)" } else { "" };
-        return Err(DetsError::corrupt(
-            start + WORD,
-            format!("slot {slot}: collection status {status:#010x}{name}, not ACTIVE"),
-        ));
-    }
-    let mut at = start + COLLECTION_HEADER;
-    let (mut objects, mut keys) = (0u64, 0u64);
-    while at < end {
-        if header.table_type.is_grouped() {
-            let group_end = length_prefixed(w, at, end, 4 + 5, slot, "key group")?;
-            let mut object_at = at + WORD;
-            while object_at < group_end {
-                object_at = read_object(w, object_at, group_end, slot)?;
-                objects += 1;
-            }
-            at = group_end;
-        } else {
-            at = read_object(w, at, end, slot)?;
-            objects += 1;
-        }
-        keys += 1;
-    }
-    Ok((objects, keys))
-}
-
-/// Checks one `[objsize][ETF]` record and returns the offset after it.
-fn read_object(w: &mut impl Bytes, at: u64, end: u64, slot: u32) -> Result<u64, DetsError> {
-    let object_end = length_prefixed(w, at, end, 5, slot, "object")?;
-    let first = w.bytes(at + WORD, 1, "object")?[0];
-    if first != ETF_VERSION {
-        return Err(DetsError::corrupt(
-            at + WORD,
-            format!(
-                "slot {slot}: object does not start with the term format byte 131 (found {first})"
-            ),
-        ));
-    }
-    Ok(object_end)
-}
-
-/// Reads a length word at `at` and checks the record fits before `end`.
-fn length_prefixed(
-    w: &mut impl Bytes,
-    at: u64,
-    end: u64,
-    min: u32,
-    slot: u32,
-    what: &str,
-) -> Result<u64, DetsError> {
-    if at + WORD > end {
-        return Err(DetsError::corrupt(
-            at,
-            format!("slot {slot}: {what} length word runs past the collection end {end}"),
-        ));
-    }
-    let size = w.word(at, what)?;
-    let record_end = at + u64::from(size);
-    if size < min || record_end > end {
-        return Err(DetsError::corrupt(
-            at,
-            format!(
-                "slot {slot}: {what} length {size} does not fit the collection ending at {end}"
-            ),
-        ));
-    }
-    Ok(record_end)
 }
