@@ -136,6 +136,36 @@ pub async fn runs(conn: &Connection, limit: u32, out: &mut impl Write) -> Result
     Ok(())
 }
 
+/// `tablesafe scrub`: every retained backup proved again. Ok(false) when one
+/// is found corrupt.
+pub async fn scrub(conn: &Connection, out: &mut impl Write) -> Result<bool, Error> {
+    let report = conn.client().await?.scrub_backups().await?;
+    let intact = report.backups.iter().all(|b| {
+        !matches!(
+            b.outcome(),
+            proto::ScrubOutcome::Corrupt | proto::ScrubOutcome::AlreadyCorrupt
+        )
+    });
+    if conn.json {
+        print_json(&report, out);
+        return Ok(intact);
+    }
+    let rows: Vec<Vec<String>> = report
+        .backups
+        .iter()
+        .map(|b| {
+            vec![
+                b.file_name.clone(),
+                b.table.clone(),
+                short_enum(b.outcome().as_str_name(), "SCRUB_OUTCOME_"),
+                b.message.clone(),
+            ]
+        })
+        .collect();
+    print_table(&["FILE", "TABLE", "OUTCOME", "PROBLEM"], &rows, out);
+    Ok(intact)
+}
+
 /// `tablesafe health`: the report, worst problems first. Ok(false) unless healthy.
 pub async fn health(conn: &Connection, refresh: bool, out: &mut impl Write) -> Result<bool, Error> {
     let report = conn.client().await?.get_health(refresh).await?;

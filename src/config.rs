@@ -46,6 +46,8 @@ pub struct FileConfig {
     pub health: HealthSection,
     /// `[events]`.
     pub events: EventsSection,
+    /// `[verify]`.
+    pub verify: VerifySection,
     /// `[erlang]`.
     pub erlang: Option<ErlangSection>,
     /// `[tls]`.
@@ -84,6 +86,14 @@ pub struct HealthSection {
     pub min_free_bytes: Option<u64>,
     /// Time between refreshes of the snapshot (default 60s).
     pub refresh_interval: Option<String>,
+}
+
+/// `[verify]` in the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerifySection {
+    /// Time between scrubs of every retained backup (default 24h), or `off`.
+    pub scrub_interval: Option<String>,
 }
 
 /// `[events]` in the config file.
@@ -425,6 +435,13 @@ impl FileConfig {
                     self.backup.catch_up_delay,
                     "30s",
                 )?,
+                scrub_interval: match self.verify.scrub_interval.as_deref() {
+                    Some("off") => None,
+                    other => Some(positive(
+                        duration("verify.scrub_interval", other.map(Into::into), "24h")?,
+                        "verify.scrub_interval",
+                    )?),
+                },
             },
             tokens,
             shutdown_grace: duration("shutdown_grace", self.shutdown_grace, "10s")?,

@@ -10,7 +10,8 @@ use tablesafe_engine::health::{
 use tablesafe_engine::model::{
     Consistency, RunOutcome, RunRecord, TableOutcome, TableResult, Trigger,
 };
-use tablesafe_engine::store::BackupEntry;
+use tablesafe_engine::scrub::{ScrubOutcome, ScrubReport};
+use tablesafe_engine::store::{BackupEntry, ContentDigest};
 
 use crate::proto;
 
@@ -106,6 +107,7 @@ impl ToProto for TableResult {
                 .unwrap_or_default(),
             pruned: self.pruned.clone(),
             attempts: self.attempts,
+            digest: self.digest.map(|d| d.to_proto()),
         }
     }
 }
@@ -139,6 +141,52 @@ impl ToProto for BackupEntry {
             consistency: m.map_or(0, |m| m.consistency.to_proto().into()),
             verified: self.verified(),
             sha256: m.map(|m| m.sha256.clone()).unwrap_or_default(),
+            digest: m.and_then(|m| m.digest).map(|d| d.to_proto()),
+            corrupt_reason: self.corrupt().map(|c| c.reason.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+impl ToProto for ContentDigest {
+    type Output = proto::ContentDigest;
+
+    fn to_proto(&self) -> proto::ContentDigest {
+        proto::ContentDigest {
+            objects: self.objects,
+            phash2_sum: self.sum,
+        }
+    }
+}
+
+impl ToProto for ScrubReport {
+    type Output = proto::ScrubBackupsResponse;
+
+    fn to_proto(&self) -> proto::ScrubBackupsResponse {
+        proto::ScrubBackupsResponse {
+            started_at: Some(self.started_at.to_proto()),
+            finished_at: Some(self.finished_at.to_proto()),
+            backups: self
+                .results
+                .iter()
+                .map(|r| {
+                    let (outcome, message) = match &r.outcome {
+                        ScrubOutcome::Intact => (proto::ScrubOutcome::Intact, String::new()),
+                        ScrubOutcome::Corrupt(why) => (proto::ScrubOutcome::Corrupt, why.clone()),
+                        ScrubOutcome::AlreadyCorrupt(why) => {
+                            (proto::ScrubOutcome::AlreadyCorrupt, why.clone())
+                        }
+                        ScrubOutcome::Unreadable(why) => {
+                            (proto::ScrubOutcome::Unreadable, why.clone())
+                        }
+                    };
+                    proto::ScrubbedBackup {
+                        table: r.table.clone(),
+                        file_name: r.file_name.clone(),
+                        outcome: outcome.into(),
+                        message,
+                    }
+                })
+                .collect(),
         }
     }
 }
@@ -180,6 +228,7 @@ impl ToProto for IssueCode {
             IssueCode::BackupDiskLow => proto::IssueCode::BackupDiskLow,
             IssueCode::ErlangNodeUnreachable => proto::IssueCode::ErlangNodeUnreachable,
             IssueCode::SchedulerStopped => proto::IssueCode::SchedulerStopped,
+            IssueCode::BackupCorrupt => proto::IssueCode::BackupCorrupt,
         }
     }
 }

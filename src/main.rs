@@ -125,6 +125,12 @@ enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Re-read every retained backup and prove it against its manifest
+    /// (exit code 1 when a copy is found corrupt).
+    Scrub {
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// List recent runs, newest first.
     Runs {
         /// At most this many.
@@ -210,6 +216,13 @@ fn main() -> ExitCode {
             client_cli::watch(&connection(client), options, &mut std::io::stdout())
                 .await
                 .map_or_else(|e| fail(&e), |()| ExitCode::SUCCESS)
+        }),
+        Command::Scrub { client } => runtime().block_on(async {
+            match client_cli::scrub(&connection(client), &mut std::io::stdout()).await {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => fail(&e),
+            }
         }),
         Command::Runs { limit, client } => runtime().block_on(async {
             client_cli::runs(&connection(client), limit, &mut std::io::stdout())

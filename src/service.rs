@@ -168,6 +168,17 @@ impl proto::StorageAdmin for StorageAdminService {
         }))
     }
 
+    async fn scrub_backups(
+        &self,
+        request: Request<proto::ScrubBackupsRequest>,
+    ) -> Result<Response<proto::ScrubBackupsResponse>, Status> {
+        self.tokens.check(request.metadata(), Access::Admin)?;
+        let report = self.engine.scrub().await.map_err(to_status)?;
+        // Health follows at once: a corrupt copy is no backup.
+        self.health.refresh().await;
+        Ok(Response::new(report.to_proto()))
+    }
+
     async fn list_runs(
         &self,
         request: Request<proto::ListRunsRequest>,

@@ -24,6 +24,7 @@ use crate::model::{
 };
 use crate::pipeline::{CopyJob, PipelineOptions, Quiesce};
 use crate::scheduler::Schedule;
+use crate::scrub::ScrubReport;
 use crate::store::{BackupEntry, BackupStore};
 
 /// Everything the engine needs to run.
@@ -41,6 +42,8 @@ pub struct EngineConfig {
     pub concurrency: usize,
     /// Delay before a catch-up run after start-up.
     pub catch_up_delay: Duration,
+    /// Time between scrubs of every retained backup; `None` for none.
+    pub scrub_interval: Option<Duration>,
 }
 
 /// Why the engine refused a request.
@@ -96,7 +99,13 @@ enum Command {
     LastAttempts {
         reply: oneshot::Sender<HashMap<String, AttemptFacts>>,
     },
+    Scrub {
+        reply: oneshot::Sender<ScrubWaiter>,
+    },
 }
+
+/// A caller waiting for a scrub to finish.
+type ScrubWaiter = oneshot::Receiver<Result<Arc<ScrubReport>, String>>;
 
 /// A caller waiting for a run to finish.
 struct Waiter {
@@ -158,6 +167,17 @@ impl Handle {
         answer.await.map_err(|_| EngineError::ShuttingDown)
     }
 
+    /// Scrubs every retained backup and waits for it; joins the scrub in
+    /// progress if there is one.
+    pub async fn scrub(&self) -> Result<Arc<ScrubReport>, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Scrub { reply }).await?;
+        let done = answer.await.map_err(|_| EngineError::ShuttingDown)?;
+        done.await
+            .map_err(|_| EngineError::ShuttingDown)?
+            .map_err(|e| EngineError::Store(std::io::Error::other(e)))
+    }
+
     /// The backup store.
     pub fn store(&self) -> &BackupStore {
         &self.store
@@ -214,6 +234,26 @@ fn check_known(tables: &[TableEntry], names: &[String]) -> Result<(), EngineErro
     }
 }
 
+/// Waits for the scrub in progress; pending forever when there is none.
+async fn wait_for_scrub(scrubbing: &mut Option<Scrubbing>) -> Result<Arc<ScrubReport>, String> {
+    match scrubbing {
+        Some(s) => match (&mut s.task).await {
+            Ok(Ok(report)) => Ok(Arc::new(report)),
+            Ok(Err(e)) => Err(format!("cannot scrub the backup directory: {e}")),
+            Err(e) => Err(format!("the scrub task failed: {e}")),
+        },
+        None => std::future::pending().await,
+    }
+}
+
+/// Sleeps until `at`; pending forever when there is no such time.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Starts the engine: cleans leftovers, recovers the ledger, plans a catch-up
 /// run if one is due, and spawns the task. It stops when `shutdown` fires,
 /// after the run in progress (if any) has stopped and been recorded.
@@ -249,7 +289,9 @@ pub fn start(
         store: store.clone(),
         events: events.clone(),
     };
+    let next_scrub = config_scrub_start(&config);
     let engine = Engine {
+        next_scrub,
         context: Arc::new(RunContext {
             store,
             options: config.pipeline.clone(),
@@ -263,6 +305,7 @@ pub fn start(
         next_run,
         next_trigger,
         running: None,
+        scrubbing: None,
         shutdown,
     };
     let task = tokio::spawn(
@@ -288,6 +331,19 @@ struct Running {
     task: JoinHandle<Vec<TableResult>>,
 }
 
+/// A scrub under way and who waits for it.
+struct Scrubbing {
+    waiters: Vec<oneshot::Sender<Result<Arc<ScrubReport>, String>>>,
+    task: JoinHandle<std::io::Result<ScrubReport>>,
+}
+
+/// When the first scheduled scrub is due: one interval after start-up.
+fn config_scrub_start(config: &EngineConfig) -> Option<tokio::time::Instant> {
+    config
+        .scrub_interval
+        .map(|every| tokio::time::Instant::now() + every)
+}
+
 struct Engine {
     config: EngineConfig,
     context: Arc<RunContext>,
@@ -296,6 +352,8 @@ struct Engine {
     next_run: Option<DateTime<Utc>>,
     next_trigger: Trigger,
     running: Option<Running>,
+    next_scrub: Option<tokio::time::Instant>,
+    scrubbing: Option<Scrubbing>,
     shutdown: CancellationToken,
 }
 
@@ -307,6 +365,14 @@ impl Engine {
                 () = self.shutdown.cancelled() => break,
                 Some(command) = commands.recv() => self.handle(command),
                 results = wait_for(&mut self.running) => self.finish(results),
+                report = wait_for_scrub(&mut self.scrubbing) => self.finish_scrub(report),
+                () = sleep_until(self.next_scrub), if self.scrubbing.is_none() => {
+                    self.next_scrub = self
+                        .config
+                        .scrub_interval
+                        .map(|every| tokio::time::Instant::now() + every);
+                    self.begin_scrub(None);
+                }
                 () = timer, if self.running.is_none() => {
                     let trigger = self.next_trigger;
                     self.next_trigger = Trigger::Scheduled;
@@ -328,6 +394,32 @@ impl Engine {
         }
     }
 
+    /// Starts a scrub, or joins the one under way.
+    fn begin_scrub(&mut self, waiter: Option<oneshot::Sender<Result<Arc<ScrubReport>, String>>>) {
+        let scrubbing = self.scrubbing.get_or_insert_with(|| {
+            let store = self.context.store.clone();
+            let task =
+                tokio::task::spawn_blocking(move || crate::scrub::scrub(&store, &[], Utc::now));
+            tracing::info!("scrub started");
+            Scrubbing {
+                waiters: Vec::new(),
+                task,
+            }
+        });
+        scrubbing.waiters.extend(waiter);
+    }
+
+    fn finish_scrub(&mut self, report: Result<Arc<ScrubReport>, String>) {
+        if let Err(e) = &report {
+            tracing::error!(error = %e, "scrub failed");
+        }
+        if let Some(scrubbing) = self.scrubbing.take() {
+            for waiter in scrubbing.waiters {
+                let _ = waiter.send(report.clone());
+            }
+        }
+    }
+
     fn handle(&mut self, command: Command) {
         match command {
             Command::Trigger {
@@ -337,6 +429,11 @@ impl Engine {
             } => {
                 let answer = self.join_or_begin(tables, reason);
                 let _ = reply.send(answer);
+            }
+            Command::Scrub { reply } => {
+                let (done_tx, done_rx) = oneshot::channel();
+                self.begin_scrub(Some(done_tx));
+                let _ = reply.send(done_rx);
             }
             Command::ListRuns { limit, reply } => {
                 let _ = reply.send(self.ledger.recent(limit));

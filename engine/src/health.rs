@@ -60,6 +60,8 @@ pub enum IssueCode {
     ErlangNodeUnreachable,
     /// The scheduler's last run did not succeed.
     SchedulerStopped,
+    /// A retained backup no longer matches its manifest (found by a scrub).
+    BackupCorrupt,
 }
 
 impl IssueCode {
@@ -76,6 +78,7 @@ impl IssueCode {
             Self::BackupDiskLow => "BACKUP_DISK_LOW",
             Self::ErlangNodeUnreachable => "ERLANG_NODE_UNREACHABLE",
             Self::SchedulerStopped => "SCHEDULER_STOPPED",
+            Self::BackupCorrupt => "BACKUP_CORRUPT",
         }
     }
 }
@@ -140,8 +143,10 @@ pub struct BackupFacts {
     pub at: DateTime<Utc>,
     /// Clean or dirty (`None` without a readable manifest).
     pub consistency: Option<Consistency>,
-    /// Whether it passed verification.
+    /// Whether it passed verification and no scrub found it corrupt since.
     pub verified: bool,
+    /// The file and why, when a scrub found it no longer matching its manifest.
+    pub corrupt: Option<(String, String)>,
 }
 
 /// The latest attempt to back the table up, from the ledger.
@@ -355,6 +360,14 @@ fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> 
             }
         }
     };
+
+    for (file, why) in obs.backups.iter().filter_map(|b| b.corrupt.as_ref()) {
+        issue(
+            IssueCode::BackupCorrupt,
+            weight(Critical, Warning, Warning),
+            format!("backup {file} is corrupt and no longer counts as a backup: {why}"),
+        );
+    }
 
     let newest = obs.backups.iter().find(|b| b.verified);
     let since = newest.map(|b| (now - b.at).to_std().unwrap_or_default());
@@ -576,6 +589,7 @@ mod tests {
             at: now() - chrono::Duration::hours(hours_ago),
             consistency: Some(consistency),
             verified: true,
+            corrupt: None,
         }
     }
 

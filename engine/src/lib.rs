@@ -16,4 +16,5 @@ pub mod monitor;
 pub mod pipeline;
 pub mod retention;
 pub mod scheduler;
+pub mod scrub;
 pub mod store;

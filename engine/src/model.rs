@@ -161,6 +161,9 @@ pub struct TableResult {
     pub pruned: Vec<String>,
     /// Copies taken (more than one when the source changed during a copy).
     pub attempts: u32,
+    /// The committed copy's content digest.
+    #[serde(default)]
+    pub digest: Option<crate::store::ContentDigest>,
 }
 
 impl TableResult {
@@ -181,6 +184,7 @@ impl TableResult {
             error: Some(error),
             pruned: Vec::new(),
             attempts: 0,
+            digest: None,
         }
     }
 }

@@ -218,6 +218,7 @@ fn gather(
                     at: b.name.at,
                     consistency: b.manifest.as_ref().map(|m| m.consistency),
                     verified: b.verified(),
+                    corrupt: b.corrupt().map(|c| (b.name.file_name(), c.reason.clone())),
                 };
                 backups.entry(b.name.table).or_default().push(facts);
             }

@@ -106,6 +106,7 @@ impl CopyJob<'_> {
                     error: None,
                     pruned: done.pruned,
                     attempts: m.attempts,
+                    digest: m.digest,
                 }
             }
             Err(error) => TableResult::failed(&self.table.name, error, started.elapsed()),
@@ -154,6 +155,8 @@ impl CopyJob<'_> {
             captured_at: name.at,
             run_id: self.run_id.into(),
             attempts: capture.attempts,
+            digest: inspection.digest().map(Into::into),
+            corrupt: None,
         };
         self.commit(&name, &manifest, partial)?;
         let pruned = self.prune();
@@ -456,7 +459,8 @@ fn hash_as_written(file: &File, lengths: std::sync::mpsc::Receiver<u64>) -> io::
     Ok(hex(&hasher.finalize()))
 }
 
-/// Parses the copy: header, MD5, full slot walk, counts.
+/// Parses the copy: header, MD5, full slot walk, every object decoded and
+/// checked (placement, type rules), counts.
 fn verify(partial: &Path) -> Result<Inspection, Verify> {
     let inspection = match dets::inspect(partial) {
         Ok(i) => i,
@@ -499,7 +503,7 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -2,26 +2,36 @@
 
 use crate::store::{BackupEntry, BackupName};
 
-/// The backups of one table to delete so that `keep` remain.
+/// The backups of one table to delete so that `keep` good ones remain.
 ///
 /// `backups` are one table's backups, newest first. The rules:
-/// - only files tablesafe made (with a tablesafe manifest) are ever deleted,
-///   and only they count towards `keep`;
-/// - the newest `keep` are kept;
-/// - the newest clean, verified backup is never deleted, even when it is
-///   older than the newest `keep` (a run of dirty copies cannot push out the
-///   last clean one).
+/// - only files tablesafe made (with a tablesafe manifest) are ever deleted;
+/// - only good copies (verified, and not found corrupt by a scrub since) count
+///   towards `keep`: the newest `keep` good copies are kept;
+/// - the newest clean good copy is never deleted, even when it is older than
+///   the newest `keep` (a run of dirty copies cannot push out the last clean
+///   one);
+/// - a copy that is not good is deleted only once `keep` good copies newer
+///   than it exist, so a damaged copy never costs a good one its place.
 ///
 /// Whether to prune at all (never after a failed copy) is the caller's call.
 pub fn plan_prune(backups: &[BackupEntry], keep: usize) -> Vec<BackupName> {
     let ours: Vec<&BackupEntry> = backups.iter().filter(|b| b.made_by_tablesafe()).collect();
     let newest_clean = ours.iter().position(|b| b.clean_and_verified());
-    ours.iter()
-        .enumerate()
-        .skip(keep)
-        .filter(|(i, _)| Some(*i) != newest_clean)
-        .map(|(_, b)| b.name.clone())
-        .collect()
+    let mut good_newer = 0;
+    let mut prune = Vec::new();
+    for (i, backup) in ours.iter().enumerate() {
+        let surplus = if backup.verified() {
+            good_newer += 1;
+            good_newer > keep && Some(i) != newest_clean
+        } else {
+            good_newer >= keep
+        };
+        if surplus {
+            prune.push(backup.name.clone());
+        }
+    }
+    prune
 }
 
 #[cfg(test)]
@@ -52,6 +62,8 @@ mod tests {
             captured_at: name.at,
             run_id: "r".into(),
             attempts: 1,
+            digest: None,
+            corrupt: None,
         });
         BackupEntry {
             name,
@@ -101,5 +113,36 @@ mod tests {
             backup(1, CLEAN),
         ];
         assert!(plan_prune(&backups, 3).is_empty());
+    }
+
+    #[test]
+    fn corrupt_copies_never_count_towards_keep() {
+        let corrupt = |hour| {
+            let mut b = backup(hour, CLEAN);
+            b.manifest.as_mut().unwrap().corrupt = Some(crate::store::Corruption {
+                detected_at: b.name.at,
+                reason: "sha256 differs".into(),
+            });
+            b
+        };
+        // Three corrupt copies on top cost no good copy its place.
+        let backups = vec![
+            corrupt(6),
+            corrupt(5),
+            corrupt(4),
+            backup(3, CLEAN),
+            backup(2, CLEAN),
+            backup(1, CLEAN),
+        ];
+        assert!(plan_prune(&backups, 3).is_empty());
+        // Once three good copies are newer, an older corrupt one goes.
+        let backups = vec![
+            backup(6, CLEAN),
+            backup(5, CLEAN),
+            backup(4, CLEAN),
+            corrupt(3),
+            backup(2, CLEAN),
+        ];
+        assert_eq!(hours(&plan_prune(&backups, 3)), ["03", "02"]);
     }
 }

@@ -110,6 +110,41 @@ pub struct Manifest {
     pub run_id: String,
     /// Copies taken before this one was accepted.
     pub attempts: u32,
+    /// The content digest the copy verified with (absent in manifests of
+    /// versions that did not record it).
+    #[serde(default)]
+    pub digest: Option<ContentDigest>,
+    /// Set when a scrub found the copy no longer matching this manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrupt: Option<Corruption>,
+}
+
+/// A table's content identity: object count and the sum (mod 2^64) of
+/// `erlang:phash2(Object, 4294967296)`; see [`crate::dets::Digest`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentDigest {
+    /// Objects.
+    pub objects: u64,
+    /// Sum of the objects' 32-bit `phash2`, mod 2^64.
+    pub sum: u64,
+}
+
+impl From<crate::dets::Digest> for ContentDigest {
+    fn from(d: crate::dets::Digest) -> Self {
+        Self {
+            objects: d.objects,
+            sum: d.sum,
+        }
+    }
+}
+
+/// Why a committed copy is no longer trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Corruption {
+    /// When the scrub found it.
+    pub detected_at: DateTime<Utc>,
+    /// What no longer matches.
+    pub reason: String,
 }
 
 /// A backup on disk.
@@ -131,19 +166,26 @@ impl BackupEntry {
             .is_some_and(|m| m.tool == TOOL && m.file_name == self.name.file_name())
     }
 
-    /// Whether its manifest says it passed verification and the file still has
-    /// the size it had then.
+    /// Whether its manifest says it passed verification, no scrub has found
+    /// it corrupt since, and the file still has the size it had then.
     pub fn verified(&self) -> bool {
         self.manifest
             .as_ref()
-            .is_some_and(|m| m.verified && m.bytes == self.bytes)
+            .is_some_and(|m| m.verified && m.corrupt.is_none() && m.bytes == self.bytes)
     }
 
-    /// Whether it is a clean copy that passed verification.
+    /// Whether a scrub found it no longer matching its manifest.
+    pub fn corrupt(&self) -> Option<&Corruption> {
+        self.manifest.as_ref().and_then(|m| m.corrupt.as_ref())
+    }
+
+    /// Whether it is a clean copy that passed verification and is not corrupt.
     pub fn clean_and_verified(&self) -> bool {
-        self.manifest
-            .as_ref()
-            .is_some_and(|m| m.verified && m.consistency == Consistency::Clean)
+        self.verified()
+            && self
+                .manifest
+                .as_ref()
+                .is_some_and(|m| m.consistency == Consistency::Clean)
     }
 }
 

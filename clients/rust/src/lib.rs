@@ -215,6 +215,18 @@ impl Client {
             .runs)
     }
 
+    /// Re-reads every retained backup and proves it against its manifest;
+    /// copies that no longer match are marked corrupt (admin token).
+    pub async fn scrub_backups(&self) -> Result<proto::ScrubBackupsResponse, Error> {
+        let request = proto::ScrubBackupsRequest {};
+        Ok(self
+            .inner
+            .clone()
+            .scrub_backups(request)
+            .await?
+            .into_inner())
+    }
+
     /// The storage health report; `refresh` recomputes it from disk first.
     pub async fn get_health(&self, refresh: bool) -> Result<proto::GetHealthResponse, Error> {
         let request = proto::GetHealthRequest { refresh };

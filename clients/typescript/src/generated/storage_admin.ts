@@ -6,6 +6,7 @@ import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _goo
 import type { BackupFile as _tablesafe_v1_BackupFile, BackupFile__Output as _tablesafe_v1_BackupFile__Output } from './tablesafe/v1/BackupFile';
 import type { BackupRun as _tablesafe_v1_BackupRun, BackupRun__Output as _tablesafe_v1_BackupRun__Output } from './tablesafe/v1/BackupRun';
 import type { ComponentHealth as _tablesafe_v1_ComponentHealth, ComponentHealth__Output as _tablesafe_v1_ComponentHealth__Output } from './tablesafe/v1/ComponentHealth';
+import type { ContentDigest as _tablesafe_v1_ContentDigest, ContentDigest__Output as _tablesafe_v1_ContentDigest__Output } from './tablesafe/v1/ContentDigest';
 import type { Event as _tablesafe_v1_Event, Event__Output as _tablesafe_v1_Event__Output } from './tablesafe/v1/Event';
 import type { GetHealthRequest as _tablesafe_v1_GetHealthRequest, GetHealthRequest__Output as _tablesafe_v1_GetHealthRequest__Output } from './tablesafe/v1/GetHealthRequest';
 import type { GetHealthResponse as _tablesafe_v1_GetHealthResponse, GetHealthResponse__Output as _tablesafe_v1_GetHealthResponse__Output } from './tablesafe/v1/GetHealthResponse';
@@ -19,6 +20,9 @@ import type { ListRunsResponse as _tablesafe_v1_ListRunsResponse, ListRunsRespon
 import type { ResyncRequired as _tablesafe_v1_ResyncRequired, ResyncRequired__Output as _tablesafe_v1_ResyncRequired__Output } from './tablesafe/v1/ResyncRequired';
 import type { RunFinished as _tablesafe_v1_RunFinished, RunFinished__Output as _tablesafe_v1_RunFinished__Output } from './tablesafe/v1/RunFinished';
 import type { RunStarted as _tablesafe_v1_RunStarted, RunStarted__Output as _tablesafe_v1_RunStarted__Output } from './tablesafe/v1/RunStarted';
+import type { ScrubBackupsRequest as _tablesafe_v1_ScrubBackupsRequest, ScrubBackupsRequest__Output as _tablesafe_v1_ScrubBackupsRequest__Output } from './tablesafe/v1/ScrubBackupsRequest';
+import type { ScrubBackupsResponse as _tablesafe_v1_ScrubBackupsResponse, ScrubBackupsResponse__Output as _tablesafe_v1_ScrubBackupsResponse__Output } from './tablesafe/v1/ScrubBackupsResponse';
+import type { ScrubbedBackup as _tablesafe_v1_ScrubbedBackup, ScrubbedBackup__Output as _tablesafe_v1_ScrubbedBackup__Output } from './tablesafe/v1/ScrubbedBackup';
 import type { StorageAdminClient as _tablesafe_v1_StorageAdminClient, StorageAdminDefinition as _tablesafe_v1_StorageAdminDefinition } from './tablesafe/v1/StorageAdmin';
 import type { TableBackedUp as _tablesafe_v1_TableBackedUp, TableBackedUp__Output as _tablesafe_v1_TableBackedUp__Output } from './tablesafe/v1/TableBackedUp';
 import type { TableBackupFailed as _tablesafe_v1_TableBackupFailed, TableBackupFailed__Output as _tablesafe_v1_TableBackupFailed__Output } from './tablesafe/v1/TableBackupFailed';
@@ -45,6 +49,7 @@ export interface ProtoGrpcType {
       BackupRun: MessageTypeDefinition<_tablesafe_v1_BackupRun, _tablesafe_v1_BackupRun__Output>
       ComponentHealth: MessageTypeDefinition<_tablesafe_v1_ComponentHealth, _tablesafe_v1_ComponentHealth__Output>
       Consistency: EnumTypeDefinition
+      ContentDigest: MessageTypeDefinition<_tablesafe_v1_ContentDigest, _tablesafe_v1_ContentDigest__Output>
       Event: MessageTypeDefinition<_tablesafe_v1_Event, _tablesafe_v1_Event__Output>
       EventKind: EnumTypeDefinition
       GetHealthRequest: MessageTypeDefinition<_tablesafe_v1_GetHealthRequest, _tablesafe_v1_GetHealthRequest__Output>
@@ -62,6 +67,10 @@ export interface ProtoGrpcType {
       RunFinished: MessageTypeDefinition<_tablesafe_v1_RunFinished, _tablesafe_v1_RunFinished__Output>
       RunOutcome: EnumTypeDefinition
       RunStarted: MessageTypeDefinition<_tablesafe_v1_RunStarted, _tablesafe_v1_RunStarted__Output>
+      ScrubBackupsRequest: MessageTypeDefinition<_tablesafe_v1_ScrubBackupsRequest, _tablesafe_v1_ScrubBackupsRequest__Output>
+      ScrubBackupsResponse: MessageTypeDefinition<_tablesafe_v1_ScrubBackupsResponse, _tablesafe_v1_ScrubBackupsResponse__Output>
+      ScrubOutcome: EnumTypeDefinition
+      ScrubbedBackup: MessageTypeDefinition<_tablesafe_v1_ScrubbedBackup, _tablesafe_v1_ScrubbedBackup__Output>
       /**
        * Backs up, lists and watches the tables of one application.
        */

@@ -40,6 +40,14 @@ class TableOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TABLE_OUTCOME_FAILED: _ClassVar[TableOutcome]
     TABLE_OUTCOME_SKIPPED: _ClassVar[TableOutcome]
 
+class ScrubOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SCRUB_OUTCOME_UNSPECIFIED: _ClassVar[ScrubOutcome]
+    SCRUB_OUTCOME_INTACT: _ClassVar[ScrubOutcome]
+    SCRUB_OUTCOME_CORRUPT: _ClassVar[ScrubOutcome]
+    SCRUB_OUTCOME_ALREADY_CORRUPT: _ClassVar[ScrubOutcome]
+    SCRUB_OUTCOME_UNREADABLE: _ClassVar[ScrubOutcome]
+
 class HealthStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     HEALTH_STATUS_UNSPECIFIED: _ClassVar[HealthStatus]
@@ -68,6 +76,7 @@ class IssueCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ISSUE_CODE_BACKUP_DISK_LOW: _ClassVar[IssueCode]
     ISSUE_CODE_ERLANG_NODE_UNREACHABLE: _ClassVar[IssueCode]
     ISSUE_CODE_SCHEDULER_STOPPED: _ClassVar[IssueCode]
+    ISSUE_CODE_BACKUP_CORRUPT: _ClassVar[IssueCode]
 
 class EventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -96,6 +105,11 @@ TABLE_OUTCOME_UNSPECIFIED: TableOutcome
 TABLE_OUTCOME_SUCCEEDED: TableOutcome
 TABLE_OUTCOME_FAILED: TableOutcome
 TABLE_OUTCOME_SKIPPED: TableOutcome
+SCRUB_OUTCOME_UNSPECIFIED: ScrubOutcome
+SCRUB_OUTCOME_INTACT: ScrubOutcome
+SCRUB_OUTCOME_CORRUPT: ScrubOutcome
+SCRUB_OUTCOME_ALREADY_CORRUPT: ScrubOutcome
+SCRUB_OUTCOME_UNREADABLE: ScrubOutcome
 HEALTH_STATUS_UNSPECIFIED: HealthStatus
 HEALTH_STATUS_HEALTHY: HealthStatus
 HEALTH_STATUS_WARNING: HealthStatus
@@ -116,6 +130,7 @@ ISSUE_CODE_TABLE_UNREADABLE: IssueCode
 ISSUE_CODE_BACKUP_DISK_LOW: IssueCode
 ISSUE_CODE_ERLANG_NODE_UNREACHABLE: IssueCode
 ISSUE_CODE_SCHEDULER_STOPPED: IssueCode
+ISSUE_CODE_BACKUP_CORRUPT: IssueCode
 EVENT_KIND_UNSPECIFIED: EventKind
 EVENT_KIND_RUN_STARTED: EventKind
 EVENT_KIND_TABLE_BACKED_UP: EventKind
@@ -160,7 +175,7 @@ class BackupRun(_message.Message):
     def __init__(self, run_id: _Optional[str] = ..., trigger: _Optional[_Union[Trigger, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[RunOutcome, str]] = ..., tables: _Optional[_Iterable[_Union[TableBackupResult, _Mapping]]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class TableBackupResult(_message.Message):
-    __slots__ = ("table", "outcome", "file_name", "bytes", "records", "keys", "consistency", "sha256", "duration", "error_code", "error_message", "pruned", "attempts")
+    __slots__ = ("table", "outcome", "file_name", "bytes", "records", "keys", "consistency", "sha256", "duration", "error_code", "error_message", "pruned", "attempts", "digest")
     TABLE_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -174,6 +189,7 @@ class TableBackupResult(_message.Message):
     ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     PRUNED_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
     table: str
     outcome: TableOutcome
     file_name: str
@@ -187,7 +203,16 @@ class TableBackupResult(_message.Message):
     error_message: str
     pruned: _containers.RepeatedScalarFieldContainer[str]
     attempts: int
-    def __init__(self, table: _Optional[str] = ..., outcome: _Optional[_Union[TableOutcome, str]] = ..., file_name: _Optional[str] = ..., bytes: _Optional[int] = ..., records: _Optional[int] = ..., keys: _Optional[int] = ..., consistency: _Optional[_Union[Consistency, str]] = ..., sha256: _Optional[str] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., pruned: _Optional[_Iterable[str]] = ..., attempts: _Optional[int] = ...) -> None: ...
+    digest: ContentDigest
+    def __init__(self, table: _Optional[str] = ..., outcome: _Optional[_Union[TableOutcome, str]] = ..., file_name: _Optional[str] = ..., bytes: _Optional[int] = ..., records: _Optional[int] = ..., keys: _Optional[int] = ..., consistency: _Optional[_Union[Consistency, str]] = ..., sha256: _Optional[str] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., pruned: _Optional[_Iterable[str]] = ..., attempts: _Optional[int] = ..., digest: _Optional[_Union[ContentDigest, _Mapping]] = ...) -> None: ...
+
+class ContentDigest(_message.Message):
+    __slots__ = ("objects", "phash2_sum")
+    OBJECTS_FIELD_NUMBER: _ClassVar[int]
+    PHASH2_SUM_FIELD_NUMBER: _ClassVar[int]
+    objects: int
+    phash2_sum: int
+    def __init__(self, objects: _Optional[int] = ..., phash2_sum: _Optional[int] = ...) -> None: ...
 
 class ListBackupsRequest(_message.Message):
     __slots__ = ("table",)
@@ -202,7 +227,7 @@ class ListBackupsResponse(_message.Message):
     def __init__(self, backups: _Optional[_Iterable[_Union[BackupFile, _Mapping]]] = ...) -> None: ...
 
 class BackupFile(_message.Message):
-    __slots__ = ("file_name", "table", "captured_at", "bytes", "records", "consistency", "verified", "sha256", "keys")
+    __slots__ = ("file_name", "table", "captured_at", "bytes", "records", "consistency", "verified", "sha256", "keys", "digest", "corrupt_reason")
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     TABLE_FIELD_NUMBER: _ClassVar[int]
     CAPTURED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -212,6 +237,8 @@ class BackupFile(_message.Message):
     VERIFIED_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
     KEYS_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    CORRUPT_REASON_FIELD_NUMBER: _ClassVar[int]
     file_name: str
     table: str
     captured_at: _timestamp_pb2.Timestamp
@@ -221,7 +248,35 @@ class BackupFile(_message.Message):
     verified: bool
     sha256: str
     keys: int
-    def __init__(self, file_name: _Optional[str] = ..., table: _Optional[str] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., bytes: _Optional[int] = ..., records: _Optional[int] = ..., consistency: _Optional[_Union[Consistency, str]] = ..., verified: _Optional[bool] = ..., sha256: _Optional[str] = ..., keys: _Optional[int] = ...) -> None: ...
+    digest: ContentDigest
+    corrupt_reason: str
+    def __init__(self, file_name: _Optional[str] = ..., table: _Optional[str] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., bytes: _Optional[int] = ..., records: _Optional[int] = ..., consistency: _Optional[_Union[Consistency, str]] = ..., verified: _Optional[bool] = ..., sha256: _Optional[str] = ..., keys: _Optional[int] = ..., digest: _Optional[_Union[ContentDigest, _Mapping]] = ..., corrupt_reason: _Optional[str] = ...) -> None: ...
+
+class ScrubBackupsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ScrubBackupsResponse(_message.Message):
+    __slots__ = ("started_at", "finished_at", "backups")
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    BACKUPS_FIELD_NUMBER: _ClassVar[int]
+    started_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    backups: _containers.RepeatedCompositeFieldContainer[ScrubbedBackup]
+    def __init__(self, started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., backups: _Optional[_Iterable[_Union[ScrubbedBackup, _Mapping]]] = ...) -> None: ...
+
+class ScrubbedBackup(_message.Message):
+    __slots__ = ("table", "file_name", "outcome", "message")
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    table: str
+    file_name: str
+    outcome: ScrubOutcome
+    message: str
+    def __init__(self, table: _Optional[str] = ..., file_name: _Optional[str] = ..., outcome: _Optional[_Union[ScrubOutcome, str]] = ..., message: _Optional[str] = ...) -> None: ...
 
 class ListRunsRequest(_message.Message):
     __slots__ = ("limit",)

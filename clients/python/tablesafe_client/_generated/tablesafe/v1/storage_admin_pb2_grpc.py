@@ -60,6 +60,11 @@ class StorageAdminStub:
                 request_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.ListRunsRequest.SerializeToString,
                 response_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.ListRunsResponse.FromString,
                 _registered_method=True)
+        self.ScrubBackups = channel.unary_unary(
+                '/tablesafe.v1.StorageAdmin/ScrubBackups',
+                request_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.ScrubBackupsRequest.SerializeToString,
+                response_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.ScrubBackupsResponse.FromString,
+                _registered_method=True)
 
 
 class StorageAdminServicer:
@@ -102,6 +107,15 @@ class StorageAdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ScrubBackups(self, request, context):
+        """Reads every retained backup again and proves it against its manifest
+        (sha256, every object, content digest); marks the ones that no longer
+        match as corrupt. Joins a scrub in progress. Admin token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StorageAdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -129,6 +143,11 @@ def add_StorageAdminServicer_to_server(servicer, server):
                     servicer.ListRuns,
                     request_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.ListRunsRequest.FromString,
                     response_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.ListRunsResponse.SerializeToString,
+            ),
+            'ScrubBackups': grpc.unary_unary_rpc_method_handler(
+                    servicer.ScrubBackups,
+                    request_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.ScrubBackupsRequest.FromString,
+                    response_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.ScrubBackupsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -267,6 +286,33 @@ class StorageAdmin:
             '/tablesafe.v1.StorageAdmin/ListRuns',
             tablesafe_dot_v1_dot_storage__admin__pb2.ListRunsRequest.SerializeToString,
             tablesafe_dot_v1_dot_storage__admin__pb2.ListRunsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ScrubBackups(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tablesafe.v1.StorageAdmin/ScrubBackups',
+            tablesafe_dot_v1_dot_storage__admin__pb2.ScrubBackupsRequest.SerializeToString,
+            tablesafe_dot_v1_dot_storage__admin__pb2.ScrubBackupsResponse.FromString,
             options,
             channel_credentials,
             insecure,

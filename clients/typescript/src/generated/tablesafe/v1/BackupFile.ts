@@ -2,6 +2,7 @@
 
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp';
 import type { Consistency as _tablesafe_v1_Consistency, Consistency__Output as _tablesafe_v1_Consistency__Output } from '../../tablesafe/v1/Consistency';
+import type { ContentDigest as _tablesafe_v1_ContentDigest, ContentDigest__Output as _tablesafe_v1_ContentDigest__Output } from '../../tablesafe/v1/ContentDigest';
 import type { Long } from '@grpc/proto-loader';
 
 export interface BackupFile {
@@ -17,6 +18,15 @@ export interface BackupFile {
   'verified'?: (boolean);
   'sha256'?: (string);
   'keys'?: (number | string | Long);
+  /**
+   * The content digest recorded when the copy was made.
+   */
+  'digest'?: (_tablesafe_v1_ContentDigest | null);
+  /**
+   * Set when a scrub found the copy no longer matching its manifest; such a
+   * copy is not verified and no longer counts as a backup.
+   */
+  'corruptReason'?: (string);
 }
 
 export interface BackupFile__Output {
@@ -32,4 +42,13 @@ export interface BackupFile__Output {
   'verified': (boolean);
   'sha256': (string);
   'keys': (string);
+  /**
+   * The content digest recorded when the copy was made.
+   */
+  'digest': (_tablesafe_v1_ContentDigest__Output | null);
+  /**
+   * Set when a scrub found the copy no longer matching its manifest; such a
+   * copy is not verified and no longer counts as a backup.
+   */
+  'corruptReason': (string);
 }

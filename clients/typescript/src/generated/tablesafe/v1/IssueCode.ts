@@ -12,6 +12,11 @@ export const IssueCode = {
   ISSUE_CODE_BACKUP_DISK_LOW: 'ISSUE_CODE_BACKUP_DISK_LOW',
   ISSUE_CODE_ERLANG_NODE_UNREACHABLE: 'ISSUE_CODE_ERLANG_NODE_UNREACHABLE',
   ISSUE_CODE_SCHEDULER_STOPPED: 'ISSUE_CODE_SCHEDULER_STOPPED',
+  /**
+   * A retained backup no longer matches its manifest (sha256 or content
+   * digest); found by the scrub. It no longer counts as a backup.
+   */
+  ISSUE_CODE_BACKUP_CORRUPT: 'ISSUE_CODE_BACKUP_CORRUPT',
 } as const;
 
 export type IssueCode =
@@ -37,5 +42,11 @@ export type IssueCode =
   | 9
   | 'ISSUE_CODE_SCHEDULER_STOPPED'
   | 10
+  /**
+   * A retained backup no longer matches its manifest (sha256 or content
+   * digest); found by the scrub. It no longer counts as a backup.
+   */
+  | 'ISSUE_CODE_BACKUP_CORRUPT'
+  | 11
 
 export type IssueCode__Output = typeof IssueCode[keyof typeof IssueCode]

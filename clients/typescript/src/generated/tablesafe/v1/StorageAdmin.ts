@@ -9,6 +9,8 @@ import type { ListBackupsRequest as _tablesafe_v1_ListBackupsRequest, ListBackup
 import type { ListBackupsResponse as _tablesafe_v1_ListBackupsResponse, ListBackupsResponse__Output as _tablesafe_v1_ListBackupsResponse__Output } from '../../tablesafe/v1/ListBackupsResponse';
 import type { ListRunsRequest as _tablesafe_v1_ListRunsRequest, ListRunsRequest__Output as _tablesafe_v1_ListRunsRequest__Output } from '../../tablesafe/v1/ListRunsRequest';
 import type { ListRunsResponse as _tablesafe_v1_ListRunsResponse, ListRunsResponse__Output as _tablesafe_v1_ListRunsResponse__Output } from '../../tablesafe/v1/ListRunsResponse';
+import type { ScrubBackupsRequest as _tablesafe_v1_ScrubBackupsRequest, ScrubBackupsRequest__Output as _tablesafe_v1_ScrubBackupsRequest__Output } from '../../tablesafe/v1/ScrubBackupsRequest';
+import type { ScrubBackupsResponse as _tablesafe_v1_ScrubBackupsResponse, ScrubBackupsResponse__Output as _tablesafe_v1_ScrubBackupsResponse__Output } from '../../tablesafe/v1/ScrubBackupsResponse';
 import type { TriggerBackupRequest as _tablesafe_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _tablesafe_v1_TriggerBackupRequest__Output } from '../../tablesafe/v1/TriggerBackupRequest';
 import type { TriggerBackupResponse as _tablesafe_v1_TriggerBackupResponse, TriggerBackupResponse__Output as _tablesafe_v1_TriggerBackupResponse__Output } from '../../tablesafe/v1/TriggerBackupResponse';
 import type { WatchEventsRequest as _tablesafe_v1_WatchEventsRequest, WatchEventsRequest__Output as _tablesafe_v1_WatchEventsRequest__Output } from '../../tablesafe/v1/WatchEventsRequest';
@@ -63,6 +65,25 @@ export interface StorageAdminClient extends grpc.Client {
   listRuns(argument: _tablesafe_v1_ListRunsRequest, callback: grpc.requestCallback<_tablesafe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Reads every retained backup again and proves it against its manifest
+   * (sha256, every object, content digest); marks the ones that no longer
+   * match as corrupt. Joins a scrub in progress. Admin token.
+   */
+  ScrubBackups(argument: _tablesafe_v1_ScrubBackupsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_ScrubBackupsResponse__Output>): grpc.ClientUnaryCall;
+  ScrubBackups(argument: _tablesafe_v1_ScrubBackupsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_ScrubBackupsResponse__Output>): grpc.ClientUnaryCall;
+  ScrubBackups(argument: _tablesafe_v1_ScrubBackupsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_ScrubBackupsResponse__Output>): grpc.ClientUnaryCall;
+  ScrubBackups(argument: _tablesafe_v1_ScrubBackupsRequest, callback: grpc.requestCallback<_tablesafe_v1_ScrubBackupsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Reads every retained backup again and proves it against its manifest
+   * (sha256, every object, content digest); marks the ones that no longer
+   * match as corrupt. Joins a scrub in progress. Admin token.
+   */
+  scrubBackups(argument: _tablesafe_v1_ScrubBackupsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_ScrubBackupsResponse__Output>): grpc.ClientUnaryCall;
+  scrubBackups(argument: _tablesafe_v1_ScrubBackupsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_ScrubBackupsResponse__Output>): grpc.ClientUnaryCall;
+  scrubBackups(argument: _tablesafe_v1_ScrubBackupsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_ScrubBackupsResponse__Output>): grpc.ClientUnaryCall;
+  scrubBackups(argument: _tablesafe_v1_ScrubBackupsRequest, callback: grpc.requestCallback<_tablesafe_v1_ScrubBackupsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Backs up the named tables (all when none are named) and waits for the run.
    * A trigger while a run is in progress joins that run. Admin token.
    */
@@ -112,6 +133,13 @@ export interface StorageAdminHandlers extends grpc.UntypedServiceImplementation 
   ListRuns: grpc.handleUnaryCall<_tablesafe_v1_ListRunsRequest__Output, _tablesafe_v1_ListRunsResponse>;
   
   /**
+   * Reads every retained backup again and proves it against its manifest
+   * (sha256, every object, content digest); marks the ones that no longer
+   * match as corrupt. Joins a scrub in progress. Admin token.
+   */
+  ScrubBackups: grpc.handleUnaryCall<_tablesafe_v1_ScrubBackupsRequest__Output, _tablesafe_v1_ScrubBackupsResponse>;
+  
+  /**
    * Backs up the named tables (all when none are named) and waits for the run.
    * A trigger while a run is in progress joins that run. Admin token.
    */
@@ -128,6 +156,7 @@ export interface StorageAdminDefinition extends grpc.ServiceDefinition {
   GetHealth: MethodDefinition<_tablesafe_v1_GetHealthRequest, _tablesafe_v1_GetHealthResponse, _tablesafe_v1_GetHealthRequest__Output, _tablesafe_v1_GetHealthResponse__Output>
   ListBackups: MethodDefinition<_tablesafe_v1_ListBackupsRequest, _tablesafe_v1_ListBackupsResponse, _tablesafe_v1_ListBackupsRequest__Output, _tablesafe_v1_ListBackupsResponse__Output>
   ListRuns: MethodDefinition<_tablesafe_v1_ListRunsRequest, _tablesafe_v1_ListRunsResponse, _tablesafe_v1_ListRunsRequest__Output, _tablesafe_v1_ListRunsResponse__Output>
+  ScrubBackups: MethodDefinition<_tablesafe_v1_ScrubBackupsRequest, _tablesafe_v1_ScrubBackupsResponse, _tablesafe_v1_ScrubBackupsRequest__Output, _tablesafe_v1_ScrubBackupsResponse__Output>
   TriggerBackup: MethodDefinition<_tablesafe_v1_TriggerBackupRequest, _tablesafe_v1_TriggerBackupResponse, _tablesafe_v1_TriggerBackupRequest__Output, _tablesafe_v1_TriggerBackupResponse__Output>
   WatchEvents: MethodDefinition<_tablesafe_v1_WatchEventsRequest, _tablesafe_v1_Event, _tablesafe_v1_WatchEventsRequest__Output, _tablesafe_v1_Event__Output>
 }

@@ -3,6 +3,7 @@
 import type { TableOutcome as _tablesafe_v1_TableOutcome, TableOutcome__Output as _tablesafe_v1_TableOutcome__Output } from '../../tablesafe/v1/TableOutcome';
 import type { Consistency as _tablesafe_v1_Consistency, Consistency__Output as _tablesafe_v1_Consistency__Output } from '../../tablesafe/v1/Consistency';
 import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration';
+import type { ContentDigest as _tablesafe_v1_ContentDigest, ContentDigest__Output as _tablesafe_v1_ContentDigest__Output } from '../../tablesafe/v1/ContentDigest';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TableBackupResult {
@@ -34,6 +35,10 @@ export interface TableBackupResult {
    * Copies taken before this one was accepted (settle retries).
    */
   'attempts'?: (number);
+  /**
+   * The committed copy's content digest.
+   */
+  'digest'?: (_tablesafe_v1_ContentDigest | null);
 }
 
 export interface TableBackupResult__Output {
@@ -65,4 +70,8 @@ export interface TableBackupResult__Output {
    * Copies taken before this one was accepted (settle retries).
    */
   'attempts': (number);
+  /**
+   * The committed copy's content digest.
+   */
+  'digest': (_tablesafe_v1_ContentDigest__Output | null);
 }
