@@ -41,6 +41,7 @@ impl Outcome {
                 "free_bytes": insp.free_bytes,
                 "fragmentation_ratio": insp.fragmentation_ratio(),
                 "closed_properly": insp.closed_properly,
+                "digest": insp.digest().map(|d| json!({"objects": d.objects, "phash2_sum": d.sum})),
                 "closed_flag": insp.header.closed_flag,
                 "hash_method": insp.header.hash_method.as_str(),
                 "slots": {
@@ -70,6 +71,7 @@ impl Outcome {
                 "free_bytes": null,
                 "fragmentation_ratio": null,
                 "closed_properly": false,
+                "digest": null,
                 "problem_count": 1,
                 "problems": [err.to_string()],
             }),

@@ -70,10 +70,11 @@ pub(crate) fn read_free_lists<R: ReadAt + ?Sized>(
                 ));
             }
             last = Some((k, addr));
+            // Blocks beyond the data end (the buddy system's unused upper
+            // halves) count too: dets takes whatever no free list holds for
+            // allocated space, and reads it.
             let start = u64::from(addr);
-            if start < data_end {
-                free.push((start, (start + block).min(data_end)));
-            }
+            free.push((start, start + block));
         }
         at += u64::from(size);
     }
@@ -118,7 +119,7 @@ pub(crate) fn check_tiling(
         }
         cursor = end;
     }
-    if cursor != data_end {
+    if cursor < data_end {
         return Err(DetsError::corrupt(
             cursor,
             format!("bytes [{cursor}, {data_end}) are neither allocated nor on a free list"),

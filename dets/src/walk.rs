@@ -104,7 +104,7 @@ pub struct WalkFigures {
 /// The outcome of a walk.
 pub(crate) struct Walk {
     pub figures: WalkFigures,
-    /// Live intervals `[start, end)` clipped to the data end, ascending.
+    /// Live buddy blocks `[start, end)`, ascending (the last may pass the data end).
     pub live: Vec<(u64, u64)>,
 }
 
@@ -269,7 +269,9 @@ pub(crate) fn walk<R: ReadAt + Sync + ?Sized>(
         let end = previous_end.min(data_end);
         figures.allocated_bytes += end - start;
         figures.live_bytes += u64::from(block.size);
-        live.push((start, end));
+        // The whole buddy block, padding beyond the data end included: the
+        // free lists hold the space after it.
+        live.push((start, previous_end));
         if matches!(block.kind, BlockKind::Collection { .. }) {
             collections.push(*block);
         }
