@@ -6,7 +6,13 @@
 //! `{repair, false}`, folds over it without an error and without rewriting
 //! it, and finds exactly the same objects (count and `phash2` sum); wherever
 //! Erlang refuses a file, the reader does not call it ok. Refusing a file
-//! Erlang can read is allowed (a false alarm) and only counted.
+//! Erlang can read is allowed (a false alarm) and only counted: expect many,
+//! since `dets:foldl` scans the data area by way of the free lists and never
+//! looks at the slot table, and its `binary_to_term` reads past an object's
+//! length word; damage there shows in Erlang only on lookups and inserts.
+//!
+//! `TABLESAFE_DAMAGE_DIR=DIR` keeps the variants and a `MANIFEST.txt` (every
+//! variant, its damage and both verdicts) in DIR for a closer look.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
@@ -388,7 +394,7 @@ fn reader_never_says_ok_where_erlang_disagrees() {
         sources.push((format!("made_{shape}"), bytes, *n));
     }
 
-    // TABLESAFE_DAMAGE_DIR keeps the variants (in that directory) for a closer look.
+    // TABLESAFE_DAMAGE_DIR keeps the variants and MANIFEST.txt (see the top).
     let keep = std::env::var_os("TABLESAFE_DAMAGE_DIR").map(std::path::PathBuf::from);
     let scratch = tempfile::tempdir().unwrap();
     let dir = keep.as_deref().unwrap_or(scratch.path());
