@@ -60,6 +60,8 @@ mod tag {
     pub const V4_PORT: u8 = 120;
 }
 
+/// `LIST_EXT` of no elements: the term that follows is the whole term.
+const EMPTY_LIST_PREFIX: [u8; 5] = [tag::LIST, 0, 0, 0, 0];
 /// The most characters an atom may have.
 const MAX_ATOM_CHARS: usize = 255;
 /// The most words a reference may have.
@@ -72,6 +74,11 @@ pub const MAX_INFLATED: usize = 64 << 20;
 const LOCAL_NODE: &[u8] = b"nonode@nohost";
 const MAX_LOCAL_PID_NUMBER: u32 = (1 << 15) - 1;
 const MAX_LOCAL_PID_SERIAL: u32 = (1 << 13) - 1;
+const MAX_LOCAL_PORT_NUMBER: u64 = (1 << 28) - 1;
+const MAX_LOCAL_REF_WORDS: usize = 3;
+const MAX_REF_FIRST_WORD: u32 = (1 << 18) - 1;
+/// Export arities `binary_to_term` takes: any integer below 2^59.
+const MAX_EXPORT_ARITY: i64 = 1 << 59;
 
 /// Why `binary_to_term` would refuse an encoding. Offsets count from the
 /// first byte after 131 (into the inflated bytes for a compressed term).
@@ -431,6 +438,10 @@ impl Walker<'_> {
         let mut hash = 0u32;
         let mut xor = 0u32;
         loop {
+            // A list of no elements is its tail: look through such wrappers.
+            while bytes.get(c.at..c.at + 5) == Some(&EMPTY_LIST_PREFIX) {
+                c.at += 5;
+            }
             // Where the next term stands decides how it is hashed: an integer
             // 0..=255 inside a list joins the list's run of bytes, a list as
             // a list's tail continues that list.
@@ -506,7 +517,11 @@ impl Walker<'_> {
                     }
                     hash::float(hash, v)
                 }
-                tag::FLOAT => hash::float(hash, old_float(c.take(31)?, at)?),
+                tag::FLOAT => {
+                    let v = old_float(c.bytes, c.at)?;
+                    c.take(31)?;
+                    hash::float(hash, v)
+                }
                 tag::ATOM | tag::SMALL_ATOM | tag::ATOM_UTF8 | tag::SMALL_ATOM_UTF8 => {
                     hash::atom(hash, atom(&mut c, t, at)?.hash)
                 }
@@ -582,50 +597,72 @@ impl Walker<'_> {
                 }
                 tag::PID | tag::NEW_PID => hash::hash1(hash, pid(&mut c, t, at)?, hash::HCONST_5),
                 tag::PORT | tag::NEW_PORT | tag::V4_PORT => {
-                    node_atom(&mut c)?;
+                    let node = whole_atom(&mut c)?;
                     let number = if t == tag::V4_PORT {
                         c.u64()?
                     } else {
                         u64::from(c.u32()?)
                     };
-                    if t == tag::PORT {
-                        tiny_creation(&mut c, at)?;
+                    let creation = if t == tag::PORT {
+                        tiny_creation(&mut c, at)?
                     } else {
-                        c.u32()?;
+                        c.u32()?
+                    };
+                    if is_local(node.name, creation) && number > MAX_LOCAL_PORT_NUMBER {
+                        return Err(invalid("local port out of range", at));
                     }
                     hash::hash2(hash, number as u32, (number >> 32) as u32, hash::HCONST_6)
                 }
-                tag::REFERENCE => {
-                    node_atom(&mut c)?;
-                    let first = c.u32()?;
-                    tiny_creation(&mut c, at)?;
-                    hash::hash1(hash, first, hash::HCONST_7)
-                }
-                tag::NEW_REFERENCE | tag::NEWER_REFERENCE => {
-                    let words = usize::from(c.u16()?);
-                    if words > MAX_REF_WORDS {
-                        return Err(invalid("reference with too many words", at));
-                    }
-                    node_atom(&mut c)?;
-                    if t == tag::NEW_REFERENCE {
-                        tiny_creation(&mut c, at)?;
+                tag::REFERENCE | tag::NEW_REFERENCE | tag::NEWER_REFERENCE => {
+                    let words = if t == tag::REFERENCE {
+                        1
                     } else {
-                        c.u32()?;
+                        usize::from(c.u16()?)
+                    };
+                    // OTP 25 accepts a reference of no words and then corrupts
+                    // its heap: no Erlang can read such an object back.
+                    if words == 0 || words > MAX_REF_WORDS {
+                        return Err(invalid("reference with a bad number of words", at));
                     }
-                    let ids = c.take(4 * words)?;
-                    let first = ids
-                        .get(..4)
-                        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+                    let node = whole_atom(&mut c)?;
+                    let (first, creation) = if t == tag::REFERENCE {
+                        let first = c.u32()?;
+                        (first, tiny_creation(&mut c, at)?)
+                    } else {
+                        let creation = if t == tag::NEW_REFERENCE {
+                            tiny_creation(&mut c, at)?
+                        } else {
+                            c.u32()?
+                        };
+                        let ids = c.take(4 * words)?;
+                        (
+                            u32::from_be_bytes([ids[0], ids[1], ids[2], ids[3]]),
+                            creation,
+                        )
+                    };
+                    // The old encodings, and references of this node, keep the
+                    // emulator's 18-bit first word and at most three words.
+                    let local = is_local(node.name, creation);
+                    if (t != tag::NEWER_REFERENCE || local) && first > MAX_REF_FIRST_WORD {
+                        return Err(invalid("reference number out of range", at));
+                    }
+                    if local && words > MAX_LOCAL_REF_WORDS {
+                        return Err(invalid("local reference with too many words", at));
+                    }
                     hash::hash1(hash, first, hash::HCONST_7)
                 }
                 tag::EXPORT => {
                     let module = node_atom(&mut c)?;
                     let function = node_atom(&mut c)?;
-                    if c.u8()? != tag::SMALL_INTEGER {
-                        return Err(invalid("export with a bad arity", at));
-                    }
-                    let arity = c.u8()?;
-                    hash = hash::hash2(hash, u32::from(arity), module, hash::HCONST);
+                    // Any integer encoding of 0..2^59 - 1; the emulator keeps 32 bits.
+                    let arity_at = c.at;
+                    let arity_tag = c.u8()?;
+                    let arity = match is_integer(arity_tag).then(|| integer(&mut c, arity_tag)) {
+                        Some(Ok(Int::Small(v))) if (0..MAX_EXPORT_ARITY).contains(&v) => v as u32,
+                        Some(Err(e)) => return Err(e),
+                        _ => return Err(invalid("export with a bad arity", arity_at)),
+                    };
+                    hash = hash::hash2(hash, arity, module, hash::HCONST);
                     hash::hash1(hash, function, hash::HCONST_14)
                 }
                 tag::NEW_FUN => {
@@ -637,10 +674,9 @@ impl Walker<'_> {
                     let module = node_atom(&mut c)?;
                     let _old_index = fun_integer(&mut c, at)?;
                     let old_uniq = fun_integer(&mut c, at)?;
-                    match c.u8()? {
-                        t @ (tag::PID | tag::NEW_PID) => pid(&mut c, t, at)?,
-                        _ => return Err(invalid("fun without a creator pid", at)),
-                    };
+                    // The creator "pid": OTP 25 reads whatever term stands
+                    // there, and the fun's hash does not include it.
+                    c.at = end_of_term(c.bytes, c.at)?;
                     c.room_for(free, 1, at)?;
                     hash = hash::hash2(hash, free, module, hash::HCONST);
                     hash = hash::hash2(hash, index, old_uniq, hash::HCONST);
@@ -811,11 +847,17 @@ fn node_atom(c: &mut Cursor<'_>) -> Result<u32, TermError> {
 }
 
 /// The creation byte of the old pid, port and reference encodings: 0..=3.
-fn tiny_creation(c: &mut Cursor<'_>, at: usize) -> Result<(), TermError> {
-    if c.u8()? > 3 {
-        return Err(invalid("bad creation", at));
+fn tiny_creation(c: &mut Cursor<'_>, at: usize) -> Result<u32, TermError> {
+    match c.u8()? {
+        creation @ 0..=3 => Ok(u32::from(creation)),
+        _ => Err(invalid("bad creation", at)),
     }
-    Ok(())
+}
+
+/// Whether a pid, port or reference is one of the reading node's own, which
+/// the emulator holds to its internal limits (a non-distributed Erlang).
+fn is_local(node: &[u8], creation: u32) -> bool {
+    node == LOCAL_NODE && creation == 0
 }
 
 /// OldIndex and OldUniq of a fun: integers of the two small encodings.
@@ -825,6 +867,18 @@ fn fun_integer(c: &mut Cursor<'_>, at: usize) -> Result<u32, TermError> {
         tag::INTEGER => c.u32(),
         _ => Err(invalid("fun with a bad index", at)),
     }
+}
+
+/// Where the term at `at` ends, checked as any term is (a walk of its own:
+/// only for the rare fun).
+fn end_of_term(bytes: &[u8], at: usize) -> Result<usize, TermError> {
+    let (mut stack, mut map_keys) = (Vec::new(), Vec::new());
+    Walker {
+        stack: &mut stack,
+        map_keys: &mut map_keys,
+    }
+    .term(bytes, at)
+    .map(|(_, end)| end)
 }
 
 /// Reads a pid whose tag `t` at `at` has been consumed; gives its number.
@@ -841,8 +895,7 @@ fn pid(c: &mut Cursor<'_>, t: u8, at: usize) -> Result<u32, TermError> {
     } else {
         c.u32()?
     };
-    if node.name == LOCAL_NODE
-        && creation == 0
+    if is_local(node.name, creation)
         && (number > MAX_LOCAL_PID_NUMBER || serial > MAX_LOCAL_PID_SERIAL)
     {
         return Err(invalid("local pid out of range", at));
@@ -850,16 +903,45 @@ fn pid(c: &mut Cursor<'_>, t: u8, at: usize) -> Result<u32, TermError> {
     Ok(number)
 }
 
-/// The old 31-byte textual float: a C `strtod` of the leading text.
-fn old_float(text: &[u8], at: usize) -> Result<f64, TermError> {
-    let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
-    let s = std::str::from_utf8(&text[..end])
-        .map_err(|_| invalid("float text is not ASCII", at))?
-        .trim_start();
-    let s = s.trim_end();
-    match s.parse::<f64>() {
+/// The old textual float at `at` (31 bytes of the encoding). As the emulator
+/// does, its text runs to the first NUL, even past those 31 bytes, and must
+/// read `[+-]digits[.,]digits`, optionally `e[+-]digits`; it may not overflow.
+fn old_float(bytes: &[u8], at: usize) -> Result<f64, TermError> {
+    let bad = || invalid("float text does not parse", at);
+    let rest = bytes.get(at..).ok_or(TermError::Truncated { at })?;
+    let text = &rest[..rest.iter().position(|&b| b == 0).ok_or_else(bad)?];
+    let digits = |s: &[u8]| s.iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut i = usize::from(matches!(text.first(), Some(b'+' | b'-')));
+    let whole = digits(&text[i..]);
+    i += whole;
+    if whole == 0 || !matches!(text.get(i), Some(b'.' | b',')) {
+        return Err(bad());
+    }
+    i += 1;
+    let fraction = digits(&text[i..]);
+    i += fraction;
+    if fraction == 0 {
+        return Err(bad());
+    }
+    if matches!(text.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        i += usize::from(matches!(text.get(i), Some(b'+' | b'-')));
+        let exponent = digits(&text[i..]);
+        if exponent == 0 {
+            return Err(bad());
+        }
+        i += exponent;
+    }
+    if i != text.len() {
+        return Err(bad());
+    }
+    let text: String = text
+        .iter()
+        .map(|&b| if b == b',' { '.' } else { char::from(b) })
+        .collect();
+    match text.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(invalid("float text does not parse", at)),
+        _ => Err(bad()),
     }
 }
 

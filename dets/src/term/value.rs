@@ -80,7 +80,11 @@ impl Value {
                 }
             }
             tag::NEW_FLOAT => Value::float(f64::from_bits(c.u64()?)),
-            tag::FLOAT => Value::float(super::old_float(c.take(31)?, at)?),
+            tag::FLOAT => {
+                let v = super::old_float(c.bytes, c.at)?;
+                c.take(31)?;
+                Value::float(v)
+            }
             tag::ATOM | tag::SMALL_ATOM | tag::ATOM_UTF8 | tag::SMALL_ATOM_UTF8 => {
                 c.at = at;
                 Value::Atom(atom_text(c)?)
@@ -195,8 +199,16 @@ impl Value {
                 let mut id = identity(b'E', c)?;
                 id.extend(atom_text(c)?.as_bytes());
                 id.push(0);
-                c.u8()?;
-                id.push(c.u8()?);
+                let arity_tag = c.u8()?;
+                match integer(c, arity_tag)? {
+                    Int::Small(v) => id.extend((v as u32).to_be_bytes()),
+                    Int::Big { .. } => {
+                        return Err(TermError::Invalid {
+                            what: "export with a bad arity",
+                            at,
+                        })
+                    }
+                }
                 Value::Id(id)
             }
             tag::NEW_FUN => {
@@ -212,8 +224,8 @@ impl Value {
                         _ => drop(c.u32()?),
                     }
                 }
-                let pid_tag = c.u8()?;
-                super::pid(c, pid_tag, at)?;
+                // The creator, as Erlang reads it: any term.
+                Value::read(c, depth + 1)?;
                 let mut rest = c.bytes[start..c.at].to_vec();
                 // The size word depends on the free variables' encoding.
                 rest[..4].fill(0);
