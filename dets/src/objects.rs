@@ -28,11 +28,12 @@ pub(crate) struct Placement {
 impl Placement {
     /// The slot dets looks in for a key of this `phash2(Key)`.
     pub fn slot(self, key_hash: u32) -> u32 {
+        // M is a power of two (the header is validated), at most 2^25: the
+        // remainders are masks, and 2M fits.
         let h = phash2_27(key_hash);
-        let slot = h % self.m;
+        let slot = h & (self.m - 1);
         if slot < self.n {
-            // M is at most 2^25, so 2M fits.
-            h % (2 * self.m)
+            h & (2 * self.m - 1)
         } else {
             slot
         }
@@ -70,7 +71,7 @@ pub(crate) struct CollectionChecker {
     decoder: TermDecoder,
     seen: Vec<Seen>,
     arena: Vec<u8>,
-    order: Vec<usize>,
+    order: Vec<(u64, usize)>,
 }
 
 impl CollectionChecker {
@@ -256,46 +257,78 @@ impl CollectionChecker {
         let order = &mut self.order;
         order.clear();
         order.extend(
-            (0..seen.len()).filter(|&i| !grouped || i == 0 || seen[i].group != seen[i - 1].group),
+            (0..seen.len())
+                .filter(|&i| !grouped || i == 0 || seen[i].group != seen[i - 1].group)
+                .map(|i| (u64::from(seen[i].key_hash), i)),
         );
-        order.sort_unstable_by_key(|&i| seen[i].key_hash);
-        for pair in order.windows(2) {
-            let (a, b) = (&seen[pair[0]], &seen[pair[1]]);
-            if same_key(a, b)? {
-                let what = if grouped {
-                    "two key groups"
-                } else {
-                    "two objects"
-                };
-                return Err(DetsError::corrupt(
-                    a.offset.max(b.offset),
-                    format!("slot {slot}: {what} with the same key"),
-                ));
-            }
+        if let Some((a, b)) = same_pair(order, |a, b| same_key(&seen[a], &seen[b]))? {
+            let what = if grouped {
+                "two key groups"
+            } else {
+                "two objects"
+            };
+            return Err(DetsError::corrupt(
+                seen[a].offset.max(seen[b].offset),
+                format!("slot {slot}: {what} with the same key"),
+            ));
         }
 
         // A bag never holds one object twice under a key.
         if header.table_type == crate::TableType::Bag {
             order.clear();
-            order.extend(0..seen.len());
-            order.sort_unstable_by_key(|&i| (seen[i].group, seen[i].hash));
-            for pair in order.windows(2) {
-                let (a, b) = (&seen[pair[0]], &seen[pair[1]]);
-                if a.group == b.group
-                    && a.hash == b.hash
-                    && terms_equal(term(a, &a.body), term(b, &b.body)).map_err(|err| {
-                        DetsError::corrupt(b.offset, format!("slot {slot}: {err}"))
-                    })?
-                {
-                    return Err(DetsError::corrupt(
-                        a.offset.max(b.offset),
-                        format!("slot {slot}: a bag holds the same object twice"),
-                    ));
-                }
+            order.extend(
+                (0..seen.len())
+                    .map(|i| ((seen[i].group as u64) << 32 | u64::from(seen[i].hash), i)),
+            );
+            let same_object = |a: usize, b: usize| {
+                let (a, b) = (&seen[a], &seen[b]);
+                terms_equal(term(a, &a.body), term(b, &b.body))
+                    .map_err(|err| DetsError::corrupt(b.offset, format!("slot {slot}: {err}")))
+            };
+            if let Some((a, b)) = same_pair(order, same_object)? {
+                return Err(DetsError::corrupt(
+                    seen[a].offset.max(seen[b].offset),
+                    format!("slot {slot}: a bag holds the same object twice"),
+                ));
             }
         }
         Ok(())
     }
+}
+
+/// Items below this many are compared pair by pair; more are sorted first.
+const SORT_FROM: usize = 64;
+
+/// The first pair of `items` (key, index) with equal keys that `same` says
+/// are one: the key is a hash, so only pairs that hash alike are compared.
+fn same_pair(
+    items: &mut [(u64, usize)],
+    mut same: impl FnMut(usize, usize) -> Result<bool, DetsError>,
+) -> Result<Option<(usize, usize)>, DetsError> {
+    let sorted = items.len() >= SORT_FROM;
+    if sorted {
+        items.sort_unstable_by_key(|&(key, _)| key);
+    }
+    for x in 0..items.len() {
+        let key = items[x].0;
+        // Most collections have no two keys alike: one branch-free scan says so.
+        if !sorted && !items[x + 1..].iter().any(|&(k, _)| k == key) {
+            continue;
+        }
+        for y in x + 1..items.len() {
+            if items[x].0 != items[y].0 {
+                if sorted {
+                    // Past the run of equal keys that starts at x.
+                    break;
+                }
+                continue;
+            }
+            if same(items[x].1, items[y].1)? {
+                return Ok(Some((items[x].1, items[y].1)));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Reads the length word at `at` and checks the record fits before `end`;

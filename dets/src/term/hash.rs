@@ -79,6 +79,18 @@ pub(crate) fn integer(hash: u32, negative: bool, magnitude_le: &[u8]) -> u32 {
     hash
 }
 
+/// An integer that fits 64 bits: [`integer`] without the byte juggling.
+#[inline(always)]
+pub(crate) fn int64(hash: u32, v: i64) -> u32 {
+    if (-(1 << 27)..(1 << 27)).contains(&v) {
+        small(hash, v as i32)
+    } else {
+        let m = v.unsigned_abs();
+        let kind = if v < 0 { HCONST_10 } else { HCONST_11 };
+        hash2(hash, m as u32, (m >> 32) as u32, kind)
+    }
+}
+
 /// An integer in the signed 28-bit range.
 #[inline(always)]
 pub(crate) fn small(hash: u32, y: i32) -> u32 {

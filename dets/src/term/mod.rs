@@ -249,6 +249,9 @@ impl TermDecoder {
             inflated,
         } = self;
         let body: &[u8] = if compressed { inflated } else { &etf[start..] };
+        if let Some(flat) = flat_object(body, keypos, compressed) {
+            return flat;
+        }
         let mut walker = Walker { stack, map_keys };
         let (hash, _) = walker.term(body, 0)?;
         let key = element(&mut walker, body, keypos)?;
@@ -313,6 +316,56 @@ fn inflate(data: &[u8], size: u32, out: &mut Vec<u8>) -> Result<(), TermError> {
         return Err(TermError::BadCompression { stated });
     }
     Ok(())
+}
+
+/// The common object, a small tuple of leaves (`{Key, Value}` and the like),
+/// in one loop: the key hashed from 0 beside the object. `None` when the
+/// object has another shape, for the general walk.
+#[inline]
+fn flat_object(
+    body: &[u8],
+    keypos: u32,
+    compressed: bool,
+) -> Option<Result<ObjectTerm, TermError>> {
+    let [tag::SMALL_TUPLE, arity, ..] = *body else {
+        return None;
+    };
+    if keypos == 0 || u32::from(arity) < keypos {
+        return None;
+    }
+    let mut c = Cursor { bytes: body, at: 2 };
+    let mut hash = hash::hash1(0, u32::from(arity), hash::HCONST_9);
+    let mut key = (0, 0..0);
+    for position in 1..=u32::from(arity) {
+        let at = c.at;
+        let t = *body.get(at)?;
+        if t == tag::LIST {
+            return None;
+        }
+        c.at += 1;
+        hash = match leaf(&mut c, t, at, hash) {
+            Ok(Some(hash)) => hash,
+            Ok(None) => return None,
+            Err(e) => return Some(Err(e)),
+        };
+        if position == keypos {
+            let mut k = Cursor {
+                bytes: body,
+                at: at + 1,
+            };
+            let key_hash = match leaf(&mut k, t, at, 0) {
+                Ok(Some(h)) => h,
+                _ => return None,
+            };
+            key = (key_hash, at..c.at);
+        }
+    }
+    Some(Ok(ObjectTerm {
+        hash,
+        key_hash: key.0,
+        key: key.1,
+        compressed,
+    }))
 }
 
 /// Where element `keypos` (1-based) of the tuple at the start of `body` begins.
@@ -417,10 +470,7 @@ impl Int<'_> {
 
     fn hash(&self, hash: u32) -> u32 {
         match *self {
-            Int::Small(v) => {
-                let negative = v < 0;
-                hash::integer(hash, negative, &v.unsigned_abs().to_le_bytes()[..8])
-            }
+            Int::Small(v) => hash::int64(hash, v),
             Int::Big {
                 negative,
                 magnitude,
@@ -439,7 +489,9 @@ impl Walker<'_> {
         let mut xor = 0u32;
         loop {
             // A list of no elements is its tail: look through such wrappers.
-            while bytes.get(c.at..c.at + 5) == Some(&EMPTY_LIST_PREFIX) {
+            while bytes.get(c.at) == Some(&tag::LIST)
+                && bytes.get(c.at..c.at + 5) == Some(&EMPTY_LIST_PREFIX)
+            {
                 c.at += 5;
             }
             // Where the next term stands decides how it is hashed: an integer
@@ -506,187 +558,74 @@ impl Walker<'_> {
                 _ => {}
             }
             c.at += 1;
-            hash = match t {
-                tag::SMALL_INTEGER | tag::INTEGER | tag::SMALL_BIG | tag::LARGE_BIG => {
-                    integer(&mut c, t)?.hash(hash)
-                }
-                tag::NEW_FLOAT => {
-                    let v = f64::from_bits(c.u64()?);
-                    if !v.is_finite() {
-                        return Err(invalid("float is not finite", at));
-                    }
-                    hash::float(hash, v)
-                }
-                tag::FLOAT => {
-                    let v = old_float(c.bytes, c.at)?;
-                    c.take(31)?;
-                    hash::float(hash, v)
-                }
-                tag::ATOM | tag::SMALL_ATOM | tag::ATOM_UTF8 | tag::SMALL_ATOM_UTF8 => {
-                    hash::atom(hash, atom(&mut c, t, at)?.hash)
-                }
-                tag::NIL => hash::nil(hash),
-                tag::STRING => {
-                    let n = c.u16()?;
-                    let mut run = Run::default();
-                    for &b in c.take(usize::from(n))? {
-                        hash = run.push(hash, b);
-                    }
-                    hash = run.flush(hash);
-                    hash::nil(hash)
-                }
-                tag::BINARY => {
-                    let n = c.u32()?;
-                    hash::binary(hash, c.take(n as usize)?, None)
-                }
-                tag::BIT_BINARY => {
-                    let n = c.u32()? as usize;
-                    let bits = c.u8()?;
-                    if (bits == 0) != (n == 0) || bits > 8 {
-                        return Err(invalid("bit string with a bad bit count", at));
-                    }
-                    let data = c.take(n)?;
-                    match data.split_last() {
-                        Some((&last, whole)) if bits < 8 => {
-                            hash::binary(hash, whole, Some((bits, last)))
-                        }
-                        _ => hash::binary(hash, data, None),
-                    }
-                }
-                tag::SMALL_TUPLE | tag::LARGE_TUPLE => {
-                    let arity = if t == tag::SMALL_TUPLE {
-                        u32::from(c.u8()?)
-                    } else {
-                        c.u32()?
-                    };
-                    c.room_for(arity, 1, at)?;
-                    hash = hash::hash1(hash, arity, hash::HCONST_9);
-                    if arity > 0 {
-                        self.stack.push(Frame::Tuple { left: arity });
-                        continue;
-                    }
-                    hash
-                }
-                tag::LIST => {
-                    let n = c.u32()?;
-                    c.room_for(n, 1, at)?;
-                    self.stack.push(Frame::List {
-                        left: n,
-                        run: Run::default(),
-                    });
-                    continue;
-                }
-                tag::MAP => {
-                    let n = c.u32()?;
-                    c.room_for(n, 2, at)?;
-                    hash = hash::hash1(hash, n, hash::HCONST_16);
-                    if n > 0 {
-                        self.stack.push(Frame::Map {
-                            left: n,
-                            value_next: false,
-                            outer_hash: hash,
-                            outer_xor: xor,
-                            keys_from: self.map_keys.len(),
-                            key_start: c.at,
-                        });
-                        hash = 0;
-                        xor = 0;
-                        continue;
-                    }
-                    hash
-                }
-                tag::PID | tag::NEW_PID => hash::hash1(hash, pid(&mut c, t, at)?, hash::HCONST_5),
-                tag::PORT | tag::NEW_PORT | tag::V4_PORT => {
-                    let node = whole_atom(&mut c)?;
-                    let number = if t == tag::V4_PORT {
-                        c.u64()?
-                    } else {
-                        u64::from(c.u32()?)
-                    };
-                    let creation = if t == tag::PORT {
-                        tiny_creation(&mut c, at)?
-                    } else {
-                        c.u32()?
-                    };
-                    if is_local(node.name, creation) && number > MAX_LOCAL_PORT_NUMBER {
-                        return Err(invalid("local port out of range", at));
-                    }
-                    hash::hash2(hash, number as u32, (number >> 32) as u32, hash::HCONST_6)
-                }
-                tag::REFERENCE | tag::NEW_REFERENCE | tag::NEWER_REFERENCE => {
-                    let words = if t == tag::REFERENCE {
-                        1
-                    } else {
-                        usize::from(c.u16()?)
-                    };
-                    // OTP 25 accepts a reference of no words and then corrupts
-                    // its heap: no Erlang can read such an object back.
-                    if words == 0 || words > MAX_REF_WORDS {
-                        return Err(invalid("reference with a bad number of words", at));
-                    }
-                    let node = whole_atom(&mut c)?;
-                    let (first, creation) = if t == tag::REFERENCE {
-                        let first = c.u32()?;
-                        (first, tiny_creation(&mut c, at)?)
-                    } else {
-                        let creation = if t == tag::NEW_REFERENCE {
-                            tiny_creation(&mut c, at)?
+            hash = match leaf(&mut c, t, at, hash)? {
+                Some(hash) => hash,
+                None => match t {
+                    tag::SMALL_TUPLE | tag::LARGE_TUPLE => {
+                        let arity = if t == tag::SMALL_TUPLE {
+                            u32::from(c.u8()?)
                         } else {
                             c.u32()?
                         };
-                        let ids = c.take(4 * words)?;
-                        (
-                            u32::from_be_bytes([ids[0], ids[1], ids[2], ids[3]]),
-                            creation,
-                        )
-                    };
-                    // The old encodings, and references of this node, keep the
-                    // emulator's 18-bit first word and at most three words.
-                    let local = is_local(node.name, creation);
-                    if (t != tag::NEWER_REFERENCE || local) && first > MAX_REF_FIRST_WORD {
-                        return Err(invalid("reference number out of range", at));
+                        c.room_for(arity, 1, at)?;
+                        hash = hash::hash1(hash, arity, hash::HCONST_9);
+                        if arity > 0 {
+                            self.stack.push(Frame::Tuple { left: arity });
+                            continue;
+                        }
+                        hash
                     }
-                    if local && words > MAX_LOCAL_REF_WORDS {
-                        return Err(invalid("local reference with too many words", at));
-                    }
-                    hash::hash1(hash, first, hash::HCONST_7)
-                }
-                tag::EXPORT => {
-                    let module = node_atom(&mut c)?;
-                    let function = node_atom(&mut c)?;
-                    // Any integer encoding of 0..2^59 - 1; the emulator keeps 32 bits.
-                    let arity_at = c.at;
-                    let arity_tag = c.u8()?;
-                    let arity = match is_integer(arity_tag).then(|| integer(&mut c, arity_tag)) {
-                        Some(Ok(Int::Small(v))) if (0..MAX_EXPORT_ARITY).contains(&v) => v as u32,
-                        Some(Err(e)) => return Err(e),
-                        _ => return Err(invalid("export with a bad arity", arity_at)),
-                    };
-                    hash = hash::hash2(hash, arity, module, hash::HCONST);
-                    hash::hash1(hash, function, hash::HCONST_14)
-                }
-                tag::NEW_FUN => {
-                    let _size = c.u32()?;
-                    let _arity = c.u8()?;
-                    c.take(16)?; // uniq
-                    let index = c.u32()?;
-                    let free = c.u32()?;
-                    let module = node_atom(&mut c)?;
-                    let _old_index = fun_integer(&mut c, at)?;
-                    let old_uniq = fun_integer(&mut c, at)?;
-                    // The creator "pid": OTP 25 reads whatever term stands
-                    // there, and the fun's hash does not include it.
-                    c.at = end_of_term(c.bytes, c.at)?;
-                    c.room_for(free, 1, at)?;
-                    hash = hash::hash2(hash, free, module, hash::HCONST);
-                    hash = hash::hash2(hash, index, old_uniq, hash::HCONST);
-                    if free > 0 {
-                        self.stack.push(Frame::Fun { left: free });
+                    tag::LIST => {
+                        let n = c.u32()?;
+                        c.room_for(n, 1, at)?;
+                        self.stack.push(Frame::List {
+                            left: n,
+                            run: Run::default(),
+                        });
                         continue;
                     }
-                    hash
-                }
-                other => return Err(TermError::UnknownTag { tag: other, at }),
+                    tag::MAP => {
+                        let n = c.u32()?;
+                        c.room_for(n, 2, at)?;
+                        hash = hash::hash1(hash, n, hash::HCONST_16);
+                        if n > 0 {
+                            self.stack.push(Frame::Map {
+                                left: n,
+                                value_next: false,
+                                outer_hash: hash,
+                                outer_xor: xor,
+                                keys_from: self.map_keys.len(),
+                                key_start: c.at,
+                            });
+                            hash = 0;
+                            xor = 0;
+                            continue;
+                        }
+                        hash
+                    }
+                    tag::NEW_FUN => {
+                        let _size = c.u32()?;
+                        let _arity = c.u8()?;
+                        c.take(16)?; // uniq
+                        let index = c.u32()?;
+                        let free = c.u32()?;
+                        let module = node_atom(&mut c)?;
+                        let _old_index = fun_integer(&mut c, at)?;
+                        let old_uniq = fun_integer(&mut c, at)?;
+                        // The creator "pid": OTP 25 reads whatever term stands
+                        // there, and the fun's hash does not include it.
+                        c.at = end_of_term(c.bytes, c.at)?;
+                        c.room_for(free, 1, at)?;
+                        hash = hash::hash2(hash, free, module, hash::HCONST);
+                        hash = hash::hash2(hash, index, old_uniq, hash::HCONST);
+                        if free > 0 {
+                            self.stack.push(Frame::Fun { left: free });
+                            continue;
+                        }
+                        hash
+                    }
+                    other => return Err(TermError::UnknownTag { tag: other, at }),
+                },
             };
             hash = self.finish(hash, &mut xor, &c)?;
             if self.stack.is_empty() {
@@ -745,6 +684,130 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// Hashes the leaf term whose tag `t` at `at` has been consumed into `hash`;
+/// `None` for a container (tuple, list, map, fun), which the walker opens.
+#[inline(always)]
+fn leaf(c: &mut Cursor<'_>, t: u8, at: usize, hash: u32) -> Result<Option<u32>, TermError> {
+    let mut hash = hash;
+    Ok(Some(match t {
+        tag::SMALL_INTEGER => hash::small(hash, i32::from(c.u8()?)),
+        tag::INTEGER => hash::int64(hash, i64::from(c.u32()? as i32)),
+        tag::SMALL_BIG | tag::LARGE_BIG => integer(c, t)?.hash(hash),
+        tag::NEW_FLOAT => {
+            let v = f64::from_bits(c.u64()?);
+            if !v.is_finite() {
+                return Err(invalid("float is not finite", at));
+            }
+            hash::float(hash, v)
+        }
+        tag::FLOAT => {
+            let v = old_float(c.bytes, c.at)?;
+            c.take(31)?;
+            hash::float(hash, v)
+        }
+        tag::ATOM | tag::SMALL_ATOM | tag::ATOM_UTF8 | tag::SMALL_ATOM_UTF8 => {
+            hash::atom(hash, atom(c, t, at)?.hash)
+        }
+        tag::NIL => hash::nil(hash),
+        tag::STRING => {
+            let n = c.u16()?;
+            let mut run = Run::default();
+            for &b in c.take(usize::from(n))? {
+                hash = run.push(hash, b);
+            }
+            hash = run.flush(hash);
+            hash::nil(hash)
+        }
+        tag::BINARY => {
+            let n = c.u32()?;
+            hash::binary(hash, c.take(n as usize)?, None)
+        }
+        tag::BIT_BINARY => {
+            let n = c.u32()? as usize;
+            let bits = c.u8()?;
+            if (bits == 0) != (n == 0) || bits > 8 {
+                return Err(invalid("bit string with a bad bit count", at));
+            }
+            let data = c.take(n)?;
+            match data.split_last() {
+                Some((&last, whole)) if bits < 8 => hash::binary(hash, whole, Some((bits, last))),
+                _ => hash::binary(hash, data, None),
+            }
+        }
+        tag::PID | tag::NEW_PID => hash::hash1(hash, pid(c, t, at)?, hash::HCONST_5),
+        tag::PORT | tag::NEW_PORT | tag::V4_PORT => {
+            let node = whole_atom(c)?;
+            let number = if t == tag::V4_PORT {
+                c.u64()?
+            } else {
+                u64::from(c.u32()?)
+            };
+            let creation = if t == tag::PORT {
+                tiny_creation(c, at)?
+            } else {
+                c.u32()?
+            };
+            if is_local(node.name, creation) && number > MAX_LOCAL_PORT_NUMBER {
+                return Err(invalid("local port out of range", at));
+            }
+            hash::hash2(hash, number as u32, (number >> 32) as u32, hash::HCONST_6)
+        }
+        tag::REFERENCE | tag::NEW_REFERENCE | tag::NEWER_REFERENCE => {
+            let words = if t == tag::REFERENCE {
+                1
+            } else {
+                usize::from(c.u16()?)
+            };
+            // OTP 25 accepts a reference of no words and then corrupts
+            // its heap: no Erlang can read such an object back.
+            if words == 0 || words > MAX_REF_WORDS {
+                return Err(invalid("reference with a bad number of words", at));
+            }
+            let node = whole_atom(c)?;
+            let (first, creation) = if t == tag::REFERENCE {
+                let first = c.u32()?;
+                (first, tiny_creation(c, at)?)
+            } else {
+                let creation = if t == tag::NEW_REFERENCE {
+                    tiny_creation(c, at)?
+                } else {
+                    c.u32()?
+                };
+                let ids = c.take(4 * words)?;
+                (
+                    u32::from_be_bytes([ids[0], ids[1], ids[2], ids[3]]),
+                    creation,
+                )
+            };
+            // The old encodings, and references of this node, keep the
+            // emulator's 18-bit first word and at most three words.
+            let local = is_local(node.name, creation);
+            if (t != tag::NEWER_REFERENCE || local) && first > MAX_REF_FIRST_WORD {
+                return Err(invalid("reference number out of range", at));
+            }
+            if local && words > MAX_LOCAL_REF_WORDS {
+                return Err(invalid("local reference with too many words", at));
+            }
+            hash::hash1(hash, first, hash::HCONST_7)
+        }
+        tag::EXPORT => {
+            let module = node_atom(c)?;
+            let function = node_atom(c)?;
+            // Any integer encoding of 0..2^59 - 1; the emulator keeps 32 bits.
+            let arity_at = c.at;
+            let arity_tag = c.u8()?;
+            let arity = match is_integer(arity_tag).then(|| integer(c, arity_tag)) {
+                Some(Ok(Int::Small(v))) if (0..MAX_EXPORT_ARITY).contains(&v) => v as u32,
+                Some(Err(e)) => return Err(e),
+                _ => return Err(invalid("export with a bad arity", arity_at)),
+            };
+            hash = hash::hash2(hash, arity, module, hash::HCONST);
+            hash::hash1(hash, function, hash::HCONST_14)
+        }
+        _ => return Ok(None),
+    }))
 }
 
 /// `binary_to_term` refuses a map with two equal keys.
