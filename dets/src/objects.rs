@@ -348,3 +348,34 @@ fn length_prefixed(bytes: &[u8], at: usize, end: usize, min: u32) -> Result<usiz
     }
     Ok(record_end as usize)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_pair_compares_every_pair_that_hashes_alike() {
+        // Three objects hash alike; only the first and the last are one.
+        let same = |a: usize, b: usize| Ok((a, b) == (0, 2));
+        let mut few = vec![(5, 0), (5, 1), (5, 2)];
+        assert_eq!(same_pair(&mut few, same).unwrap(), Some((0, 2)));
+        // Enough to be sorted first: the run of equal keys is searched whole.
+        let mut many: Vec<(u64, usize)> = (0..100).map(|i| (i as u64 + 10, i)).collect();
+        many.extend([(5, 200), (5, 201), (5, 202)]);
+        let same = |a: usize, b: usize| Ok((a.min(b), a.max(b)) == (200, 202));
+        let found = same_pair(&mut many, same).unwrap().unwrap();
+        assert_eq!((found.0.min(found.1), found.0.max(found.1)), (200, 202));
+        let mut distinct: Vec<(u64, usize)> = (0..100).map(|i| (i as u64, i)).collect();
+        assert_eq!(same_pair(&mut distinct, |_, _| Ok(true)).unwrap(), None);
+    }
+
+    #[test]
+    fn placement_follows_linear_hashing() {
+        let p = Placement { m: 256, n: 0 };
+        assert_eq!(p.slot(300), 300 % 256);
+        // Slots below the split pointer use 2M.
+        let p = Placement { m: 256, n: 256 - 1 };
+        assert_eq!(p.slot(300), 300 % 512);
+        assert_eq!(p.slot(255 + 512), 255);
+    }
+}
