@@ -294,28 +294,21 @@ impl TermDecoder {
 }
 
 /// Inflates a zlib stream into `out`, which must come to exactly `size` bytes.
+/// Memory follows what the stream really inflates to, never the stated size.
 fn inflate(data: &[u8], size: u32, out: &mut Vec<u8>) -> Result<(), TermError> {
-    use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
-    use miniz_oxide::inflate::TINFLStatus;
-
     let stated = u64::from(size);
     let size = size as usize;
     if size > MAX_INFLATED {
         return Err(TermError::TooLarge { stated });
     }
     out.clear();
-    // One byte more than stated, to see a stream that runs long.
-    out.resize(size + 1, 0);
-    let mut state = DecompressorOxide::new();
-    let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
-        | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-    let (status, _, written) = decompress(&mut state, data, out, 0, flags);
-    out.truncate(written);
-    if status != TINFLStatus::Done || written != size {
-        out.clear();
-        return Err(TermError::BadCompression { stated });
+    match miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(data, size) {
+        Ok(inflated) if inflated.len() == size => {
+            *out = inflated;
+            Ok(())
+        }
+        _ => Err(TermError::BadCompression { stated }),
     }
-    Ok(())
 }
 
 /// The common object, a small tuple of leaves (`{Key, Value}` and the like),
