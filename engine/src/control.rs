@@ -58,6 +58,9 @@ pub enum EngineError {
     /// The backup directory or ledger could not be read or written.
     #[error("backup store: {0}")]
     Store(#[from] std::io::Error),
+    /// Another process holds the backup directory.
+    #[error(transparent)]
+    Locked(#[from] crate::store::LockError),
 }
 
 /// A trigger's answer: the run it started or joined, once finished.
@@ -264,6 +267,9 @@ pub fn start(
     shutdown: CancellationToken,
 ) -> Result<(Handle, JoinHandle<()>), EngineError> {
     let store = BackupStore::open(&config.backup_dir)?;
+    // Before anything is cleaned or recovered: a second instance would take
+    // the first one's partial copies for leftovers and its run for interrupted.
+    let lock = store.lock()?;
     for leftover in store.remove_leftovers()? {
         tracing::info!(file = %leftover, "removed leftover from an interrupted run");
     }
@@ -291,6 +297,7 @@ pub fn start(
     };
     let next_scrub = config_scrub_start(&config);
     let engine = Engine {
+        _lock: lock,
         next_scrub,
         context: Arc::new(RunContext {
             store,
@@ -345,6 +352,8 @@ fn config_scrub_start(config: &EngineConfig) -> Option<tokio::time::Instant> {
 }
 
 struct Engine {
+    /// The backup directory's lock, held while the engine runs.
+    _lock: std::fs::File,
     config: EngineConfig,
     context: Arc<RunContext>,
     catalog: Arc<CatalogConfig>,

@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
@@ -32,6 +32,8 @@ pub struct Ledger {
     file: File,
     runs: VecDeque<RunRecord>,
     lines: usize,
+    /// The last append failed part-way: the next one starts a new line.
+    torn: bool,
 }
 
 impl Ledger {
@@ -42,36 +44,43 @@ impl Ledger {
         let path = dir.join("ledger.jsonl");
         let mut runs: VecDeque<RunRecord> = VecDeque::new();
         let mut lines = 0;
-        if let Ok(file) = File::open(&path) {
-            for line in BufReader::new(file).lines() {
-                let line = line?;
-                lines += 1;
-                // A torn last line (crash mid-append) is skipped, never fatal.
-                let Ok(parsed) = serde_json::from_str::<Line>(&line) else {
-                    tracing::warn!(ledger = %path.display(), line = lines, "skipping unreadable ledger line");
-                    continue;
-                };
-                let (Line::Started(run) | Line::Finished(run)) = parsed;
-                match runs.iter_mut().rev().find(|r| r.run_id == run.run_id) {
-                    Some(existing) => *existing = run,
-                    None => runs.push_back(run),
-                }
-                if runs.len() > RETAINED_RUNS {
-                    runs.pop_front();
-                }
+        let with_path =
+            |e: io::Error| io::Error::new(e.kind(), format!("ledger {}: {e}", path.display()));
+        let text = match fs::read(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(with_path(e)),
+        };
+        // Lines as bytes: a torn line (a crash or a full disk mid-append, a
+        // stray byte) may not even be UTF-8; it is reported and skipped.
+        for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            lines += 1;
+            let Ok(parsed) = serde_json::from_slice::<Line>(line) else {
+                tracing::warn!(ledger = %path.display(), line = lines, "skipping a damaged ledger line");
+                continue;
+            };
+            let (Line::Started(run) | Line::Finished(run)) = parsed;
+            match runs.iter_mut().rev().find(|r| r.run_id == run.run_id) {
+                Some(existing) => *existing = run,
+                None => runs.push_back(run),
+            }
+            if runs.len() > RETAINED_RUNS {
+                runs.pop_front();
             }
         }
         let mut file = OpenOptions::new()
             .create(true)
             .append(true)
             .read(true)
-            .open(&path)?;
-        end_with_newline(&mut file)?;
+            .open(&path)
+            .map_err(with_path)?;
+        end_with_newline(&mut file).map_err(with_path)?;
         let mut ledger = Self {
             path,
             file,
             runs,
             lines,
+            torn: false,
         };
         let mut interrupted = Vec::new();
         for i in 0..ledger.runs.len() {
@@ -122,11 +131,32 @@ impl Ledger {
             .find(|r| r.outcome != RunOutcome::Running)
     }
 
+    /// Appends one record as one `write` of a whole line, then syncs. A
+    /// failed or short write is an error naming the file; the next record
+    /// then starts on a line of its own, so at most the torn one is lost.
     fn append(&mut self, line: &Line) -> io::Result<()> {
-        let mut bytes = serde_json::to_vec(line)?;
+        let mut bytes = Vec::with_capacity(256);
+        if self.torn {
+            bytes.push(b'\n');
+        }
+        serde_json::to_writer(&mut bytes, line)?;
         bytes.push(b'\n');
-        self.file.write_all(&bytes)?;
-        self.file.sync_data()?;
+        let written = self.file.write(&bytes);
+        let result = match written {
+            Ok(n) if n == bytes.len() => self.file.sync_data(),
+            Ok(n) => Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                format!("wrote {n} of {} bytes", bytes.len()),
+            )),
+            Err(e) => Err(e),
+        };
+        self.torn = result.is_err();
+        result.map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot append to the ledger {}: {e}", self.path.display()),
+            )
+        })?;
         self.lines += 1;
         Ok(())
     }
@@ -194,7 +224,7 @@ mod tests {
             .append(true)
             .open(dir.path().join("ledger.jsonl"))
             .unwrap();
-        f.write_all(b"{\"event\":\"star").unwrap();
+        f.write_all(b"{\"event\":\"star\xff\n\xff\xfe").unwrap();
         let (mut ledger, interrupted) = Ledger::open(dir.path()).unwrap();
         assert_eq!(interrupted.len(), 1);
         assert_eq!(interrupted[0].run_id, "b");

@@ -189,6 +189,27 @@ impl BackupEntry {
     }
 }
 
+/// Why the backup directory could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another process holds it.
+    #[error("backup directory {} is in use by another tablesafe (pid {holder}); one instance per backup directory", .dir.display())]
+    Held {
+        /// The backup directory.
+        dir: PathBuf,
+        /// What the holder wrote into the lock file: its pid.
+        holder: String,
+    },
+    /// The lock file could not be opened or locked.
+    #[error("cannot lock {}: {source}", .path.display())]
+    Io {
+        /// The lock file or its directory.
+        path: PathBuf,
+        /// What the OS said.
+        source: io::Error,
+    },
+}
+
 /// The backup directory.
 #[derive(Debug, Clone)]
 pub struct BackupStore {
@@ -211,6 +232,53 @@ impl BackupStore {
     /// Where tablesafe keeps its own state (the ledger).
     pub fn state_dir(&self) -> PathBuf {
         self.dir.join(".tablesafe")
+    }
+
+    /// Takes the store for this process alone: an exclusive `flock` on
+    /// `.tablesafe/lock`, held as long as the returned file is open (the
+    /// kernel lets go when the process dies, so a crash leaves no stale lock).
+    /// Another holder is named by the pid it wrote there.
+    pub fn lock(&self) -> Result<File, LockError> {
+        use std::io::{Read, Seek};
+        let state = self.state_dir();
+        fs::create_dir_all(&state).map_err(|e| LockError::Io {
+            path: state.clone(),
+            source: e,
+        })?;
+        let path = state.join("lock");
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| LockError::Io {
+                path: path.clone(),
+                source: e,
+            })?;
+        match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => {}
+            Err(rustix::io::Errno::WOULDBLOCK) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                return Err(LockError::Held {
+                    dir: self.dir.clone(),
+                    holder: holder.trim().to_owned(),
+                });
+            }
+            Err(e) => {
+                return Err(LockError::Io {
+                    path,
+                    source: e.into(),
+                })
+            }
+        }
+        let pid = format!("{}\n", std::process::id());
+        file.set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|()| file.write_all(pid.as_bytes()))
+            .map_err(|e| LockError::Io { path, source: e })?;
+        Ok(file)
     }
 
     /// Full path of a file in the store.

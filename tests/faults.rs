@@ -1,0 +1,119 @@
+//! Promises kept under faults, through the real binary: a torn ledger line
+//! never stops start-up or loses the runs around it, and a second instance on
+//! one backup directory refuses to start instead of wrecking the first one's
+//! work.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::{Dirs, ServerProcess, ADMIN};
+use tablesafe_client::proto::RunOutcome;
+use tablesafe_client::Client;
+
+fn serve_args(dirs: &Dirs) -> Vec<String> {
+    vec![
+        "--data-dir".into(),
+        dirs.data.display().to_string(),
+        "--backup-dir".into(),
+        dirs.backups.display().to_string(),
+        "--schedule".into(),
+        "off".into(),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_torn_ledger_line_is_skipped_and_every_other_run_survives() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("settings", "set_10.dets")]);
+    let mut server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
+    let first = client
+        .trigger_backup(vec![], "before")
+        .await
+        .unwrap()
+        .run
+        .unwrap();
+    assert_eq!(first.outcome(), RunOutcome::Succeeded);
+    server.kill();
+
+    // A full disk mid-append, or a stray byte: not even UTF-8, no newline.
+    let ledger = dirs.backups.join(".tablesafe/ledger.jsonl");
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&ledger)
+        .unwrap();
+    file.write_all(b"{\"event\":\"fini\xff\xfe").unwrap();
+    drop(file);
+
+    let mut server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(log.contains("skipping a damaged ledger line"), "{log}");
+    assert!(
+        log.contains(&ledger.display().to_string()),
+        "the log names the file: {log}"
+    );
+    let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
+    let second = client
+        .trigger_backup(vec![], "after")
+        .await
+        .unwrap()
+        .run
+        .unwrap();
+    assert_eq!(second.outcome(), RunOutcome::Succeeded);
+    server.kill();
+
+    // The run after the torn line starts on a line of its own: both survive.
+    let server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
+    let runs = client.list_runs(10).await.unwrap();
+    let ids: Vec<&str> = runs.iter().map(|r| r.run_id.as_str()).collect();
+    assert_eq!(ids, [second.run_id.as_str(), first.run_id.as_str()]);
+    assert!(
+        runs.iter().all(|r| r.outcome() == RunOutcome::Succeeded),
+        "{runs:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_instance_on_one_backup_directory_refuses_to_start_and_names_the_first() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("settings", "set_10.dets")]);
+    let first = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+
+    let second = Command::new(env!("CARGO_BIN_EXE_tablesafe"))
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(serve_args(&dirs))
+        .env("TABLESAFE_ADMIN_TOKEN", ADMIN)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    // `first.child` is bash, which exec'd the server: the same pid.
+    let pid = first.child.id().to_string();
+    assert!(
+        stderr.contains("in use by another tablesafe") && stderr.contains(&pid),
+        "{stderr}"
+    );
+
+    // The first instance is untouched and goes on backing up.
+    let client = Client::connect(&first.url(), Some(ADMIN)).await.unwrap();
+    let run = client
+        .trigger_backup(vec![], "still mine")
+        .await
+        .unwrap()
+        .run
+        .unwrap();
+    assert_eq!(run.outcome(), RunOutcome::Succeeded);
+    assert!(client
+        .list_runs(10)
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.outcome() == RunOutcome::Succeeded));
+}
