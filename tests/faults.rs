@@ -117,3 +117,40 @@ async fn a_second_instance_on_one_backup_directory_refuses_to_start_and_names_th
         .iter()
         .all(|r| r.outcome() == RunOutcome::Succeeded));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_static_damaged_open_table_is_corrupt_after_two_identical_copies() {
+    let dirs = Dirs::new();
+    // A table copied while open (not closed properly), then damaged inside an
+    // object: every copy is the same bytes, and none verifies.
+    let mut bytes = std::fs::read(testkit::fixture("set_open_dirty.dets")).unwrap();
+    let object = bytes[5432..]
+        .windows(2)
+        .position(|w| w == [131, 104])
+        .map(|i| 5432 + i + 1)
+        .unwrap();
+    bytes[object] = 0xE8; // no term has this tag
+    std::fs::write(dirs.data.join("stuck.dets"), &bytes).unwrap();
+    let server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
+    let run = client
+        .trigger_backup(vec![], "damaged")
+        .await
+        .unwrap()
+        .run
+        .unwrap();
+    let result = &run.tables[0];
+    assert_eq!(result.error_code, "TABLE_CORRUPT", "{result:?}");
+    assert!(
+        result
+            .error_message
+            .contains("two copies of the same bytes"),
+        "{}",
+        result.error_message
+    );
+    assert!(
+        dirs.all_backup_dir_files().is_empty(),
+        "{:?}",
+        dirs.all_backup_dir_files()
+    );
+}

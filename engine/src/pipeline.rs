@@ -205,6 +205,9 @@ impl CopyJob<'_> {
         // tried for, so that a table that never holds still is still backed up.
         let fallback = PartialFile::new(fallback_path(partial));
         let mut kept: Option<Capture> = None;
+        // The hash of the last copy that failed verification: the same bytes
+        // failing twice are a damaged table, not a torn copy.
+        let mut failed_sha256: Option<String> = None;
         for attempt in 1..=attempts {
             let quiesced = self.quiesce.is_some_and(|q| match q.quiesce(self.table) {
                 Ok(()) => true,
@@ -249,6 +252,14 @@ impl CopyJob<'_> {
                         return kept
                             .ok_or_else(|| TableError::new(ErrorCode::BackupIo, "no kept copy"));
                     }
+                    Err(Verify::Damaged(e)) if failed_sha256.as_deref() == Some(&sha256) => {
+                        return Err(TableError::new(
+                            ErrorCode::TableCorrupt,
+                            format!(
+                                "copy failed verification (the table is damaged: two copies of the same bytes failed alike): {e}"
+                            ),
+                        ));
+                    }
                     Err(Verify::Damaged(e)) if clean || attempt == attempts => {
                         let (code, cause) = if ever_changed {
                             (
@@ -265,6 +276,7 @@ impl CopyJob<'_> {
                     }
                     Err(Verify::Damaged(e)) => {
                         ever_changed = true;
+                        failed_sha256 = Some(sha256);
                         tracing::debug!(table = %self.table.name, attempt, error = %e, "torn copy; retrying");
                     }
                 }
