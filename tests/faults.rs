@@ -154,3 +154,31 @@ async fn a_static_damaged_open_table_is_corrupt_after_two_identical_copies() {
         dirs.all_backup_dir_files()
     );
 }
+
+#[test]
+fn one_table_name_in_two_data_directories_refuses_start_up_naming_both() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("settings", "set_10.dets")]);
+    let other = dirs.root.path().join("more-data");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::copy(testkit::fixture("set_10.dets"), other.join("settings.dets")).unwrap();
+    let mut args = serve_args(&dirs);
+    args.extend(["--data-dir".into(), other.display().to_string()]);
+    let out = Command::new(env!("CARGO_BIN_EXE_tablesafe"))
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(&args)
+        .env("TABLESAFE_ADMIN_TOKEN", ADMIN)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for path in [dirs.data.join("settings.dets"), other.join("settings.dets")] {
+        assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+    }
+    assert!(
+        std::fs::read_dir(&dirs.backups).unwrap().next().is_none(),
+        "nothing was written"
+    );
+}

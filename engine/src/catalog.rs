@@ -163,9 +163,32 @@ impl CatalogConfig {
         entries
     }
 
-    /// `*.dets` files by table name; the first data directory wins a clash.
+    /// Files of one table name in two data directories, as (name, first,
+    /// second). tablesafe refuses to start on any: it would back up only one.
+    pub fn name_clashes(&self) -> Vec<(String, PathBuf, PathBuf)> {
+        let mut clashes = Vec::new();
+        self.scan_files(|name, first, second| {
+            clashes.push((name.to_owned(), first.to_owned(), second.to_owned()));
+        });
+        clashes
+    }
+
+    /// `*.dets` files by table name; the first data directory wins a clash,
+    /// which is logged with both paths (start-up refuses one, see
+    /// [`CatalogConfig::name_clashes`]).
     fn found_files(&self) -> BTreeMap<String, PathBuf> {
-        let mut found = BTreeMap::new();
+        self.scan_files(|name, first, second| {
+            tracing::error!(
+                table = name,
+                backed_up = %first.display(),
+                not_backed_up = %second.display(),
+                "two data directories hold a table of this name; only the first is backed up"
+            );
+        })
+    }
+
+    fn scan_files(&self, mut clash: impl FnMut(&str, &Path, &Path)) -> BTreeMap<String, PathBuf> {
+        let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
         for dir in &self.data_dirs {
             let Ok(listing) = std::fs::read_dir(dir) else {
                 tracing::warn!(dir = %dir.display(), "data directory cannot be read");
@@ -185,7 +208,12 @@ impl CatalogConfig {
                     tracing::warn!(file = %path.display(), "skipped: not a plain table name");
                     continue;
                 }
-                found.entry(name.to_owned()).or_insert(path);
+                match found.get(name) {
+                    Some(first) => clash(name, first, &path),
+                    None => {
+                        found.insert(name.to_owned(), path);
+                    }
+                }
             }
         }
         found

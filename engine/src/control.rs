@@ -58,6 +58,16 @@ pub enum EngineError {
     /// The backup directory or ledger could not be read or written.
     #[error("backup store: {0}")]
     Store(#[from] std::io::Error),
+    /// Two data directories hold files of one table name.
+    #[error("table {name} is in two data directories: {} and {}; rename one or list it in [[tables]] with a path", .first.display(), .second.display())]
+    NameClash {
+        /// The table name.
+        name: String,
+        /// The file in the first data directory.
+        first: PathBuf,
+        /// The file in a later one.
+        second: PathBuf,
+    },
     /// Another process holds the backup directory.
     #[error(transparent)]
     Locked(#[from] crate::store::LockError),
@@ -266,6 +276,13 @@ pub fn start(
     events: EventBus,
     shutdown: CancellationToken,
 ) -> Result<(Handle, JoinHandle<()>), EngineError> {
+    if let Some((name, first, second)) = config.catalog.name_clashes().into_iter().next() {
+        return Err(EngineError::NameClash {
+            name,
+            first,
+            second,
+        });
+    }
     let store = BackupStore::open(&config.backup_dir)?;
     // Before anything is cleaned or recovered: a second instance would take
     // the first one's partial copies for leftovers and its run for interrupted.
