@@ -229,6 +229,7 @@ impl ToProto for IssueCode {
             IssueCode::ErlangNodeUnreachable => proto::IssueCode::ErlangNodeUnreachable,
             IssueCode::SchedulerStopped => proto::IssueCode::SchedulerStopped,
             IssueCode::BackupCorrupt => proto::IssueCode::BackupCorrupt,
+            IssueCode::DataDirUnreadable => proto::IssueCode::DataDirUnreadable,
         }
     }
 }

@@ -9,8 +9,8 @@ pub fn to_status(error: EngineError) -> Status {
         EngineError::UnknownTables(_) => Status::invalid_argument(error.to_string()),
         EngineError::ShuttingDown => Status::unavailable(error.to_string()),
         EngineError::Store(_) => Status::internal(error.to_string()),
-        EngineError::Locked(_) | EngineError::NameClash { .. } => {
-            Status::failed_precondition(error.to_string())
-        }
+        EngineError::Locked(_)
+        | EngineError::NameClash { .. }
+        | EngineError::DataDirUnreadable { .. } => Status::failed_precondition(error.to_string()),
     }
 }

@@ -182,3 +182,51 @@ fn one_table_name_in_two_data_directories_refuses_start_up_naming_both() {
         "nothing was written"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_data_directory_refuses_start_up_and_one_that_vanishes_is_critical() {
+    let dirs = Dirs::new();
+    let typo = dirs.root.path().join("dta");
+    let out = Command::new(env!("CARGO_BIN_EXE_tablesafe"))
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(["--data-dir", &typo.display().to_string()])
+        .args(["--backup-dir", &dirs.backups.display().to_string()])
+        .env("TABLESAFE_ADMIN_TOKEN", ADMIN)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&typo.display().to_string())
+            && stderr.contains("No such file or directory"),
+        "{stderr}"
+    );
+
+    dirs.add_fixtures(&[("settings", "set_10.dets")]);
+    let server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
+    client.trigger_backup(vec![], "first").await.unwrap();
+    std::fs::rename(&dirs.data, dirs.root.path().join("unmounted")).unwrap();
+    let health = client.get_health(true).await.unwrap();
+    assert_eq!(
+        health.status(),
+        tablesafe_client::proto::HealthStatus::Critical
+    );
+    let storage = health
+        .components
+        .iter()
+        .find(|c| c.name == "storage")
+        .unwrap();
+    let issue = storage
+        .issues
+        .iter()
+        .find(|i| i.code() == tablesafe_client::proto::IssueCode::DataDirUnreadable)
+        .unwrap_or_else(|| panic!("{storage:?}"));
+    assert!(
+        issue.message.contains(&dirs.data.display().to_string()),
+        "{}",
+        issue.message
+    );
+}

@@ -163,6 +163,17 @@ impl CatalogConfig {
         entries
     }
 
+    /// Data directories that cannot be listed now, with the OS's reason.
+    pub fn unreadable_data_dirs(&self) -> Vec<(PathBuf, String)> {
+        self.data_dirs
+            .iter()
+            .filter_map(|dir| match std::fs::read_dir(dir) {
+                Ok(_) => None,
+                Err(e) => Some((dir.clone(), e.to_string())),
+            })
+            .collect()
+    }
+
     /// Files of one table name in two data directories, as (name, first,
     /// second). tablesafe refuses to start on any: it would back up only one.
     pub fn name_clashes(&self) -> Vec<(String, PathBuf, PathBuf)> {

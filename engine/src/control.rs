@@ -58,6 +58,14 @@ pub enum EngineError {
     /// The backup directory or ledger could not be read or written.
     #[error("backup store: {0}")]
     Store(#[from] std::io::Error),
+    /// A data directory cannot be listed.
+    #[error("data directory {}: {reason}", .dir.display())]
+    DataDirUnreadable {
+        /// The directory.
+        dir: PathBuf,
+        /// What the OS said.
+        reason: String,
+    },
     /// Two data directories hold files of one table name.
     #[error("table {name} is in two data directories: {} and {}; rename one or list it in [[tables]] with a path", .first.display(), .second.display())]
     NameClash {
@@ -191,6 +199,11 @@ impl Handle {
             .map_err(|e| EngineError::Store(std::io::Error::other(e)))
     }
 
+    /// Data directories that cannot be listed now, with the OS's reason.
+    pub fn unreadable_data_dirs(&self) -> Vec<(PathBuf, String)> {
+        self.catalog.unreadable_data_dirs()
+    }
+
     /// The backup store.
     pub fn store(&self) -> &BackupStore {
         &self.store
@@ -276,6 +289,9 @@ pub fn start(
     events: EventBus,
     shutdown: CancellationToken,
 ) -> Result<(Handle, JoinHandle<()>), EngineError> {
+    if let Some((dir, reason)) = config.catalog.unreadable_data_dirs().into_iter().next() {
+        return Err(EngineError::DataDirUnreadable { dir, reason });
+    }
     if let Some((name, first, second)) = config.catalog.name_clashes().into_iter().next() {
         return Err(EngineError::NameClash {
             name,

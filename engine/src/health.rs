@@ -62,6 +62,8 @@ pub enum IssueCode {
     SchedulerStopped,
     /// A retained backup no longer matches its manifest (found by a scrub).
     BackupCorrupt,
+    /// A data directory cannot be listed: its tables cannot be found.
+    DataDirUnreadable,
 }
 
 impl IssueCode {
@@ -79,6 +81,7 @@ impl IssueCode {
             Self::ErlangNodeUnreachable => "ERLANG_NODE_UNREACHABLE",
             Self::SchedulerStopped => "SCHEDULER_STOPPED",
             Self::BackupCorrupt => "BACKUP_CORRUPT",
+            Self::DataDirUnreadable => "DATA_DIR_UNREADABLE",
         }
     }
 }
@@ -199,6 +202,8 @@ pub struct Observations {
     pub scheduler: SchedulerFacts,
     /// The Erlang node, when one is configured: `Ok(name)` or why it is unreachable.
     pub erlang_node: Option<Result<String, String>>,
+    /// Data directories that could not be listed, and why.
+    pub unreadable_data_dirs: Vec<(std::path::PathBuf, String)>,
 }
 
 /// One table's health.
@@ -267,7 +272,20 @@ pub fn compute_health(
         .collect();
     tables.sort_by(|a, b| b.status.cmp(&a.status).then_with(|| a.name.cmp(&b.name)));
 
-    let storage_issues: Vec<Issue> = sorted(tables.iter().flat_map(|t| t.issues.clone()).collect());
+    let dir_issues = obs.unreadable_data_dirs.iter().map(|(dir, why)| Issue {
+        code: IssueCode::DataDirUnreadable,
+        severity: Status::Critical,
+        table: None,
+        message: format!(
+            "data directory {} cannot be read: {why}; its tables are not found",
+            dir.display()
+        ),
+    });
+    let storage_issues: Vec<Issue> = sorted(
+        dir_issues
+            .chain(tables.iter().flat_map(|t| t.issues.clone()))
+            .collect(),
+    );
     let unhealthy = tables
         .iter()
         .filter(|t| t.status != Status::Healthy)
@@ -595,6 +613,7 @@ mod tests {
 
     fn observations(tables: Vec<TableObservation>) -> Observations {
         Observations {
+            unreadable_data_dirs: Vec::new(),
             tables,
             backup_free_bytes: Some(1 << 40),
             next_run_bytes: 1 << 20,

@@ -165,6 +165,7 @@ impl Monitor {
         let status = self.engine.status().await.ok();
         let attempts = self.engine.last_attempts().await.unwrap_or_default();
         let tables = self.engine.tables();
+        let unreadable = self.engine.unreadable_data_dirs();
         let store = self.engine.store().clone();
         let margin = self.config.free_space_margin;
         let cache = std::mem::take(&mut self.cache);
@@ -193,6 +194,7 @@ impl Monitor {
                 last_outcome: None,
             },
         };
+        obs.unreadable_data_dirs = unreadable;
         obs.erlang_node = self.node.as_ref().map(|node| match node.status() {
             NodeStatus::Connected => Ok(node.name().to_owned()),
             NodeStatus::Connecting => Ok(format!("{} (connecting)", node.name())),
@@ -260,6 +262,7 @@ fn gather(
             last_outcome: None,
         },
         erlang_node: None,
+        unreadable_data_dirs: Vec::new(),
     };
     (obs, fresh)
 }

@@ -260,7 +260,7 @@ impl CopyJob<'_> {
                             ),
                         ));
                     }
-                    Err(Verify::Damaged(e)) if clean || attempt == attempts => {
+                    Err(Verify::Damaged(e)) if attempt == attempts => {
                         let (code, cause) = if ever_changed {
                             (
                                 ErrorCode::SourceUnstable,

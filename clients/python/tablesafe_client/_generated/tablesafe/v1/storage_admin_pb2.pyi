@@ -77,6 +77,7 @@ class IssueCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ISSUE_CODE_ERLANG_NODE_UNREACHABLE: _ClassVar[IssueCode]
     ISSUE_CODE_SCHEDULER_STOPPED: _ClassVar[IssueCode]
     ISSUE_CODE_BACKUP_CORRUPT: _ClassVar[IssueCode]
+    ISSUE_CODE_DATA_DIR_UNREADABLE: _ClassVar[IssueCode]
 
 class EventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -131,6 +132,7 @@ ISSUE_CODE_BACKUP_DISK_LOW: IssueCode
 ISSUE_CODE_ERLANG_NODE_UNREACHABLE: IssueCode
 ISSUE_CODE_SCHEDULER_STOPPED: IssueCode
 ISSUE_CODE_BACKUP_CORRUPT: IssueCode
+ISSUE_CODE_DATA_DIR_UNREADABLE: IssueCode
 EVENT_KIND_UNSPECIFIED: EventKind
 EVENT_KIND_RUN_STARTED: EventKind
 EVENT_KIND_TABLE_BACKED_UP: EventKind

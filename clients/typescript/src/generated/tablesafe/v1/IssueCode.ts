@@ -17,6 +17,11 @@ export const IssueCode = {
    * digest); found by the scrub. It no longer counts as a backup.
    */
   ISSUE_CODE_BACKUP_CORRUPT: 'ISSUE_CODE_BACKUP_CORRUPT',
+  /**
+   * A data directory cannot be listed (removed, unmounted, permissions): its
+   * tables cannot be found or backed up. Names the directory and the OS error.
+   */
+  ISSUE_CODE_DATA_DIR_UNREADABLE: 'ISSUE_CODE_DATA_DIR_UNREADABLE',
 } as const;
 
 export type IssueCode =
@@ -48,5 +53,11 @@ export type IssueCode =
    */
   | 'ISSUE_CODE_BACKUP_CORRUPT'
   | 11
+  /**
+   * A data directory cannot be listed (removed, unmounted, permissions): its
+   * tables cannot be found or backed up. Names the directory and the OS error.
+   */
+  | 'ISSUE_CODE_DATA_DIR_UNREADABLE'
+  | 12
 
 export type IssueCode__Output = typeof IssueCode[keyof typeof IssueCode]
