@@ -14,22 +14,25 @@ use common::{Dirs, ServerProcess, ADMIN};
 use tablesafe_client::proto::RunOutcome;
 use tablesafe_client::Client;
 
-fn serve_args(dirs: &Dirs) -> Vec<String> {
-    vec![
-        "--data-dir".into(),
-        dirs.data.display().to_string(),
-        "--backup-dir".into(),
-        dirs.backups.display().to_string(),
-        "--schedule".into(),
-        "off".into(),
-    ]
+/// Runs `tablesafe serve ARGS` to its end; it must refuse to start. Its stderr.
+fn refused_start(args: &[String]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_tablesafe"))
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("TABLESAFE_ADMIN_TOKEN", ADMIN)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "it started: {out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_torn_ledger_line_is_skipped_and_every_other_run_survives() {
     let dirs = Dirs::new();
     dirs.add_fixtures(&[("settings", "set_10.dets")]);
-    let mut server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let mut server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
     let first = client
         .trigger_backup(vec![], "before")
@@ -49,7 +52,7 @@ async fn a_torn_ledger_line_is_skipped_and_every_other_run_survives() {
     file.write_all(b"{\"event\":\"fini\xff\xfe").unwrap();
     drop(file);
 
-    let mut server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let mut server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
     let log = std::fs::read_to_string(&server.log).unwrap();
     assert!(log.contains("skipping a damaged ledger line"), "{log}");
     assert!(
@@ -67,7 +70,7 @@ async fn a_torn_ledger_line_is_skipped_and_every_other_run_survives() {
     server.kill();
 
     // The run after the torn line starts on a line of its own: both survive.
-    let server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
     let runs = client.list_runs(10).await.unwrap();
     let ids: Vec<&str> = runs.iter().map(|r| r.run_id.as_str()).collect();
@@ -82,18 +85,9 @@ async fn a_torn_ledger_line_is_skipped_and_every_other_run_survives() {
 async fn a_second_instance_on_one_backup_directory_refuses_to_start_and_names_the_first() {
     let dirs = Dirs::new();
     dirs.add_fixtures(&[("settings", "set_10.dets")]);
-    let first = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let first = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
 
-    let second = Command::new(env!("CARGO_BIN_EXE_tablesafe"))
-        .arg("serve")
-        .args(["--listen", "127.0.0.1:0"])
-        .args(serve_args(&dirs))
-        .env("TABLESAFE_ADMIN_TOKEN", ADMIN)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!second.status.success());
-    let stderr = String::from_utf8_lossy(&second.stderr);
+    let stderr = refused_start(&dirs.serve_args());
     // `first.child` is bash, which exec'd the server: the same pid.
     let pid = first.child.id().to_string();
     assert!(
@@ -131,7 +125,7 @@ async fn a_static_damaged_open_table_is_corrupt_after_two_identical_copies() {
         .unwrap();
     bytes[object] = 0xE8; // no term has this tag
     std::fs::write(dirs.data.join("stuck.dets"), &bytes).unwrap();
-    let server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
     let run = client
         .trigger_backup(vec![], "damaged")
@@ -162,18 +156,9 @@ fn one_table_name_in_two_data_directories_refuses_start_up_naming_both() {
     let other = dirs.root.path().join("more-data");
     std::fs::create_dir_all(&other).unwrap();
     std::fs::copy(testkit::fixture("set_10.dets"), other.join("settings.dets")).unwrap();
-    let mut args = serve_args(&dirs);
+    let mut args = dirs.serve_args();
     args.extend(["--data-dir".into(), other.display().to_string()]);
-    let out = Command::new(env!("CARGO_BIN_EXE_tablesafe"))
-        .arg("serve")
-        .args(["--listen", "127.0.0.1:0"])
-        .args(&args)
-        .env("TABLESAFE_ADMIN_TOKEN", ADMIN)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused_start(&args);
     for path in [dirs.data.join("settings.dets"), other.join("settings.dets")] {
         assert!(stderr.contains(&path.display().to_string()), "{stderr}");
     }
@@ -187,17 +172,12 @@ fn one_table_name_in_two_data_directories_refuses_start_up_naming_both() {
 async fn a_missing_data_directory_refuses_start_up_and_one_that_vanishes_is_critical() {
     let dirs = Dirs::new();
     let typo = dirs.root.path().join("dta");
-    let out = Command::new(env!("CARGO_BIN_EXE_tablesafe"))
-        .arg("serve")
-        .args(["--listen", "127.0.0.1:0"])
-        .args(["--data-dir", &typo.display().to_string()])
-        .args(["--backup-dir", &dirs.backups.display().to_string()])
-        .env("TABLESAFE_ADMIN_TOKEN", ADMIN)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused_start(&[
+        "--data-dir".into(),
+        typo.display().to_string(),
+        "--backup-dir".into(),
+        dirs.backups.display().to_string(),
+    ]);
     assert!(
         stderr.contains(&typo.display().to_string())
             && stderr.contains("No such file or directory"),
@@ -205,7 +185,7 @@ async fn a_missing_data_directory_refuses_start_up_and_one_that_vanishes_is_crit
     );
 
     dirs.add_fixtures(&[("settings", "set_10.dets")]);
-    let server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
     client.trigger_backup(vec![], "first").await.unwrap();
     std::fs::rename(&dirs.data, dirs.root.path().join("unmounted")).unwrap();

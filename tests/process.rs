@@ -13,17 +13,6 @@ use tablesafe_client::proto::{RunOutcome, TableOutcome, TriggerBackupResponse};
 use tablesafe_client::Client;
 use testkit::DetsTool;
 
-fn serve_args(dirs: &Dirs) -> Vec<String> {
-    vec![
-        "--data-dir".into(),
-        dirs.data.display().to_string(),
-        "--backup-dir".into(),
-        dirs.backups.display().to_string(),
-        "--schedule".into(),
-        "off".into(),
-    ]
-}
-
 /// Waits (polling the directory) until a copy is under way; panics after 60 s.
 fn wait_for_partial(backups: &Path) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -56,7 +45,7 @@ async fn large_copy_under_way(reason: &'static str) -> Option<LargeCopy> {
     let erlang = DetsTool::find()?;
     let dirs = Dirs::new();
     erlang.big_table(&dirs.data.join("big.dets"), 1024);
-    let server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
     let client = client(&server).await;
     let trigger = tokio::spawn(async move { client.trigger_backup(vec![], reason).await });
     let backups = dirs.backups.clone();
@@ -93,7 +82,7 @@ async fn killed_during_a_large_copy_leaves_no_final_file_and_the_run_shows_inter
         dirs.all_backup_dir_files()
     );
 
-    let server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
     assert!(
         !dirs.backups.join(&partial).exists(),
         "start-up removed the partial copy"
@@ -164,7 +153,7 @@ async fn a_full_backup_volume_fails_the_table_cleanly_and_keeps_older_backups() 
     )
     .unwrap();
 
-    let server = ServerProcess::spawn(dirs.root.path(), "", &serve_args(&dirs));
+    let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
     let run = client(&server)
         .await
         .trigger_backup(vec![], "room")
@@ -177,7 +166,7 @@ async fn a_full_backup_volume_fails_the_table_cleanly_and_keeps_older_backups() 
     drop(server);
 
     // 20,000 KiB: room for the small table, the manifests and the ledger, not the big one.
-    let server = ServerProcess::spawn(dirs.root.path(), "ulimit -f 20000", &serve_args(&dirs));
+    let server = ServerProcess::spawn(dirs.root.path(), "ulimit -f 20000", &dirs.serve_args());
     let client = client(&server).await;
     let run = client
         .trigger_backup(vec![], "no room")
@@ -213,7 +202,7 @@ async fn json_logs_carry_a_structured_line_per_table_and_per_run() {
         dirs.data.join("users.dets"),
     )
     .unwrap();
-    let mut args = serve_args(&dirs);
+    let mut args = dirs.serve_args();
     args.extend(["--log-format".into(), "json".into()]);
     let mut server = ServerProcess::spawn(dirs.root.path(), "", &args);
     let run = client(&server)

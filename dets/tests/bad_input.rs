@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use md5::{Digest, Md5};
 use tablesafe_dets::{self as dets, DetsError, FileStatus, Inspection};
+use testkit::Rng;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -203,22 +204,6 @@ fn prefixes_of_a_grown_table_are_truncated() {
     }
 }
 
-/// A small deterministic generator (xorshift64*): the same cases on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// A damaged file may be rejected or flagged, but never passed as ok with other figures.
 fn assert_never_wrong(original: &Inspection, damaged: &[u8], what: &str) {
     if let Ok(insp) = dets::inspect_bytes(damaged) {
@@ -273,7 +258,7 @@ fn random_damage_and_random_bytes_never_panic() {
         let mut damaged = file.clone();
         for _ in 0..1 + rng.below(8) {
             let at = rng.below(damaged.len());
-            damaged[at] = rng.next() as u8;
+            damaged[at] = rng.next_u64() as u8;
         }
         if rng.below(4) == 0 {
             damaged.truncate(rng.below(damaged.len()));
@@ -288,12 +273,12 @@ fn random_damage_and_random_bytes_never_panic() {
     let header = &files[0][..1336];
     for _ in 0..300 {
         let mut noise = header.to_vec();
-        noise.extend((0..rng.below(70_000)).map(|_| rng.next() as u8));
+        noise.extend((0..rng.below(70_000)).map(|_| rng.next_u64() as u8));
         let result = dets::inspect_bytes(&noise);
         assert_ne!(status_of(&result), FileStatus::Ok);
     }
     for _ in 0..300 {
-        let noise: Vec<u8> = (0..rng.below(5000)).map(|_| rng.next() as u8).collect();
+        let noise: Vec<u8> = (0..rng.below(5000)).map(|_| rng.next_u64() as u8).collect();
         let _ = dets::inspect_bytes(&noise);
     }
 }

@@ -22,6 +22,7 @@ use std::path::Path;
 
 use tablesafe_dets::{self as dets, Digest, FileStatus};
 use testkit::DetsTool;
+use testkit::Rng;
 
 /// Real-Erlang fixtures and how many damaged variants each one gets.
 const FIXTURES: &[(&str, usize)] = &[
@@ -38,37 +39,12 @@ const SHAPES: &[(&str, usize)] = &[("bag_kp2", 250), ("dup_bag", 350), ("set_kp3
 const BASE: usize = 1336;
 const HEADEND: usize = 312;
 
-/// xorshift64*: deterministic, good enough to pick offsets and bytes.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform-ish in `[lo, hi)`; `lo` when the range is empty.
-    fn range(&mut self, lo: usize, hi: usize) -> usize {
-        if hi <= lo {
-            lo
-        } else {
-            lo + (self.next() % (hi - lo) as u64) as usize
-        }
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> Option<T> {
-        (!items.is_empty()).then(|| items[self.range(0, items.len())])
-    }
-
-    /// A nonzero XOR mask: random, or the top or bottom bit.
-    fn mask(&mut self) -> u8 {
-        match self.next() % 3 {
-            0 => 0x80,
-            1 => 0x01,
-            _ => (self.range(1, 256)) as u8,
-        }
+/// A nonzero XOR mask: random, or the top or bottom bit.
+fn mask(rng: &mut Rng) -> u8 {
+    match rng.next_u64() % 3 {
+        0 => 0x80,
+        1 => 0x01,
+        _ => rng.range(1, 256) as u8,
     }
 }
 
@@ -221,18 +197,18 @@ fn damage(
         0..=7 => {
             let (start, n) = rng.pick(&layout.payloads)?;
             // A quarter of them hit the first bytes: version byte and term tag.
-            let at = if rng.next() % 4 == 0 {
+            let at = if rng.next_u64() % 4 == 0 {
                 start + rng.range(0, n.min(3))
             } else {
                 rng.range(start, start + n)
             };
-            let mask = rng.mask();
+            let mask = mask(rng);
             ("payload", flip(&mut b, at, mask))
         }
         8 => {
             // Half in the fields dets reads (0..56, Base), half anywhere in 0..312.
-            let at = if rng.next() % 2 == 0 {
-                if rng.next() % 8 == 0 {
+            let at = if rng.next_u64() % 2 == 0 {
+                if rng.next_u64() % 8 == 0 {
                     rng.range(184, 188)
                 } else {
                     rng.range(0, 56)
@@ -240,42 +216,42 @@ fn damage(
             } else {
                 rng.range(0, HEADEND)
             };
-            let mask = rng.mask();
+            let mask = mask(rng);
             ("header", flip(&mut b, at, mask))
         }
         9 => {
-            let at = if rng.next() % 4 == 0 {
+            let at = if rng.next_u64() % 4 == 0 {
                 rng.range(HEADEND, BASE)
             } else {
                 rng.pick(&layout.directory_words)? + rng.range(0, 4)
             };
-            let mask = rng.mask();
+            let mask = mask(rng);
             ("directory", flip(&mut b, at, mask))
         }
         10 => {
             let at = rng.pick(&layout.slot_entries)? + rng.range(0, 8);
-            let mask = rng.mask();
+            let mask = mask(rng);
             ("slot entry", flip(&mut b, at, mask))
         }
         11 => {
             let at = rng.pick(&layout.collections)? + rng.range(0, 8);
-            let mask = rng.mask();
+            let mask = mask(rng);
             ("collection header", flip(&mut b, at, mask))
         }
         12 | 13 => {
             let at = rng.pick(&layout.length_words)? + rng.range(0, 4);
-            let mask = rng.mask();
+            let mask = mask(rng);
             ("length word", flip(&mut b, at, mask))
         }
         14 => {
             let at = rng.range(BASE, data_end);
-            let mask = rng.mask();
+            let mask = mask(rng);
             let what = flip(&mut b, at, mask);
             ("data area", format!("{what} in {}", layout.region(at, len)))
         }
         15 => {
             let at = rng.range(data_end, len);
-            let mask = rng.mask();
+            let mask = mask(rng);
             let what = flip(&mut b, at, mask);
             (
                 "free lists",
@@ -283,7 +259,7 @@ fn damage(
             )
         }
         16 | 17 => {
-            let keep = match rng.next() % 4 {
+            let keep = match rng.next_u64() % 4 {
                 0 => rng.range(len.saturating_sub(64), len),
                 1 => rng.range(data_end.saturating_sub(256), data_end + 1),
                 _ => rng.range(0, len),

@@ -48,6 +48,39 @@ pub fn require(tool: &str) -> Option<PathBuf> {
     found
 }
 
+/// A small deterministic generator (xorshift64*): the same cases on every run,
+/// for the damage and fuzz-like tests.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform-ish in `[lo, hi)`; `lo` when the range is empty.
+    pub fn range(&mut self, lo: usize, hi: usize) -> usize {
+        if hi <= lo {
+            lo
+        } else {
+            lo + (self.next_u64() % (hi - lo) as u64) as usize
+        }
+    }
+
+    /// Uniform-ish in `[0, n)`; 0 when `n` is 0.
+    pub fn below(&mut self, n: usize) -> usize {
+        self.range(0, n)
+    }
+
+    /// One of `items`, `None` when there are none.
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> Option<T> {
+        (!items.is_empty()).then(|| items[self.below(items.len())])
+    }
+}
+
 /// tablesafe's own Erlang helper, `tests/erlang/dets_tool.escript`.
 pub struct DetsTool {
     escript: PathBuf,

@@ -71,6 +71,18 @@ impl Dirs {
         names
     }
 
+    /// `tablesafe serve` flags over these directories, schedule off.
+    pub fn serve_args(&self) -> Vec<String> {
+        vec![
+            "--data-dir".into(),
+            self.data.display().to_string(),
+            "--backup-dir".into(),
+            self.backups.display().to_string(),
+            "--schedule".into(),
+            "off".into(),
+        ]
+    }
+
     /// A server config over these directories: defaults, schedule off, the admin token set.
     pub fn config(&self) -> Config {
         let file = FileConfig {

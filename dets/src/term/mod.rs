@@ -227,32 +227,17 @@ impl TermDecoder {
     /// `erlang:phash2(binary_to_term(Etf), 4294967296)`, or why
     /// `binary_to_term` would refuse `etf`.
     pub fn hash(&mut self, etf: &[u8]) -> Result<u32, TermError> {
-        let (start, compressed) = self.body_of(etf)?;
-        let Self {
-            stack,
-            map_keys,
-            inflated,
-        } = self;
-        let body: &[u8] = if compressed { inflated } else { &etf[start..] };
-        Walker { stack, map_keys }
-            .term(body, 0)
-            .map(|(hash, _)| hash)
+        let (mut walker, body, _) = self.open(etf)?;
+        walker.term(body, 0).map(|(hash, _)| hash)
     }
 
     /// Decodes a stored object: a tuple of at least `keypos` elements. Gives
     /// its hash, its key's hash and where the key is.
     pub fn object(&mut self, etf: &[u8], keypos: u32) -> Result<ObjectTerm, TermError> {
-        let (start, compressed) = self.body_of(etf)?;
-        let Self {
-            stack,
-            map_keys,
-            inflated,
-        } = self;
-        let body: &[u8] = if compressed { inflated } else { &etf[start..] };
+        let (mut walker, body, compressed) = self.open(etf)?;
         if let Some(flat) = flat_object(body, keypos, compressed) {
             return flat;
         }
-        let mut walker = Walker { stack, map_keys };
         let (hash, _) = walker.term(body, 0)?;
         let key = element(&mut walker, body, keypos)?;
         let (key_hash, key_end) = walker.term(body, key)?;
@@ -272,6 +257,19 @@ impl TermDecoder {
         } else {
             etf.get(1..).unwrap_or_default()
         }
+    }
+
+    /// A walker over the term of `etf` (inflated when compressed), the term's
+    /// bytes, and whether they were inflated.
+    fn open<'a>(&'a mut self, etf: &'a [u8]) -> Result<(Walker<'a>, &'a [u8], bool), TermError> {
+        let (start, compressed) = self.body_of(etf)?;
+        let Self {
+            stack,
+            map_keys,
+            inflated,
+        } = self;
+        let body: &[u8] = if compressed { inflated } else { &etf[start..] };
+        Ok((Walker { stack, map_keys }, body, compressed))
     }
 
     /// Checks the version byte and inflates a compressed term; gives where the
