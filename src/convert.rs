@@ -123,6 +123,7 @@ impl ToProto for RunRecord {
             outcome: self.outcome.to_proto().into(),
             tables: self.results.iter().map(ToProto::to_proto).collect(),
             reason: self.reason.clone(),
+            joined_reasons: self.joined.clone(),
         }
     }
 }
@@ -134,7 +135,7 @@ impl ToProto for BackupEntry {
         proto::BackupFile {
             file_name: self.name.file_name(),
             table: self.name.table.clone(),
-            captured_at: Some(self.name.at.to_proto()),
+            captured_at: Some(self.captured_at().to_proto()),
             bytes: self.bytes,
             records: m.map_or(0, |m| m.records),
             keys: m.map_or(0, |m| m.keys),
@@ -230,6 +231,7 @@ impl ToProto for IssueCode {
             IssueCode::SchedulerStopped => proto::IssueCode::SchedulerStopped,
             IssueCode::BackupCorrupt => proto::IssueCode::BackupCorrupt,
             IssueCode::DataDirUnreadable => proto::IssueCode::DataDirUnreadable,
+            IssueCode::ClockSkew => proto::IssueCode::ClockSkew,
         }
     }
 }

@@ -11,8 +11,10 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use common::{Dirs, ServerProcess, ADMIN};
-use tablesafe_client::proto::RunOutcome;
+use tablesafe_client::proto::event::Payload;
+use tablesafe_client::proto::{BackupRun, IssueCode, RunOutcome, TableOutcome, WatchEventsRequest};
 use tablesafe_client::Client;
+use tablesafe_engine::store::BackupName;
 
 /// Runs `tablesafe serve ARGS` to its end; it must refuse to start. Its stderr.
 fn refused_start(args: &[String]) -> String {
@@ -209,4 +211,197 @@ async fn a_missing_data_directory_refuses_start_up_and_one_that_vanishes_is_crit
         "{}",
         issue.message
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_follows_capture_time_and_never_prunes_the_copy_a_run_just_made() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("settings", "set_10.dets")]);
+    let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
+    let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
+    for _ in 0..3 {
+        client.trigger_backup(vec![], "before").await.unwrap();
+    }
+    // The clock was a year fast when these were made, then corrected.
+    dirs.shift_backups("settings", chrono::Duration::days(365));
+    let from_the_future = dirs.backup_files();
+    assert_eq!(from_the_future.len(), 3);
+
+    let run = client
+        .trigger_backup(vec![], "after the clock was corrected")
+        .await
+        .unwrap()
+        .run
+        .unwrap();
+    assert_eq!(run.outcome(), RunOutcome::Succeeded);
+    let own = &run.tables[0];
+    assert!(!own.pruned.contains(&own.file_name), "{own:?}");
+    assert!(dirs.backups.join(&own.file_name).is_file());
+    assert_eq!(own.pruned.len(), 1, "{own:?}");
+    assert!(from_the_future.contains(&own.pruned[0]));
+
+    let health = client.get_health(true).await.unwrap();
+    let settings = &health.tables[0];
+    let skew: Vec<_> = settings
+        .issues
+        .iter()
+        .filter(|i| i.code() == IssueCode::ClockSkew)
+        .collect();
+    assert_eq!(skew.len(), 2, "{:?}", settings.issues);
+    assert!(from_the_future.iter().any(|f| skew[0].message.contains(f)));
+    let since = settings.since_last_backup.unwrap();
+    assert!(
+        since.seconds < 60,
+        "the believable copy is the last one: {since:?}"
+    );
+
+    // Two more runs replace the copies from the future; the skew is gone.
+    for _ in 0..2 {
+        client.trigger_backup(vec![], "more").await.unwrap();
+    }
+    assert!(dirs
+        .backup_files()
+        .iter()
+        .all(|f| !from_the_future.contains(f)));
+    let health = client.get_health(true).await.unwrap();
+    assert!(health.tables[0]
+        .issues
+        .iter()
+        .all(|i| i.code() != IssueCode::ClockSkew));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn back_to_back_runs_keep_the_capture_second_in_their_names() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("settings", "set_10.dets")]);
+    let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
+    let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
+    let mut names = Vec::new();
+    for _ in 0..12 {
+        let run = client
+            .trigger_backup(vec![], "burst")
+            .await
+            .unwrap()
+            .run
+            .unwrap();
+        let name = BackupName::parse(&run.tables[0].file_name).unwrap();
+        // The name's second is the capture's: never ahead of the clock.
+        assert!(name.at <= chrono::Utc::now(), "{name:?}");
+        names.push(name);
+    }
+    assert!(
+        names.iter().any(|n| n.seq > 1),
+        "twelve runs in a few seconds share a second: {names:?}"
+    );
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len());
+    let listed = client.list_backups(Some("settings")).await.unwrap();
+    for backup in &listed {
+        let name = BackupName::parse(&backup.file_name).unwrap();
+        let captured = backup.captured_at.unwrap();
+        assert_eq!(captured.seconds, name.at.timestamp(), "{backup:?}");
+    }
+    // Newest capture first, whatever the names sort as.
+    let order: Vec<_> = listed
+        .iter()
+        .map(|b| {
+            let t = b.captured_at.unwrap();
+            (t.seconds, t.nanos)
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] >= w[1]), "{order:?}");
+}
+
+/// A table whose copy takes a while: a real table's header followed by
+/// `bytes` of holes (so it also fails verification, twice alike).
+fn slow_table(dirs: &Dirs, name: &str, bytes: u64) {
+    let path = dirs.data.join(format!("{name}.dets"));
+    std::fs::copy(testkit::fixture("set_10.dets"), &path).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(bytes)
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trigger_the_run_under_way_does_not_cover_waits_for_a_follow_up_run() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("small", "set_10.dets")]);
+    slow_table(&dirs, "big", 512 << 20);
+    let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
+    let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
+    let mut events = client
+        .watch_events(WatchEventsRequest::default())
+        .await
+        .unwrap();
+
+    let trigger = |tables: &[&str], reason: &str| {
+        let (client, tables, reason) = (
+            client.clone(),
+            tables.iter().map(|t| t.to_string()).collect(),
+            reason.to_owned(),
+        );
+        tokio::spawn(async move { client.trigger_backup(tables, reason).await.unwrap() })
+    };
+    let first = trigger(&["big"], "big first");
+    loop {
+        let event = events.message().await.unwrap().unwrap();
+        if let Some(Payload::RunStarted(started)) = event.payload {
+            assert_eq!(started.tables, ["big"]);
+            break;
+        }
+    }
+    let also_big = trigger(&["big"], "also big");
+    let small = trigger(&["small"], "small please");
+    let both = trigger(&["small", "big"], "both");
+    let (first, also_big, small, both) = (
+        first.await.unwrap(),
+        also_big.await.unwrap(),
+        small.await.unwrap(),
+        both.await.unwrap(),
+    );
+
+    // A trigger the running run covers joins it, and its reason is recorded.
+    let run = first.run.unwrap();
+    assert!(!first.joined_existing_run);
+    assert!(
+        also_big.joined_existing_run,
+        "the triggers came while it ran"
+    );
+    assert_eq!(also_big.run.as_ref().unwrap().run_id, run.run_id);
+    assert_eq!(run.joined_reasons, ["also big"]);
+    let tables = |run: &BackupRun| -> Vec<String> {
+        let mut t: Vec<_> = run.tables.iter().map(|r| r.table.clone()).collect();
+        t.sort();
+        t
+    };
+    assert_eq!(tables(&run), ["big"]);
+
+    // The others get one follow-up run after it, covering all they asked for.
+    let follow_up = small.run.unwrap();
+    assert_ne!(follow_up.run_id, run.run_id);
+    assert_eq!(both.run.as_ref().unwrap().run_id, follow_up.run_id);
+    assert_ne!(small.joined_existing_run, both.joined_existing_run);
+    assert_eq!(tables(&follow_up), ["big", "small"]);
+    let small_result = follow_up
+        .tables
+        .iter()
+        .find(|r| r.table == "small")
+        .unwrap();
+    assert_eq!(small_result.outcome(), TableOutcome::Succeeded);
+    assert!(dirs.backups.join(&small_result.file_name).is_file());
+    assert!(follow_up.started_at.unwrap().seconds >= run.finished_at.unwrap().seconds);
+    let mut reasons = follow_up.joined_reasons.clone();
+    reasons.push(follow_up.reason.clone());
+    reasons.sort();
+    assert_eq!(reasons, ["both", "small please"]);
+    // The ledger keeps the reasons too.
+    let runs = client.list_runs(2).await.unwrap();
+    assert_eq!(runs[0].run_id, follow_up.run_id);
+    assert_eq!(runs[0].joined_reasons, follow_up.joined_reasons);
+    assert_eq!(runs[1].joined_reasons, ["also big"]);
 }

@@ -13,7 +13,6 @@ use tablesafe_client::proto::{
     GetHealthResponse, HealthStatus, IssueCode, TableHealth, TableOutcome,
 };
 use tablesafe_engine::catalog::TableSpec;
-use tablesafe_engine::store::{BackupName, Manifest};
 use testkit::DetsTool;
 use tokio::process::Command;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -30,35 +29,6 @@ fn table<'a>(report: &'a GetHealthResponse, name: &str) -> &'a TableHealth {
 
 fn codes(t: &TableHealth) -> Vec<IssueCode> {
     t.issues.iter().map(|i| i.code()).collect()
-}
-
-/// Moves every backup of `table` `age` into the past (file names and manifests).
-fn age_backups(dirs: &Dirs, table: &str, age: Duration) {
-    for file in dirs
-        .backup_files()
-        .into_iter()
-        .filter(|f| f.starts_with(&format!("{table}_")))
-    {
-        let name = BackupName::parse(&file).unwrap();
-        let older = BackupName::new(table, name.at - age);
-        let mut manifest: Manifest = serde_json::from_slice(
-            &std::fs::read(dirs.backups.join(name.manifest_name())).unwrap(),
-        )
-        .unwrap();
-        manifest.file_name = older.file_name();
-        manifest.captured_at = older.at;
-        std::fs::write(
-            dirs.backups.join(older.manifest_name()),
-            serde_json::to_vec(&manifest).unwrap(),
-        )
-        .unwrap();
-        std::fs::remove_file(dirs.backups.join(name.manifest_name())).unwrap();
-        std::fs::rename(
-            dirs.backups.join(&file),
-            dirs.backups.join(older.file_name()),
-        )
-        .unwrap();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -106,7 +76,7 @@ async fn healthy_after_a_backup_then_stale_when_it_is_three_days_old_and_the_sam
     let names: Vec<&str> = healthy.components.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["storage", "scheduler", "backup_volume"]);
 
-    age_backups(&dirs, "users", Duration::days(3));
+    dirs.shift_backups("users", -Duration::days(3));
     let stale = client.get_health(true).await.unwrap();
     assert_eq!(stale.status(), HealthStatus::Warning);
     let users = table(&stale, "users");

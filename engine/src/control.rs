@@ -4,7 +4,7 @@
 //! the schedule's timer, the run in progress and shutdown. [`Handle`]s are
 //! cheap clones that send it commands.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -131,8 +131,11 @@ type ScrubWaiter = oneshot::Receiver<Result<Arc<ScrubReport>, String>>;
 /// A caller waiting for a run to finish.
 struct Waiter {
     joined: bool,
-    done: oneshot::Receiver<RunRecord>,
+    done: oneshot::Receiver<RunDone>,
 }
+
+/// A run's record once it finished, or why the run could not start.
+type RunDone = Result<RunRecord, String>;
 
 /// A cheap, cloneable handle to the engine task.
 #[derive(Clone)]
@@ -160,7 +163,11 @@ impl Handle {
         })
         .await?;
         let waiter = answer.await.map_err(|_| EngineError::ShuttingDown)??;
-        let run = waiter.done.await.map_err(|_| EngineError::ShuttingDown)?;
+        let run = waiter
+            .done
+            .await
+            .map_err(|_| EngineError::ShuttingDown)?
+            .map_err(|e| EngineError::Store(std::io::Error::other(e)))?;
         Ok(TriggerReply {
             run,
             joined_existing_run: waiter.joined,
@@ -311,7 +318,12 @@ pub fn start(
         tracing::warn!(run_id = %run.run_id, "run was interrupted by a stop; recorded as interrupted");
     }
     let now = Utc::now();
-    let newest = store.list(None)?.first().map(|b| b.name.at);
+    // The newest copy with a believable capture time (see `CLOCK_SKEW`).
+    let newest = store
+        .list(None)?
+        .iter()
+        .find(|b| !b.from_the_future(now))
+        .map(BackupEntry::captured_at);
     let (next_run, next_trigger) = if config.schedule.needs_catch_up(newest, now) {
         let delay = chrono::Duration::from_std(config.catch_up_delay).unwrap_or_default();
         tracing::info!(newest_backup = ?newest, "a scheduled run was missed; catching up");
@@ -345,6 +357,7 @@ pub fn start(
         next_run,
         next_trigger,
         running: None,
+        follow_up: None,
         scrubbing: None,
         shutdown,
     };
@@ -367,8 +380,19 @@ struct RunContext {
 
 struct Running {
     record: RunRecord,
-    waiters: Vec<oneshot::Sender<RunRecord>>,
+    waiters: Vec<oneshot::Sender<RunDone>>,
     task: JoinHandle<Vec<TableResult>>,
+}
+
+/// Triggers that arrived during a run that does not cover all their tables:
+/// they wait for one run, after the current one, that covers every table any
+/// of them asked for.
+struct FollowUp {
+    /// The tables asked for; `None` when one of them asked for every table.
+    tables: Option<BTreeSet<String>>,
+    /// Every caller's reason, in arrival order.
+    reasons: Vec<String>,
+    waiters: Vec<oneshot::Sender<RunDone>>,
 }
 
 /// A scrub under way and who waits for it.
@@ -394,6 +418,7 @@ struct Engine {
     next_run: Option<DateTime<Utc>>,
     next_trigger: Trigger,
     running: Option<Running>,
+    follow_up: Option<FollowUp>,
     next_scrub: Option<tokio::time::Instant>,
     scrubbing: Option<Scrubbing>,
     shutdown: CancellationToken,
@@ -423,7 +448,7 @@ impl Engine {
                         Trigger::CatchUp => "catch-up after a missed scheduled run",
                         _ => "scheduled",
                     };
-                    if let Err(e) = self.begin(trigger, Vec::new(), reason.into()) {
+                    if let Err(e) = self.begin(trigger, Vec::new(), reason.into(), Vec::new()) {
                         tracing::error!(error = %e, "scheduled run could not start");
                     }
                 }
@@ -509,23 +534,79 @@ impl Engine {
         }
     }
 
+    /// Starts a run for `tables` (every backed-up table when empty), or
+    /// joins the run under way when it covers every table asked for, or
+    /// waits for the follow-up run after it.
     fn join_or_begin(
         &mut self,
         tables: Vec<String>,
         reason: String,
     ) -> Result<Waiter, EngineError> {
-        check_known(
-            &scan(&self.catalog, self.context.quiesce.as_deref()),
-            &tables,
-        )?;
-        let joined = self.running.is_some();
-        if !joined {
-            self.begin(Trigger::Manual, tables, reason)?;
-        }
-        let running = self.running.as_mut().ok_or(EngineError::ShuttingDown)?;
+        let catalog = scan(&self.catalog, self.context.quiesce.as_deref());
+        check_known(&catalog, &tables)?;
         let (done_tx, done) = oneshot::channel();
-        running.waiters.push(done_tx);
+        let Some(running) = self.running.as_mut() else {
+            self.begin(Trigger::Manual, tables, reason, Vec::new())?;
+            let running = self.running.as_mut().ok_or(EngineError::ShuttingDown)?;
+            running.waiters.push(done_tx);
+            return Ok(Waiter {
+                joined: false,
+                done,
+            });
+        };
+        let covered = |name: &String| running.record.tables.contains(name);
+        let all_covered = if tables.is_empty() {
+            catalog
+                .iter()
+                .filter(|t| t.backed_up)
+                .all(|t| covered(&t.name))
+        } else {
+            tables.iter().all(covered)
+        };
+        if all_covered {
+            tracing::info!(run_id = %running.record.run_id, %reason, "trigger joined the run under way");
+            running.record.joined.push(reason);
+            running.waiters.push(done_tx);
+            return Ok(Waiter { joined: true, done });
+        }
+        let follow_up = self.follow_up.get_or_insert_with(|| FollowUp {
+            tables: Some(BTreeSet::new()),
+            reasons: Vec::new(),
+            waiters: Vec::new(),
+        });
+        let joined = !follow_up.waiters.is_empty();
+        match (&mut follow_up.tables, tables.is_empty()) {
+            (Some(_), true) => follow_up.tables = None,
+            (Some(asked), false) => asked.extend(tables),
+            (None, _) => {}
+        }
+        tracing::info!(run_under_way = %running.record.run_id, %reason, "trigger waits for a follow-up run: the run under way does not cover its tables");
+        follow_up.reasons.push(reason);
+        follow_up.waiters.push(done_tx);
         Ok(Waiter { joined, done })
+    }
+
+    /// Starts the follow-up run, if triggers wait for one.
+    fn begin_follow_up(&mut self) {
+        let Some(follow_up) = self.follow_up.take() else {
+            return;
+        };
+        let tables = follow_up.tables.map(Vec::from_iter).unwrap_or_default();
+        let mut reasons = follow_up.reasons.into_iter();
+        let reason = reasons.next().unwrap_or_default();
+        match self.begin(Trigger::Manual, tables, reason, reasons.collect()) {
+            Ok(()) => {
+                if let Some(running) = self.running.as_mut() {
+                    running.waiters.extend(follow_up.waiters);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "follow-up run could not start");
+                for waiter in follow_up.waiters {
+                    let _ = waiter.send(Err(format!("the follow-up run could not start: {e}")));
+                }
+            }
+        }
     }
 
     /// Records the run in the ledger, then starts copying.
@@ -534,6 +615,7 @@ impl Engine {
         trigger: Trigger,
         names: Vec<String>,
         reason: String,
+        joined: Vec<String>,
     ) -> Result<(), EngineError> {
         let tables: Vec<TableEntry> = scan(&self.catalog, self.context.quiesce.as_deref())
             .into_iter()
@@ -554,6 +636,7 @@ impl Engine {
             outcome: RunOutcome::Running,
             tables: tables.iter().map(|t| t.name.clone()).collect(),
             results: Vec::new(),
+            joined,
         };
         self.ledger.record_started(&record)?;
         tracing::info!(run_id = %record.run_id, trigger = ?trigger, tables = record.tables.len(), "backup run started");
@@ -626,7 +709,10 @@ impl Engine {
                 .unwrap_or_default(),
         });
         for waiter in running.waiters {
-            let _ = waiter.send(run.clone());
+            let _ = waiter.send(Ok(run.clone()));
+        }
+        if !self.shutdown.is_cancelled() {
+            self.begin_follow_up();
         }
     }
 }

@@ -25,6 +25,7 @@ use chrono::{DateTime, Utc};
 
 use crate::catalog::{Role, TableEntry};
 use crate::model::{Consistency, RunOutcome, TableOutcome};
+use crate::store::FUTURE_TOLERANCE;
 
 /// Overall, component and table status, ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,6 +65,9 @@ pub enum IssueCode {
     BackupCorrupt,
     /// A data directory cannot be listed: its tables cannot be found.
     DataDirUnreadable,
+    /// A backup's capture time is ahead of this host's clock: one of the two
+    /// clocks was wrong, and the copy's real age is unknown.
+    ClockSkew,
 }
 
 impl IssueCode {
@@ -82,6 +86,7 @@ impl IssueCode {
             Self::SchedulerStopped => "SCHEDULER_STOPPED",
             Self::BackupCorrupt => "BACKUP_CORRUPT",
             Self::DataDirUnreadable => "DATA_DIR_UNREADABLE",
+            Self::ClockSkew => "CLOCK_SKEW",
         }
     }
 }
@@ -142,7 +147,9 @@ pub struct FileFigures {
 /// A backup of the table, as its manifest describes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackupFacts {
-    /// When it was captured.
+    /// Its file name.
+    pub file: String,
+    /// When it was captured (its manifest's time, else its name's).
     pub at: DateTime<Utc>,
     /// Clean or dirty (`None` without a readable manifest).
     pub consistency: Option<Consistency>,
@@ -387,8 +394,31 @@ fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> 
         );
     }
 
-    let newest = obs.backups.iter().find(|b| b.verified);
-    let since = newest.map(|b| (now - b.at).to_std().unwrap_or_default());
+    let from_the_future = |b: &BackupFacts| b.at > now + FUTURE_TOLERANCE;
+    for b in obs.backups.iter().filter(|b| from_the_future(b)) {
+        issue(
+            IssueCode::ClockSkew,
+            Warning,
+            format!(
+                "backup {} says it was captured at {}, {} ahead of this host's clock: \
+                 the clock was wrong then or is wrong now, so its real age is unknown; \
+                 retention ranks it below copies with a believable time",
+                b.file,
+                b.at.format("%Y-%m-%dT%H:%M:%SZ"),
+                human((b.at - now).to_std().unwrap_or_default()),
+            ),
+        );
+    }
+    // The last good backup is the newest with a believable time; a copy from
+    // the future counts only when there is no other, and then its age is unknown.
+    let newest = obs
+        .backups
+        .iter()
+        .find(|b| b.verified && !from_the_future(b))
+        .or_else(|| obs.backups.iter().find(|b| b.verified));
+    let since = newest
+        .filter(|b| !from_the_future(b))
+        .map(|b| (now - b.at).to_std().unwrap_or_default());
     if entry.backed_up {
         match (newest, since) {
             (Some(b), Some(age)) if age > th.stale_after => issue(
@@ -604,6 +634,7 @@ mod tests {
 
     fn backup(hours_ago: i64, consistency: Consistency) -> BackupFacts {
         BackupFacts {
+            file: format!("t_{hours_ago}.dets"),
             at: now() - chrono::Duration::hours(hours_ago),
             consistency: Some(consistency),
             verified: true,
@@ -645,6 +676,51 @@ mod tests {
             Some(Duration::from_secs(7200))
         );
         assert_eq!(report.tables[0].backups_retained, 1);
+    }
+
+    #[test]
+    fn a_backup_from_the_future_is_clock_skew_and_not_a_fresh_backup() {
+        // Named a year ahead (the clock was fast, then corrected), and an
+        // older copy with a believable time.
+        let obs = observations(vec![table(
+            "users",
+            Role::Discovered,
+            vec![
+                backup(-24 * 365, Consistency::Clean),
+                backup(3, Consistency::Clean),
+            ],
+        )]);
+        let report = compute_health(&obs, &Thresholds::default(), now());
+        let users = &report.tables[0];
+        assert_eq!(codes(users), [(IssueCode::ClockSkew, Status::Warning)]);
+        assert!(
+            users.issues[0].message.contains("t_-8760.dets"),
+            "{:?}",
+            users.issues
+        );
+        assert_eq!(users.since_last_backup, Some(Duration::from_secs(3 * 3600)));
+        // Only the copy from the future: its age is unknown, not "0 s".
+        let obs = observations(vec![table(
+            "users",
+            Role::Discovered,
+            vec![backup(-1, Consistency::Clean)],
+        )]);
+        let report = compute_health(&obs, &Thresholds::default(), now());
+        assert_eq!(report.tables[0].since_last_backup, None);
+        assert_eq!(
+            codes(&report.tables[0]),
+            [(IssueCode::ClockSkew, Status::Warning)]
+        );
+        // A minute ahead is clocks a little apart, not skew.
+        let mut close = backup(0, Consistency::Clean);
+        close.at += chrono::Duration::minutes(1);
+        let report = compute_health(
+            &observations(vec![table("users", Role::Discovered, vec![close])]),
+            &Thresholds::default(),
+            now(),
+        );
+        assert_eq!(report.status, Status::Healthy);
+        assert_eq!(report.tables[0].since_last_backup, Some(Duration::ZERO));
     }
 
     #[test]

@@ -204,6 +204,7 @@ mod tests {
             outcome: RunOutcome::Running,
             tables: vec!["t".into()],
             results: Vec::new(),
+            joined: Vec::new(),
         }
     }
 

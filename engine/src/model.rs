@@ -219,6 +219,10 @@ pub struct RunRecord {
     pub tables: Vec<String>,
     /// Results, one per table, once finished.
     pub results: Vec<TableResult>,
+    /// The reasons of triggers that joined the run while it was under way (or
+    /// waited for it as a follow-up), in arrival order; `reason` is the first's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joined: Vec<String>,
 }
 
 mod duration_millis {

@@ -217,7 +217,8 @@ fn gather(
         Ok(list) => {
             for b in list {
                 let facts = BackupFacts {
-                    at: b.name.at,
+                    at: b.captured_at(),
+                    file: b.name.file_name(),
                     consistency: b.manifest.as_ref().map(|m| m.consistency),
                     verified: b.verified(),
                     corrupt: b.corrupt().map(|c| (b.name.file_name(), c.reason.clone())),

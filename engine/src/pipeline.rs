@@ -123,7 +123,18 @@ impl CopyJob<'_> {
         }
         self.preflight()?;
         let captured_at = Utc::now();
-        let name = self.store.free_name(&self.table.name, captured_at);
+        let name = self
+            .store
+            .free_name(&self.table.name, captured_at)
+            .map_err(|e| {
+                TableError::new(
+                    ErrorCode::BackupDirUnwritable,
+                    format!(
+                        "cannot list backup directory {}: {e}",
+                        self.store.dir().display()
+                    ),
+                )
+            })?;
         let partial = PartialFile::new(self.store.path(&name.partial_name()));
         let stage = Instant::now();
         let capture = self.capture_settled(partial.path())?;
@@ -152,14 +163,14 @@ impl CopyJob<'_> {
             verified: true,
             source_path: source.clone(),
             source_mtime: capture.source_mtime,
-            captured_at: name.at,
+            captured_at,
             run_id: self.run_id.into(),
             attempts: capture.attempts,
             digest: inspection.digest().map(Into::into),
             corrupt: None,
         };
         self.commit(&name, &manifest, partial)?;
-        let pruned = self.prune();
+        let pruned = self.prune(&name);
         Ok(Committed {
             name,
             manifest,
@@ -321,7 +332,7 @@ impl CopyJob<'_> {
     }
 
     /// Deletes what retention no longer keeps; failures are logged, not fatal.
-    fn prune(&self) -> Vec<String> {
+    fn prune(&self, own: &BackupName) -> Vec<String> {
         let backups = match self.store.list(Some(&self.table.name)) {
             Ok(b) => b,
             Err(e) => {
@@ -330,7 +341,7 @@ impl CopyJob<'_> {
             }
         };
         let mut pruned = Vec::new();
-        for name in plan_prune(&backups, self.options.keep) {
+        for name in plan_prune(&backups, self.options.keep, own, Utc::now()) {
             match self.store.delete(&name) {
                 Ok(()) => pruned.push(name.file_name()),
                 Err(e) => {

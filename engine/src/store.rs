@@ -23,13 +23,17 @@ const SUFFIX: &str = ".dets";
 const MANIFEST_SUFFIX: &str = ".json";
 const PARTIAL_SUFFIX: &str = ".partial";
 
-/// A backup file name: `<table>_<YYYY-MM-DDTHH-MM-SS>.dets`.
+/// A backup file name: `<table>_<YYYY-MM-DDTHH-MM-SS>.dets`, or
+/// `<table>_<YYYY-MM-DDTHH-MM-SS>.<n>.dets` (n >= 2) for the n-th copy of a
+/// table captured within the same second.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BackupName {
     /// The table.
     pub table: String,
     /// The capture time, to the second, UTC.
     pub at: DateTime<Utc>,
+    /// 1 for the first copy of the second, then 2, 3, ...
+    pub seq: u32,
 }
 
 impl BackupName {
@@ -39,14 +43,25 @@ impl BackupName {
         Self {
             table: table.to_owned(),
             at,
+            seq: 1,
         }
     }
 
     /// Parses a file name; `None` for anything that is not a backup name.
     pub fn parse(file_name: &str) -> Option<Self> {
         let stem = file_name.strip_suffix(SUFFIX)?;
-        let (table, at) = stem.rsplit_once('_')?;
+        let (table, when) = stem.rsplit_once('_')?;
         // The time itself has no '_', so the last one separates it.
+        let (at, seq) = match when.split_once('.') {
+            None => (when, 1),
+            Some((at, seq)) => {
+                // Exactly the digits `file_name` writes: no sign, no zeros first.
+                if seq.starts_with('0') || !seq.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                (at, seq.parse().ok().filter(|&n| n >= 2)?)
+            }
+        };
         let at = NaiveDateTime::parse_from_str(at, TIME_FORMAT)
             .ok()?
             .and_utc();
@@ -54,12 +69,17 @@ impl BackupName {
         Some(Self {
             table: table.to_owned(),
             at,
+            seq,
         })
     }
 
     /// The file name.
     pub fn file_name(&self) -> String {
-        format!("{}_{}{SUFFIX}", self.table, self.at.format(TIME_FORMAT))
+        let at = self.at.format(TIME_FORMAT);
+        match self.seq {
+            1 => format!("{}_{at}{SUFFIX}", self.table),
+            n => format!("{}_{at}.{n}{SUFFIX}", self.table),
+        }
     }
 
     /// The manifest's file name.
@@ -158,7 +178,25 @@ pub struct BackupEntry {
     pub manifest: Option<Manifest>,
 }
 
+/// How far ahead of this host's clock a capture time may be before it is taken
+/// for a clock that was wrong (`CLOCK_SKEW`) rather than clocks a little apart.
+pub const FUTURE_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
 impl BackupEntry {
+    /// When the copy was captured: its manifest's time, else its name's.
+    pub fn captured_at(&self) -> DateTime<Utc> {
+        self.manifest
+            .as_ref()
+            .map_or(self.name.at, |m| m.captured_at)
+    }
+
+    /// Whether its capture time is later than `now` allows: it was made while
+    /// the clock was ahead (or the clock is behind now), so its real age is
+    /// unknown.
+    pub fn from_the_future(&self, now: DateTime<Utc>) -> bool {
+        self.captured_at() > now + FUTURE_TOLERANCE
+    }
+
     /// Whether tablesafe made this file (only such files are ever deleted).
     pub fn made_by_tablesafe(&self) -> bool {
         self.manifest
@@ -286,7 +324,7 @@ impl BackupStore {
         self.dir.join(file_name)
     }
 
-    /// Every backup (of `table`, or all), newest first, then by table.
+    /// Every backup (of `table`, or all), newest capture first, then by table.
     pub fn list(&self, table: Option<&str>) -> io::Result<Vec<BackupEntry>> {
         let mut entries = Vec::new();
         for entry in fs::read_dir(&self.dir)? {
@@ -309,9 +347,8 @@ impl BackupStore {
             });
         }
         entries.sort_by(|a, b| {
-            b.name
-                .at
-                .cmp(&a.name.at)
+            (b.captured_at(), b.name.seq)
+                .cmp(&(a.captured_at(), a.name.seq))
                 .then_with(|| a.name.table.cmp(&b.name.table))
         });
         Ok(entries)
@@ -322,17 +359,28 @@ impl BackupStore {
         serde_json::from_slice(&text).ok()
     }
 
-    /// A name for `table` at `at` that no file in the store has yet: two runs
-    /// in the same second get consecutive seconds, never the same name.
-    pub fn free_name(&self, table: &str, at: DateTime<Utc>) -> BackupName {
+    /// A name for `table` captured at `at` that no file in the store has had
+    /// since the newest copy of that second: the name keeps the capture
+    /// second, and copies of the same second get the suffixes `.2`, `.3`, ...
+    /// above every one still present (a pruned name is never handed out again
+    /// while a later copy of its second remains).
+    pub fn free_name(&self, table: &str, at: DateTime<Utc>) -> io::Result<BackupName> {
         let mut name = BackupName::new(table, at);
-        while [name.file_name(), name.manifest_name(), name.partial_name()]
-            .iter()
-            .any(|f| self.path(f).exists())
-        {
-            name.at += chrono::Duration::seconds(1);
+        let same_second = |file_name: &str| {
+            let file_name = file_name.strip_prefix('.').unwrap_or(file_name);
+            let end = file_name.find(SUFFIX)? + SUFFIX.len();
+            BackupName::parse(&file_name[..end])
+                .filter(|n| n.table == name.table && n.at == name.at)
+        };
+        let mut taken = 0;
+        for entry in fs::read_dir(&self.dir)? {
+            let entry = entry?;
+            if let Some(other) = entry.file_name().to_str().and_then(same_second) {
+                taken = taken.max(other.seq);
+            }
         }
-        name
+        name.seq = taken + 1;
+        Ok(name)
     }
 
     /// Writes `manifest` durably under its final name (via a temporary file).
@@ -407,8 +455,19 @@ mod tests {
             name.partial_name(),
             ".user_sessions_2026-11-29T03-00-07.dets.partial"
         );
-        assert_eq!(BackupName::parse(&name.file_name()), Some(name));
+        assert_eq!(BackupName::parse(&name.file_name()), Some(name.clone()));
+        let third = BackupName { seq: 3, ..name };
+        assert_eq!(
+            third.file_name(),
+            "user_sessions_2026-11-29T03-00-07.3.dets"
+        );
+        assert_eq!(BackupName::parse(&third.file_name()), Some(third));
         for other in [
+            "users_2026-11-29T03-00-07.1.dets",
+            "users_2026-11-29T03-00-07.02.dets",
+            "users_2026-11-29T03-00-07.+2.dets",
+            "users_2026-11-29T03-00-07..dets",
+            "users_2026-11-29T03-00-07.x.dets",
             "users.dets",
             "users_2026-11-29.dets",
             "users_2026-13-29T03-00-07.dets",
@@ -425,10 +484,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = BackupStore::open(dir.path()).unwrap();
         let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
-        let first = store.free_name("t", at);
+        let first = store.free_name("t", at).unwrap();
         std::fs::write(store.path(&first.file_name()), b"x").unwrap();
-        let second = store.free_name("t", at);
-        assert_eq!(second.file_name(), "t_2026-01-02T03-04-06.dets");
+        let second = store.free_name("t", at).unwrap();
+        assert_eq!(second.file_name(), "t_2026-01-02T03-04-05.2.dets");
+        assert_eq!(second.at, first.at, "the name keeps the capture second");
+        std::fs::write(store.path(&second.partial_name()), b"x").unwrap();
+        let third = store.free_name("t", at).unwrap();
+        assert_eq!(third.file_name(), "t_2026-01-02T03-04-05.3.dets");
+        // The first and second pruned: the next is still above the third.
+        std::fs::write(store.path(&third.manifest_name()), b"x").unwrap();
+        std::fs::remove_file(store.path(&first.file_name())).unwrap();
+        std::fs::remove_file(store.path(&second.partial_name())).unwrap();
+        assert_eq!(store.free_name("t", at).unwrap().seq, 4);
+        // Other tables and other seconds do not count.
+        assert_eq!(store.free_name("u", at).unwrap().seq, 1);
+        assert_eq!(
+            store
+                .free_name("t", at + chrono::Duration::seconds(1))
+                .unwrap()
+                .seq,
+            1
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 
 use tablesafe::config::{BackupSection, Config, FileConfig, Overrides, ADMIN_TOKEN_ENV};
 use tablesafe_client::Client;
+use tablesafe_engine::store::{BackupName, Manifest};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -69,6 +70,39 @@ impl Dirs {
             .collect();
         names.sort();
         names
+    }
+
+    /// Moves every backup of `table` by `by` in time (file names and manifests),
+    /// as if the clock had been that far off when they were made.
+    pub fn shift_backups(&self, table: &str, by: chrono::Duration) {
+        for file in self
+            .backup_files()
+            .into_iter()
+            .filter(|f| f.starts_with(&format!("{table}_")))
+        {
+            let name = BackupName::parse(&file).unwrap();
+            let moved = BackupName {
+                at: name.at + by,
+                ..name.clone()
+            };
+            let mut manifest: Manifest = serde_json::from_slice(
+                &std::fs::read(self.backups.join(name.manifest_name())).unwrap(),
+            )
+            .unwrap();
+            manifest.file_name = moved.file_name();
+            manifest.captured_at += by;
+            std::fs::write(
+                self.backups.join(moved.manifest_name()),
+                serde_json::to_vec(&manifest).unwrap(),
+            )
+            .unwrap();
+            std::fs::remove_file(self.backups.join(name.manifest_name())).unwrap();
+            std::fs::rename(
+                self.backups.join(&file),
+                self.backups.join(moved.file_name()),
+            )
+            .unwrap();
+        }
     }
 
     /// `tablesafe serve` flags over these directories, schedule off.

@@ -78,6 +78,7 @@ class IssueCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ISSUE_CODE_SCHEDULER_STOPPED: _ClassVar[IssueCode]
     ISSUE_CODE_BACKUP_CORRUPT: _ClassVar[IssueCode]
     ISSUE_CODE_DATA_DIR_UNREADABLE: _ClassVar[IssueCode]
+    ISSUE_CODE_CLOCK_SKEW: _ClassVar[IssueCode]
 
 class EventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -133,6 +134,7 @@ ISSUE_CODE_ERLANG_NODE_UNREACHABLE: IssueCode
 ISSUE_CODE_SCHEDULER_STOPPED: IssueCode
 ISSUE_CODE_BACKUP_CORRUPT: IssueCode
 ISSUE_CODE_DATA_DIR_UNREADABLE: IssueCode
+ISSUE_CODE_CLOCK_SKEW: IssueCode
 EVENT_KIND_UNSPECIFIED: EventKind
 EVENT_KIND_RUN_STARTED: EventKind
 EVENT_KIND_TABLE_BACKED_UP: EventKind
@@ -159,7 +161,7 @@ class TriggerBackupResponse(_message.Message):
     def __init__(self, run: _Optional[_Union[BackupRun, _Mapping]] = ..., joined_existing_run: _Optional[bool] = ...) -> None: ...
 
 class BackupRun(_message.Message):
-    __slots__ = ("run_id", "trigger", "started_at", "finished_at", "outcome", "tables", "reason")
+    __slots__ = ("run_id", "trigger", "started_at", "finished_at", "outcome", "tables", "reason", "joined_reasons")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     TRIGGER_FIELD_NUMBER: _ClassVar[int]
     STARTED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -167,6 +169,7 @@ class BackupRun(_message.Message):
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     TABLES_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    JOINED_REASONS_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     trigger: Trigger
     started_at: _timestamp_pb2.Timestamp
@@ -174,7 +177,8 @@ class BackupRun(_message.Message):
     outcome: RunOutcome
     tables: _containers.RepeatedCompositeFieldContainer[TableBackupResult]
     reason: str
-    def __init__(self, run_id: _Optional[str] = ..., trigger: _Optional[_Union[Trigger, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[RunOutcome, str]] = ..., tables: _Optional[_Iterable[_Union[TableBackupResult, _Mapping]]] = ..., reason: _Optional[str] = ...) -> None: ...
+    joined_reasons: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, run_id: _Optional[str] = ..., trigger: _Optional[_Union[Trigger, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[RunOutcome, str]] = ..., tables: _Optional[_Iterable[_Union[TableBackupResult, _Mapping]]] = ..., reason: _Optional[str] = ..., joined_reasons: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TableBackupResult(_message.Message):
     __slots__ = ("table", "outcome", "file_name", "bytes", "records", "keys", "consistency", "sha256", "duration", "error_code", "error_message", "pruned", "attempts", "digest")

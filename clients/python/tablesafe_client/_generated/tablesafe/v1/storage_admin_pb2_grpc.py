@@ -73,7 +73,9 @@ class StorageAdminServicer:
 
     def TriggerBackup(self, request, context):
         """Backs up the named tables (all when none are named) and waits for the run.
-        A trigger while a run is in progress joins that run. Admin token.
+        A trigger while a run is in progress joins that run when it covers every
+        table asked for; otherwise it waits for one follow-up run, after the
+        current one, that covers the tables of every such trigger. Admin token.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -13,6 +13,12 @@ export interface BackupRun {
   'outcome'?: (_tablesafe_v1_RunOutcome);
   'tables'?: (_tablesafe_v1_TableBackupResult)[];
   'reason'?: (string);
+  /**
+   * The reasons of triggers that joined this run while it was under way, or
+   * waited for it as the follow-up of a run that did not cover their tables;
+   * `reason` is the first caller's.
+   */
+  'joinedReasons'?: (string)[];
 }
 
 export interface BackupRun__Output {
@@ -23,4 +29,10 @@ export interface BackupRun__Output {
   'outcome': (_tablesafe_v1_RunOutcome__Output);
   'tables': (_tablesafe_v1_TableBackupResult__Output)[];
   'reason': (string);
+  /**
+   * The reasons of triggers that joined this run while it was under way, or
+   * waited for it as the follow-up of a run that did not cover their tables;
+   * `reason` is the first caller's.
+   */
+  'joinedReasons': (string)[];
 }

@@ -22,6 +22,12 @@ export const IssueCode = {
    * tables cannot be found or backed up. Names the directory and the OS error.
    */
   ISSUE_CODE_DATA_DIR_UNREADABLE: 'ISSUE_CODE_DATA_DIR_UNREADABLE',
+  /**
+   * A backup's capture time is ahead of this host's clock (the clock was wrong
+   * then, or is now): its real age is unknown; retention ranks it below copies
+   * with a believable time. Names the file.
+   */
+  ISSUE_CODE_CLOCK_SKEW: 'ISSUE_CODE_CLOCK_SKEW',
 } as const;
 
 export type IssueCode =
@@ -59,5 +65,12 @@ export type IssueCode =
    */
   | 'ISSUE_CODE_DATA_DIR_UNREADABLE'
   | 12
+  /**
+   * A backup's capture time is ahead of this host's clock (the clock was wrong
+   * then, or is now): its real age is unknown; retention ranks it below copies
+   * with a believable time. Names the file.
+   */
+  | 'ISSUE_CODE_CLOCK_SKEW'
+  | 13
 
 export type IssueCode__Output = typeof IssueCode[keyof typeof IssueCode]

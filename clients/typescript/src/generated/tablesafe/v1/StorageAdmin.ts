@@ -85,7 +85,9 @@ export interface StorageAdminClient extends grpc.Client {
   
   /**
    * Backs up the named tables (all when none are named) and waits for the run.
-   * A trigger while a run is in progress joins that run. Admin token.
+   * A trigger while a run is in progress joins that run when it covers every
+   * table asked for; otherwise it waits for one follow-up run, after the
+   * current one, that covers the tables of every such trigger. Admin token.
    */
   TriggerBackup(argument: _tablesafe_v1_TriggerBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_TriggerBackupResponse__Output>): grpc.ClientUnaryCall;
   TriggerBackup(argument: _tablesafe_v1_TriggerBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_TriggerBackupResponse__Output>): grpc.ClientUnaryCall;
@@ -93,7 +95,9 @@ export interface StorageAdminClient extends grpc.Client {
   TriggerBackup(argument: _tablesafe_v1_TriggerBackupRequest, callback: grpc.requestCallback<_tablesafe_v1_TriggerBackupResponse__Output>): grpc.ClientUnaryCall;
   /**
    * Backs up the named tables (all when none are named) and waits for the run.
-   * A trigger while a run is in progress joins that run. Admin token.
+   * A trigger while a run is in progress joins that run when it covers every
+   * table asked for; otherwise it waits for one follow-up run, after the
+   * current one, that covers the tables of every such trigger. Admin token.
    */
   triggerBackup(argument: _tablesafe_v1_TriggerBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_TriggerBackupResponse__Output>): grpc.ClientUnaryCall;
   triggerBackup(argument: _tablesafe_v1_TriggerBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_TriggerBackupResponse__Output>): grpc.ClientUnaryCall;
@@ -141,7 +145,9 @@ export interface StorageAdminHandlers extends grpc.UntypedServiceImplementation 
   
   /**
    * Backs up the named tables (all when none are named) and waits for the run.
-   * A trigger while a run is in progress joins that run. Admin token.
+   * A trigger while a run is in progress joins that run when it covers every
+   * table asked for; otherwise it waits for one follow-up run, after the
+   * current one, that covers the tables of every such trigger. Admin token.
    */
   TriggerBackup: grpc.handleUnaryCall<_tablesafe_v1_TriggerBackupRequest__Output, _tablesafe_v1_TriggerBackupResponse>;
   

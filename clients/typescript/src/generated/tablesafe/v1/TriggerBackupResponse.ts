@@ -5,7 +5,9 @@ import type { BackupRun as _tablesafe_v1_BackupRun, BackupRun__Output as _tables
 export interface TriggerBackupResponse {
   'run'?: (_tablesafe_v1_BackupRun | null);
   /**
-   * True when this trigger joined a run that was already in progress.
+   * True when this trigger joined a run another caller started: the run in
+   * progress (it covered every table asked for) or a follow-up run that an
+   * earlier trigger was already waiting for.
    */
   'joinedExistingRun'?: (boolean);
 }
@@ -13,7 +15,9 @@ export interface TriggerBackupResponse {
 export interface TriggerBackupResponse__Output {
   'run': (_tablesafe_v1_BackupRun__Output | null);
   /**
-   * True when this trigger joined a run that was already in progress.
+   * True when this trigger joined a run another caller started: the run in
+   * progress (it covered every table asked for) or a follow-up run that an
+   * earlier trigger was already waiting for.
    */
   'joinedExistingRun': (boolean);
 }
