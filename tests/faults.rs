@@ -405,3 +405,72 @@ async fn a_trigger_the_run_under_way_does_not_cover_waits_for_a_follow_up_run() 
     assert_eq!(runs[0].joined_reasons, follow_up.joined_reasons);
     assert_eq!(runs[1].joined_reasons, ["also big"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_directory_removed_while_running_is_recreated_with_its_lock_and_history() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("small", "set_10.dets")]);
+    slow_table(&dirs, "big", 256 << 20);
+    let mut server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
+    let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
+    let mut events = client
+        .watch_events(WatchEventsRequest::default())
+        .await
+        .unwrap();
+    let before = client.trigger_backup(vec!["small".into()], "before").await;
+    assert_eq!(
+        before.unwrap().run.unwrap().outcome(),
+        RunOutcome::Succeeded
+    );
+
+    // Removed in the middle of a run (a mistyped clean-up, an unmount).
+    let during = {
+        let client = client.clone();
+        tokio::spawn(async move { client.trigger_backup(vec!["big".into()], "during").await })
+    };
+    loop {
+        let event = events.message().await.unwrap().unwrap();
+        if matches!(event.payload, Some(Payload::RunStarted(ref r)) if r.tables == ["big"]) {
+            break;
+        }
+    }
+    while dirs.backups.exists() {
+        let _ = std::fs::remove_dir_all(&dirs.backups);
+    }
+    let during = during.await.unwrap().unwrap().run.unwrap();
+    assert_eq!(during.outcome(), RunOutcome::Failed);
+
+    // Recreated at once: the next run backs up, the lock is held again, and
+    // the history is whole.
+    let after = client
+        .trigger_backup(vec!["small".into()], "after")
+        .await
+        .unwrap()
+        .run
+        .unwrap();
+    assert_eq!(after.outcome(), RunOutcome::Succeeded);
+    assert!(dirs.backups.join(&after.tables[0].file_name).is_file());
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(
+        log.contains("the backup directory was removed or replaced")
+            && log.contains(&dirs.backups.display().to_string()),
+        "{log}"
+    );
+    let stderr = refused_start(&dirs.serve_args());
+    assert!(stderr.contains("in use by another tablesafe"), "{stderr}");
+    let reasons = |runs: Vec<BackupRun>| -> Vec<String> {
+        runs.into_iter().rev().map(|r| r.reason).collect()
+    };
+    assert_eq!(
+        reasons(client.list_runs(10).await.unwrap()),
+        ["before", "during", "after"]
+    );
+    server.kill();
+    let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
+    let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
+    assert_eq!(
+        reasons(client.list_runs(10).await.unwrap()),
+        ["before", "during", "after"],
+        "the history is on disk"
+    );
+}

@@ -25,7 +25,7 @@ use crate::model::{
 use crate::pipeline::{CopyJob, PipelineOptions, Quiesce};
 use crate::scheduler::Schedule;
 use crate::scrub::ScrubReport;
-use crate::store::{BackupEntry, BackupStore};
+use crate::store::{BackupEntry, BackupStore, StoreLock};
 
 /// Everything the engine needs to run.
 #[derive(Debug, Clone)]
@@ -342,7 +342,7 @@ pub fn start(
     };
     let next_scrub = config_scrub_start(&config);
     let engine = Engine {
-        _lock: lock,
+        lock,
         next_scrub,
         context: Arc::new(RunContext {
             store,
@@ -410,7 +410,7 @@ fn config_scrub_start(config: &EngineConfig) -> Option<tokio::time::Instant> {
 
 struct Engine {
     /// The backup directory's lock, held while the engine runs.
-    _lock: std::fs::File,
+    lock: StoreLock,
     config: EngineConfig,
     context: Arc<RunContext>,
     catalog: Arc<CatalogConfig>,
@@ -609,6 +609,36 @@ impl Engine {
         }
     }
 
+    /// Makes sure the backup directory, its lock and the ledger are still in
+    /// place before the ledger is written: the directory may have been
+    /// removed or replaced while tablesafe ran. Recreates them, loudly (the
+    /// ledger from the runs in memory, so no history is lost); fails when
+    /// another instance took the directory meanwhile.
+    fn ensure_store(&mut self) -> Result<(), EngineError> {
+        let store = &self.context.store;
+        if !self.lock.still_in_place() {
+            tracing::error!(
+                dir = %store.dir().display(),
+                "the backup directory was removed or replaced while tablesafe ran; recreating it, its lock and its ledger"
+            );
+            std::fs::create_dir_all(store.dir()).map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("cannot recreate {}: {e}", store.dir().display()),
+                )
+            })?;
+            self.lock = store.lock()?;
+        }
+        if self.ledger.restore_if_gone()? {
+            tracing::error!(
+                ledger = %store.state_dir().join("ledger.jsonl").display(),
+                runs = self.ledger.len(),
+                "the ledger was gone; wrote it anew from the runs in memory"
+            );
+        }
+        Ok(())
+    }
+
     /// Records the run in the ledger, then starts copying.
     fn begin(
         &mut self,
@@ -638,6 +668,7 @@ impl Engine {
             results: Vec::new(),
             joined,
         };
+        self.ensure_store()?;
         self.ledger.record_started(&record)?;
         tracing::info!(run_id = %record.run_id, trigger = ?trigger, tables = record.tables.len(), "backup run started");
         self.context.events.publish(EventPayload::RunStarted {
@@ -681,6 +712,9 @@ impl Engine {
             RunOutcome::of(&results)
         };
         run.results = results;
+        if let Err(e) = self.ensure_store() {
+            tracing::error!(run_id = %run.run_id, error = %e, "the backup directory cannot be restored");
+        }
         if let Err(e) = self.ledger.record_finished(&run) {
             tracing::error!(run_id = %run.run_id, error = %e, "cannot record the run's end in the ledger");
         }

@@ -161,6 +161,39 @@ impl Ledger {
         Ok(())
     }
 
+    /// Writes the ledger anew from the runs in memory when its file is no
+    /// longer where it was opened (the backup directory was removed or
+    /// replaced), so that appends never go to a deleted file. Returns whether
+    /// it had to.
+    pub fn restore_if_gone(&mut self) -> io::Result<bool> {
+        if crate::store::same_file(&self.file, &self.path) {
+            return Ok(false);
+        }
+        let path = self.path.clone();
+        let with_path = |e: io::Error| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot recreate the ledger {}: {e}", path.display()),
+            )
+        };
+        if let Some(dir) = self.path.parent() {
+            fs::create_dir_all(dir).map_err(with_path)?;
+        }
+        self.compact().map_err(with_path)?;
+        self.torn = false;
+        Ok(true)
+    }
+
+    /// The number of runs it holds.
+    pub fn len(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Whether it holds no run.
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+
     /// Rewrites the file with only the retained runs.
     fn compact(&mut self) -> io::Result<()> {
         let tmp = self.path.with_extension("jsonl.tmp");

@@ -248,6 +248,31 @@ pub enum LockError {
     },
 }
 
+/// The backup directory's lock, held while this value lives.
+#[derive(Debug)]
+pub struct StoreLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl StoreLock {
+    /// Whether the lock file is still where it was taken. When the backup
+    /// directory is removed or replaced, the lock guards nothing any more: a
+    /// second instance would find no lock and take the directory.
+    pub fn still_in_place(&self) -> bool {
+        same_file(&self.file, &self.path)
+    }
+}
+
+/// Whether `path` names the very file `file` has open (same device and inode).
+pub(crate) fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
+    }
+}
+
 /// The backup directory.
 #[derive(Debug, Clone)]
 pub struct BackupStore {
@@ -276,7 +301,7 @@ impl BackupStore {
     /// `.tablesafe/lock`, held as long as the returned file is open (the
     /// kernel lets go when the process dies, so a crash leaves no stale lock).
     /// Another holder is named by the pid it wrote there.
-    pub fn lock(&self) -> Result<File, LockError> {
+    pub fn lock(&self) -> Result<StoreLock, LockError> {
         use std::io::{Read, Seek};
         let state = self.state_dir();
         fs::create_dir_all(&state).map_err(|e| LockError::Io {
@@ -315,8 +340,11 @@ impl BackupStore {
         file.set_len(0)
             .and_then(|()| file.rewind())
             .and_then(|()| file.write_all(pid.as_bytes()))
-            .map_err(|e| LockError::Io { path, source: e })?;
-        Ok(file)
+            .map_err(|e| LockError::Io {
+                path: path.clone(),
+                source: e,
+            })?;
+        Ok(StoreLock { file, path })
     }
 
     /// Full path of a file in the store.
