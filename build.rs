@@ -22,6 +22,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(false)
         .build_server(true)
         .compile_well_known_types(true)
+        // Malformed requests are INVALID_ARGUMENT (src/codec.rs).
+        .codec_path("crate::codec::StrictCodec")
         .extern_path(
             ".google.protobuf.Timestamp",
             "::tablesafe_client::wkt::Timestamp",

@@ -44,6 +44,15 @@ impl Tokens {
             "no admin token: set TABLESAFE_ADMIN_TOKEN or auth.admin_token_file".to_string()
         })?;
         let read = token(read_env, read_file, "read")?;
+        if read
+            .as_deref()
+            .is_some_and(|r| constant_time_eq(r.as_bytes(), admin.as_bytes()))
+        {
+            return Err(
+                "the read token equals the admin token: a reader could change things; give them different tokens"
+                    .into(),
+            );
+        }
         Ok(Self { admin, read })
     }
 
@@ -103,6 +112,13 @@ fn token(env: Option<String>, file: Option<&Path>, which: &str) -> Result<Option
     let value = raw.trim();
     if value.is_empty() {
         return Err(format!("the {which} token is empty"));
+    }
+    // It travels in an HTTP header: visible ASCII only, or no client can send it.
+    if let Some(bad) = value.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(format!(
+            "the {which} token has a character a bearer token cannot carry ({:?}): use visible ASCII, no spaces",
+            bad
+        ));
     }
     Ok(Some(value.to_owned()))
 }

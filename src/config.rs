@@ -16,6 +16,7 @@ use tablesafe_engine::pipeline::PipelineOptions;
 use tablesafe_engine::scheduler::{Schedule, DEFAULT_SCHEDULE};
 
 use crate::auth::Tokens;
+use crate::listener::Limits;
 
 /// The default listen address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
@@ -52,9 +53,49 @@ pub struct FileConfig {
     pub erlang: Option<ErlangSection>,
     /// `[tls]`.
     pub tls: Option<TlsSection>,
+    /// `[metrics]`.
+    pub metrics: MetricsSection,
+    /// `[server]`.
+    pub server: ServerSection,
+    /// Take symlinks in a data directory that lead out of it for tables.
+    pub follow_symlinks: bool,
     /// `[[tables]]`.
     pub tables: Vec<TableSpec>,
 }
+
+/// `[server]` in the config file: what clients may hold.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// Connections open at once (default 1024); more are closed on arrival.
+    pub max_connections: Option<usize>,
+    /// Time a new connection has to send its first byte (default 10s).
+    pub first_byte_timeout: Option<String>,
+    /// Time a connection may pass with nothing read or written (default
+    /// 5m, and at least four heartbeat intervals).
+    pub idle_timeout: Option<String>,
+    /// How often HTTP/2 connections are pinged (default 30s); one that does
+    /// not answer within the interval (at most 10s) is closed.
+    pub keepalive_interval: Option<String>,
+}
+
+const MAX_CONNECTIONS: usize = 1_000_000;
+
+/// `[metrics]` in the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSection {
+    /// Serve `/metrics` without the read token (it names every table and its
+    /// figures). Off: with a read token configured, Prometheus must send it.
+    pub public: bool,
+}
+
+/// The largest values the sizes of the config file may take: beyond them a
+/// value is a typo, and taking it would exhaust memory or file descriptors.
+const MAX_RING_SIZE: usize = 1_000_000;
+const MAX_KEEP: usize = 10_000;
+const MAX_CONCURRENCY: usize = 256;
+const MAX_SETTLE_ATTEMPTS: u32 = 1_000;
 
 /// `[backup]` in the config file.
 #[derive(Debug, Default, Deserialize)]
@@ -196,8 +237,12 @@ pub struct Config {
     pub heartbeat_interval: Duration,
     /// The Erlang node to sync tables through, when configured.
     pub erlang: Option<NodeConfig>,
-    /// TLS, when configured.
+    /// TLS, when configured (checked: the server can be built with it).
     pub tls: Option<TlsFiles>,
+    /// `/metrics` answers without the read token.
+    pub metrics_public: bool,
+    /// Connection limits and deadlines.
+    pub limits: Limits,
 }
 
 /// What is wrong with a configuration.
@@ -283,10 +328,11 @@ impl FileConfig {
         let backup_dir = overrides.backup_dir.or(self.backup_dir).ok_or_else(|| {
             invalid("no backup directory: give --backup-dir or backup_dir".into())
         })?;
-        let backup_abs = absolute(&backup_dir);
+        // Compared as the kernel resolves them: through symlinks and `..`.
+        let backup_real = canonical(&backup_dir);
         if let Some(d) = data_dirs.iter().find(|d| {
-            let d = absolute(d);
-            backup_abs.starts_with(&d) || d.starts_with(&backup_abs)
+            let d = canonical(d);
+            backup_real.starts_with(&d) || d.starts_with(&backup_real)
         }) {
             return Err(invalid(format!(
                 "backup directory {} overlaps data directory {}: keep them apart",
@@ -294,13 +340,18 @@ impl FileConfig {
                 d.display()
             )));
         }
+        let mut names = std::collections::HashSet::new();
         for spec in &self.tables {
             check_name(&spec.name).map_err(|e| invalid(e.to_string()))?;
+            if !names.insert(spec.name.as_str()) {
+                return Err(invalid(format!(
+                    "[[tables]] lists {:?} twice: each table once",
+                    spec.name
+                )));
+            }
         }
         let keep = overrides.keep.or(self.backup.keep).unwrap_or(3);
-        if keep == 0 {
-            return Err(invalid("keep must be at least 1".into()));
-        }
+        in_range("backup.keep", keep, 1, MAX_KEEP)?;
         let schedule_text = overrides
             .schedule
             .or(self.backup.schedule)
@@ -308,9 +359,17 @@ impl FileConfig {
         let schedule: Schedule = schedule_text
             .parse()
             .map_err(|e: tablesafe_engine::scheduler::ScheduleError| invalid(e.to_string()))?;
+        if matches!(schedule, Schedule::Cron { .. })
+            && schedule.next_after(chrono::Utc::now()).is_none()
+        {
+            return Err(invalid(format!(
+                "backup.schedule {schedule_text:?} never fires (no such date): fix it, or say \"off\""
+            )));
+        }
         let concurrency = self.backup.concurrency.unwrap_or(2);
-        if concurrency == 0 {
-            return Err(invalid("backup.concurrency must be at least 1".into()));
+        in_range("backup.concurrency", concurrency, 1, MAX_CONCURRENCY)?;
+        if let Some(attempts) = self.backup.settle_attempts {
+            in_range("backup.settle_attempts", attempts, 1, MAX_SETTLE_ATTEMPTS)?;
         }
         let defaults = PipelineOptions::default();
         let free_space_margin = self
@@ -324,9 +383,7 @@ impl FileConfig {
             )));
         }
         let ring_size = self.events.ring_size.unwrap_or(DEFAULT_RING_SIZE);
-        if ring_size == 0 {
-            return Err(invalid("events.ring_size must be at least 1".into()));
-        }
+        in_range("events.ring_size", ring_size, 1, MAX_RING_SIZE)?;
         let health = MonitorConfig {
             thresholds: Thresholds {
                 stale_after: duration("health.stale_after", self.health.stale_after, "48h")?,
@@ -392,6 +449,25 @@ impl FileConfig {
                     .transpose()?,
             }),
         };
+        if let (Some(files), Some(section)) = (&tls, &self.tls) {
+            // Built once here, so that a bad PEM stops start-up before the
+            // port is bound, naming the files.
+            tonic::transport::Server::builder()
+                .tls_config(crate::server::tls_settings(files))
+                .map_err(|e| {
+                    invalid(format!(
+                        "tls.cert_file {} / tls.key_file {}{}: not a usable certificate and key: {}",
+                        section.cert_file.display(),
+                        section.key_file.display(),
+                        section
+                            .client_ca_file
+                            .as_ref()
+                            .map(|p| format!(" / tls.client_ca_file {}", p.display()))
+                            .unwrap_or_default(),
+                        error_chain(&e)
+                    ))
+                })?;
+        }
         let heartbeat_interval = positive(
             duration(
                 "events.heartbeat_interval",
@@ -400,6 +476,33 @@ impl FileConfig {
             )?,
             "events.heartbeat_interval",
         )?;
+        let mut limits = Limits::for_heartbeat(heartbeat_interval);
+        if let Some(max) = self.server.max_connections {
+            in_range("server.max_connections", max, 1, MAX_CONNECTIONS)?;
+            limits.max_connections = max;
+        }
+        if let Some(text) = self.server.first_byte_timeout {
+            limits.first_byte = positive(
+                duration("server.first_byte_timeout", Some(text), "")?,
+                "server.first_byte_timeout",
+            )?;
+        }
+        if let Some(text) = self.server.idle_timeout {
+            limits.idle = duration("server.idle_timeout", Some(text), "")?;
+            if limits.idle <= heartbeat_interval {
+                return Err(invalid(format!(
+                    "server.idle_timeout {} must be longer than events.heartbeat_interval {}: event streams would be cut",
+                    humantime::format_duration(limits.idle),
+                    humantime::format_duration(heartbeat_interval)
+                )));
+            }
+        }
+        if let Some(text) = self.server.keepalive_interval {
+            limits.keepalive = positive(
+                duration("server.keepalive_interval", Some(text), "")?,
+                "server.keepalive_interval",
+            )?;
+        }
         let tokens = Tokens::load(
             env(ADMIN_TOKEN_ENV),
             self.auth.admin_token_file.as_deref(),
@@ -414,6 +517,7 @@ impl FileConfig {
                     data_dirs,
                     tables: self.tables,
                     backup_orphans: self.backup_orphans,
+                    follow_symlinks: self.follow_symlinks,
                 },
                 backup_dir,
                 pipeline: PipelineOptions {
@@ -450,8 +554,37 @@ impl FileConfig {
             heartbeat_interval,
             erlang,
             tls,
+            metrics_public: self.metrics.public,
+            limits,
         })
     }
+}
+
+/// `value` of `field` must be within `min..=max`.
+fn in_range<T: PartialOrd + std::fmt::Display>(
+    field: &str,
+    value: T,
+    min: T,
+    max: T,
+) -> Result<(), ConfigError> {
+    if value < min || value > max {
+        return Err(ConfigError::Invalid(format!(
+            "{field} {value} is out of range: {min} to {max}"
+        )));
+    }
+    Ok(())
+}
+
+/// An error and its sources, as one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
 }
 
 fn duration(field: &str, value: Option<String>, default: &str) -> Result<Duration, ConfigError> {
@@ -469,8 +602,24 @@ fn positive(value: Duration, field: &str) -> Result<Duration, ConfigError> {
     Ok(value)
 }
 
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+/// `path` with symlinks and `..` resolved as far as it exists; the part that
+/// does not exist yet (a backup directory to be made) is appended as written.
+fn canonical(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return rest.iter().rev().fold(real, |p, part| p.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
 }
 
 #[cfg(test)]

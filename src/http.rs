@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Query, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::sse::{Event as SseEvent, Sse};
 use axum::response::Html;
 use axum::response::{IntoResponse, Response};
@@ -22,6 +22,7 @@ use crate::auth::{Access, Tokens};
 use crate::metrics::Metrics;
 use crate::proto;
 use crate::service::stream_events;
+use crate::status::http_response;
 use crate::wire::HealthWire;
 
 /// What the HTTP handlers read.
@@ -41,6 +42,8 @@ pub struct HttpState {
     pub tokens: Tokens,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+    /// `/metrics` answers without the read token.
+    pub metrics_public: bool,
 }
 
 /// The routes served next to gRPC.
@@ -52,6 +55,33 @@ pub fn router(state: HttpState) -> Router {
         .route("/v1/health", get(health_json))
         .route("/metrics", get(metrics))
         .with_state(state)
+}
+
+/// Any other path: a gRPC call to a method this server lacks gets gRPC's
+/// `UNIMPLEMENTED`; anything else a 404 with a JSON body.
+pub async fn not_found(headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    let grpc = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/grpc"));
+    if grpc {
+        return tonic::Status::unimplemented(format!("no method {}", bounded(uri.path())))
+            .into_http()
+            .map(|_: tonic::body::Body| axum::body::Body::empty());
+    }
+    http_response(&tonic::Status::not_found(format!(
+        "no such path: {}; try /, /v1/health, /v1/events, /healthz or /metrics",
+        bounded(uri.path())
+    )))
+}
+
+/// At most the first 200 bytes of what a client sent, for echoing it back.
+pub fn bounded(text: &str) -> String {
+    const MAX: usize = 200;
+    match text.char_indices().nth(MAX) {
+        None => text.to_owned(),
+        Some((end, _)) => format!("{}... ({} bytes)", &text[..end], text.len()),
+    }
 }
 
 /// The dashboard: one self-contained page (no external resources).
@@ -131,14 +161,10 @@ fn parse_events_query(raw: &str) -> EventsQuery {
 
 /// The 401/403 answer (with a JSON body) when the read token is missing or wrong.
 fn refusal(tokens: &Tokens, headers: &HeaderMap) -> Option<Response> {
-    tokens.check(&MetadataMap::from_headers(headers.clone()), Access::Read).err().map(|status| {
-        let code = match status.code() {
-            tonic::Code::PermissionDenied => StatusCode::FORBIDDEN,
-            _ => StatusCode::UNAUTHORIZED,
-        };
-        let body = serde_json::json!({ "code": status.code().description(), "message": status.message() });
-        (code, [(header::WWW_AUTHENTICATE, "Bearer")], axum::Json(body)).into_response()
-    })
+    tokens
+        .check(&MetadataMap::from_headers(headers.clone()), Access::Read)
+        .err()
+        .map(|status| http_response(&status))
 }
 
 #[derive(Deserialize)]
@@ -154,22 +180,8 @@ async fn health_json(
     headers: HeaderMap,
     Query(query): Query<HealthQuery>,
 ) -> Response {
-    if let Err(status) = state
-        .tokens
-        .check(&MetadataMap::from_headers(headers), Access::Read)
-    {
-        let code = match status.code() {
-            tonic::Code::PermissionDenied => StatusCode::FORBIDDEN,
-            _ => StatusCode::UNAUTHORIZED,
-        };
-        let body =
-            serde_json::json!({ "code": status.code().description(), "message": status.message() });
-        return (
-            code,
-            [(header::WWW_AUTHENTICATE, "Bearer")],
-            axum::Json(body),
-        )
-            .into_response();
+    if let Some(response) = refusal(&state.tokens, &headers) {
+        return response;
     }
     let report = if query.refresh {
         state.health.refresh().await
@@ -183,8 +195,14 @@ async fn health_json(
         .into_response()
 }
 
-/// `GET /metrics`: Prometheus text format.
-async fn metrics(State(state): State<HttpState>) -> Response {
+/// `GET /metrics`: Prometheus text format. Needs the read token (when one is
+/// configured) unless `metrics.public`: it names every table and its figures.
+async fn metrics(State(state): State<HttpState>, headers: HeaderMap) -> Response {
+    if !state.metrics_public {
+        if let Some(response) = refusal(&state.tokens, &headers) {
+            return response;
+        }
+    }
     let text = state.metrics.render(&state.health.latest());
     (
         [(

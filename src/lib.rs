@@ -4,12 +4,14 @@
 
 pub mod auth;
 pub mod client_cli;
+pub mod codec;
 pub mod config;
 pub mod convert;
 pub mod demo;
 pub mod grpc_health;
 pub mod http;
 pub mod inspect;
+pub mod listener;
 pub mod metrics;
 pub mod proto;
 pub mod server;

@@ -14,16 +14,19 @@ use tablesafe_engine::{control, monitor};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
-use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 
-use crate::config::Config;
+use crate::config::{Config, TlsFiles};
 use crate::grpc_health;
 use crate::http::{self, HttpState};
+use crate::listener;
 use crate::metrics::Metrics;
 use crate::proto::{StorageAdminServer, FILE_DESCRIPTOR_SET};
 use crate::service::StorageAdminService;
 use crate::wire::HealthWire;
+
+/// Streams (calls) one HTTP/2 connection may have open at once.
+pub const MAX_CONCURRENT_STREAMS: u32 = 128;
 
 fn reflection() -> tonic_reflection::server::Builder<'static> {
     tonic_reflection::server::Builder::configure()
@@ -32,6 +35,15 @@ fn reflection() -> tonic_reflection::server::Builder<'static> {
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
+}
+
+/// The server's TLS settings from the PEM files' bytes.
+pub fn tls_settings(tls: &TlsFiles) -> ServerTlsConfig {
+    let settings = ServerTlsConfig::new().identity(Identity::from_pem(&tls.cert, &tls.key));
+    match &tls.client_ca {
+        Some(ca) => settings.client_ca_root(Certificate::from_pem(ca)),
+        None => settings,
+    }
 }
 
 /// Serves until `shutdown` completes, then drains within the grace period.
@@ -101,6 +113,7 @@ pub async fn run_with_events(
         health_wire: service.health_wire.clone(),
         tokens: config.tokens.clone(),
         metrics,
+        metrics_public: config.metrics_public,
     });
 
     let mut routes = Routes::new(StorageAdminServer::new(service))
@@ -108,11 +121,14 @@ pub async fn run_with_events(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .prepare();
-    *routes.axum_router_mut() = std::mem::take(routes.axum_router_mut()).merge(http);
+    *routes.axum_router_mut() = std::mem::take(routes.axum_router_mut())
+        .merge(http)
+        .fallback(http::not_found);
 
     let addr = listener.local_addr()?;
-    // Without TCP_NODELAY, multi-segment responses wait on delayed ACKs (~40 ms).
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    // Bounded connections with deadlines for silent clients; TCP_NODELAY
+    // (without it multi-segment responses wait on delayed ACKs, ~40 ms).
+    let incoming = listener::incoming(listener, config.limits, stop.clone());
     tracing::info!(%addr, tls = config.tls.is_some(), backup_dir = %config.engine.backup_dir.display(), "tablesafe listening");
 
     let stopping = stop.clone();
@@ -125,14 +141,15 @@ pub async fn run_with_events(
     };
     let mut builder = Server::builder();
     if let Some(tls) = &config.tls {
-        let mut settings = ServerTlsConfig::new().identity(Identity::from_pem(&tls.cert, &tls.key));
-        if let Some(ca) = &tls.client_ca {
-            settings = settings.client_ca_root(Certificate::from_pem(ca));
-        }
-        builder = builder.tls_config(settings)?;
+        builder = builder.tls_config(tls_settings(tls))?;
     }
     let serve = builder
         .accept_http1(true)
+        // A client may not open streams without bound on one connection, and
+        // one that stops answering pings is closed.
+        .max_concurrent_streams(MAX_CONCURRENT_STREAMS)
+        .http2_keepalive_interval(Some(config.limits.keepalive))
+        .http2_keepalive_timeout(Some(config.limits.keepalive_timeout()))
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, signal);
     let grace_over = async {

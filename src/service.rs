@@ -12,6 +12,9 @@ use tokio_stream::Stream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
+/// The longest reason a trigger may give (the ledger keeps it with the run).
+pub const MAX_REASON_BYTES: usize = 1024;
+
 use crate::auth::{Access, Tokens};
 use crate::convert::{event_kind, ToProto};
 use crate::proto;
@@ -116,6 +119,13 @@ impl proto::StorageAdmin for StorageAdminService {
     ) -> Result<Response<proto::TriggerBackupResponse>, Status> {
         self.tokens.check(request.metadata(), Access::Admin)?;
         let request = request.into_inner();
+        // The reason is kept in the ledger for every run: bounded.
+        if request.reason.len() > MAX_REASON_BYTES {
+            return Err(Status::invalid_argument(format!(
+                "reason is {} bytes; at most {MAX_REASON_BYTES}",
+                request.reason.len()
+            )));
+        }
         let reply = self
             .engine
             .trigger(request.tables, request.reason)

@@ -8,27 +8,12 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
 
-use common::{Dirs, ServerProcess, ADMIN};
+use common::{refused_start, Dirs, ServerProcess, ADMIN};
 use tablesafe_client::proto::event::Payload;
 use tablesafe_client::proto::{BackupRun, IssueCode, RunOutcome, TableOutcome, WatchEventsRequest};
 use tablesafe_client::Client;
 use tablesafe_engine::store::BackupName;
-
-/// Runs `tablesafe serve ARGS` to its end; it must refuse to start. Its stderr.
-fn refused_start(args: &[String]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_tablesafe"))
-        .arg("serve")
-        .args(["--listen", "127.0.0.1:0"])
-        .args(args)
-        .env("TABLESAFE_ADMIN_TOKEN", ADMIN)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "it started: {out:?}");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_torn_ledger_line_is_skipped_and_every_other_run_survives() {

@@ -324,7 +324,8 @@ async fn read_token_guards_health_and_liveness_and_metrics_are_served() {
         http_get(server.addr, "/healthz", None).await,
         (200, "ok\n".to_owned())
     );
-    let (status, metrics) = http_get(server.addr, "/metrics", None).await;
+    assert_eq!(http_get(server.addr, "/metrics", None).await.0, 401);
+    let (status, metrics) = http_get(server.addr, "/metrics", Some(READER)).await;
     assert_eq!(status, 200);
     for line in [
         "tablesafe_table_records{table=\"users\"} 1200",

@@ -42,6 +42,10 @@ pub struct CatalogConfig {
     pub tables: Vec<TableSpec>,
     /// Back up files found but not listed, too.
     pub backup_orphans: bool,
+    /// Take symlinks in a data directory that lead out of it for tables. Off:
+    /// such a link is skipped (and logged), so a link planted in a data
+    /// directory cannot make tablesafe read and copy a file elsewhere.
+    pub follow_symlinks: bool,
 }
 
 /// What part a table plays.
@@ -86,6 +90,20 @@ pub struct InvalidName {
 /// A path with links and `..` resolved, for comparing files named two ways.
 pub fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Whether `path` is a plain file, or a symlink to a file inside `real_dir`
+/// (itself canonical); a link leading out is logged.
+fn stays_inside(path: &Path, real_dir: &Path) -> bool {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link || canonical(path).starts_with(real_dir) {
+        return true;
+    }
+    tracing::warn!(
+        file = %path.display(),
+        "skipped: a symlink that leads out of the data directory (set follow_symlinks = true to take it)"
+    );
+    false
 }
 
 /// Checks a table name: it becomes part of file names, so it must be plain.
@@ -201,14 +219,23 @@ impl CatalogConfig {
     fn scan_files(&self, mut clash: impl FnMut(&str, &Path, &Path)) -> BTreeMap<String, PathBuf> {
         let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
         for dir in &self.data_dirs {
-            let Ok(listing) = std::fs::read_dir(dir) else {
-                tracing::warn!(dir = %dir.display(), "data directory cannot be read");
-                continue;
+            let listing = match std::fs::read_dir(dir) {
+                Ok(listing) => listing,
+                Err(e) => {
+                    tracing::error!(dir = %dir.display(), error = %e, "data directory cannot be listed");
+                    continue;
+                }
             };
+            let real_dir = canonical(dir);
             let mut files: Vec<PathBuf> = listing
-                .filter_map(Result::ok)
+                .filter_map(|entry| {
+                    entry
+                        .map_err(|e| tracing::error!(dir = %dir.display(), error = %e, "cannot read a data directory entry"))
+                        .ok()
+                })
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|e| e == "dets") && p.is_file())
+                .filter(|p| self.follow_symlinks || stays_inside(p, &real_dir))
                 .collect();
             files.sort();
             for path in files {
@@ -269,7 +296,7 @@ mod tests {
                 TableSpec::named("users", true),
                 TableSpec::named("orders", false),
             ],
-            backup_orphans: false,
+            ..Default::default()
         };
         let tables = catalog.scan();
         let view: Vec<_> = tables

@@ -50,8 +50,13 @@ pub struct EngineConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// Names that are not tables of the catalog.
-    #[error("unknown tables: {}", .0.join(", "))]
-    UnknownTables(Vec<String>),
+    #[error("unknown tables: {}; the tables are: {}", few(.unknown), few(.known))]
+    UnknownTables {
+        /// The names asked for that are not tables.
+        unknown: Vec<String>,
+        /// The tables there are.
+        known: Vec<String>,
+    },
     /// The engine is shutting down or has stopped.
     #[error("the engine is shutting down")]
     ShuttingDown,
@@ -263,8 +268,34 @@ fn check_known(tables: &[TableEntry], names: &[String]) -> Result<(), EngineErro
     if unknown.is_empty() {
         Ok(())
     } else {
-        Err(EngineError::UnknownTables(unknown))
+        Err(EngineError::UnknownTables {
+            unknown,
+            known: tables.iter().map(|t| t.name.clone()).collect(),
+        })
     }
+}
+
+/// The first few of `names`, each cut short, and how many more: what an
+/// error may echo of a list a client sent, however long it was.
+fn few(names: &[String]) -> String {
+    const SHOWN: usize = 5;
+    const NAME: usize = 64;
+    if names.is_empty() {
+        return "none".into();
+    }
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .map(|n| match n.char_indices().nth(NAME) {
+            Some((end, _)) => format!("{}...", &n[..end]),
+            None => n.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
 }
 
 /// Waits for the scrub in progress; pending forever when there is none.
@@ -621,7 +652,7 @@ impl Engine {
                 dir = %store.dir().display(),
                 "the backup directory was removed or replaced while tablesafe ran; recreating it, its lock and its ledger"
             );
-            std::fs::create_dir_all(store.dir()).map_err(|e| {
+            crate::store::create_private_dir(store.dir()).map_err(|e| {
                 std::io::Error::new(
                     e.kind(),
                     format!("cannot recreate {}: {e}", store.dir().display()),

@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
@@ -40,7 +41,7 @@ impl Ledger {
     /// Opens (or creates) the ledger in `dir`, marking unfinished runs as
     /// interrupted. Returns the ledger and the runs it found interrupted.
     pub fn open(dir: &Path) -> io::Result<(Self, Vec<RunRecord>)> {
-        fs::create_dir_all(dir)?;
+        crate::store::create_private_dir(dir).map_err(crate::store::naming(dir))?;
         let path = dir.join("ledger.jsonl");
         let mut runs: VecDeque<RunRecord> = VecDeque::new();
         let mut lines = 0;
@@ -72,6 +73,7 @@ impl Ledger {
             .create(true)
             .append(true)
             .read(true)
+            .mode(0o600)
             .open(&path)
             .map_err(with_path)?;
         end_with_newline(&mut file).map_err(with_path)?;
@@ -177,7 +179,7 @@ impl Ledger {
             )
         };
         if let Some(dir) = self.path.parent() {
-            fs::create_dir_all(dir).map_err(with_path)?;
+            crate::store::create_private_dir(dir).map_err(with_path)?;
         }
         self.compact().map_err(with_path)?;
         self.torn = false;
@@ -197,7 +199,7 @@ impl Ledger {
     /// Rewrites the file with only the retained runs.
     fn compact(&mut self) -> io::Result<()> {
         let tmp = self.path.with_extension("jsonl.tmp");
-        let mut out = File::create(&tmp)?;
+        let mut out = crate::store::create_with_mode(&tmp, 0o600)?;
         for run in &self.runs {
             let mut bytes = serde_json::to_vec(&Line::Finished(run.clone()))?;
             bytes.push(b'\n');

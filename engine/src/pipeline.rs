@@ -430,7 +430,11 @@ fn copy_file<T>(
     copied: impl FnOnce() -> T,
 ) -> Result<(String, T), TableError> {
     let mut src = File::open(source).map_err(|e| unreadable(source, &e))?;
-    let mut dst = File::create(dest).map_err(|e| write_error(dest, &e))?;
+    let mode = src
+        .metadata()
+        .map(|m| crate::store::copy_mode(&m))
+        .map_err(|e| unreadable(source, &e))?;
+    let mut dst = crate::store::create_with_mode(dest, mode).map_err(|e| write_error(dest, &e))?;
     let reader = File::open(dest).map_err(|e| write_error(dest, &e))?;
     let (chunks_tx, chunks_rx) = std::sync::mpsc::channel::<u64>();
     std::thread::scope(|scope| {

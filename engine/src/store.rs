@@ -264,6 +264,42 @@ impl StoreLock {
     }
 }
 
+/// Permission bits for a copy of a file with `source`'s: the same, never
+/// wider, never executable or set-id (a private table stays private).
+pub fn copy_mode(source: &fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    source.permissions().mode() & 0o666
+}
+
+/// Creates (or truncates) `path` for writing with exactly `mode`, whatever
+/// the umask: never readable by anyone the mode does not name.
+pub(crate) fn create_with_mode(path: &Path, mode: u32) -> io::Result<File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode & 0o600)
+        .open(path)?;
+    file.set_permissions(fs::Permissions::from_mode(mode))?;
+    Ok(file)
+}
+
+/// Creates `dir` and any missing parents as 0700: tablesafe's directories
+/// are its own. Existing directories keep their mode.
+pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Adds the path an I/O error concerns to its message.
+pub(crate) fn naming(path: &Path) -> impl FnOnce(io::Error) -> io::Error + '_ {
+    move |e| io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
 /// Whether `path` names the very file `file` has open (same device and inode).
 pub(crate) fn same_file(file: &File, path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
@@ -283,7 +319,7 @@ impl BackupStore {
     /// The store at `dir` (created when missing).
     pub fn open(dir: impl Into<PathBuf>) -> io::Result<Self> {
         let dir = dir.into();
-        fs::create_dir_all(&dir)?;
+        create_private_dir(&dir).map_err(naming(&dir))?;
         Ok(Self { dir })
     }
 
@@ -303,8 +339,9 @@ impl BackupStore {
     /// Another holder is named by the pid it wrote there.
     pub fn lock(&self) -> Result<StoreLock, LockError> {
         use std::io::{Read, Seek};
+        use std::os::unix::fs::OpenOptionsExt;
         let state = self.state_dir();
-        fs::create_dir_all(&state).map_err(|e| LockError::Io {
+        create_private_dir(&state).map_err(|e| LockError::Io {
             path: state.clone(),
             source: e,
         })?;
@@ -314,6 +351,7 @@ impl BackupStore {
             .truncate(false)
             .read(true)
             .write(true)
+            .mode(0o600)
             .open(&path)
             .map_err(|e| LockError::Io {
                 path: path.clone(),
@@ -355,8 +393,8 @@ impl BackupStore {
     /// Every backup (of `table`, or all), newest capture first, then by table.
     pub fn list(&self, table: Option<&str>) -> io::Result<Vec<BackupEntry>> {
         let mut entries = Vec::new();
-        for entry in fs::read_dir(&self.dir)? {
-            let entry = entry?;
+        for entry in fs::read_dir(&self.dir).map_err(naming(&self.dir))? {
+            let entry = entry.map_err(naming(&self.dir))?;
             let Some(name) = entry.file_name().to_str().and_then(BackupName::parse) else {
                 continue;
             };
@@ -411,13 +449,20 @@ impl BackupStore {
         Ok(name)
     }
 
-    /// Writes `manifest` durably under its final name (via a temporary file).
+    /// Writes `manifest` durably under its final name (via a temporary file),
+    /// with its copy's mode (it names the table and its figures).
     pub fn write_manifest(&self, name: &BackupName, manifest: &Manifest) -> io::Result<()> {
         let tmp = self.path(&format!(".{}{PARTIAL_SUFFIX}", name.manifest_name()));
-        let mut file = File::create(&tmp)?;
+        let mode = [name.file_name(), name.partial_name()]
+            .iter()
+            .find_map(|f| fs::metadata(self.path(f)).ok())
+            .map_or(0o600, |copy| copy_mode(&copy));
+        let mut file = io::BufWriter::new(create_with_mode(&tmp, mode)?);
         serde_json::to_writer_pretty(&mut file, manifest)?;
         file.write_all(b"\n")?;
-        file.sync_all()?;
+        file.into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .sync_all()?;
         fs::rename(&tmp, self.path(&name.manifest_name()))
     }
 
@@ -439,8 +484,8 @@ impl BackupStore {
     /// manifests whose backup never got its final name. Returns what it removed.
     pub fn remove_leftovers(&self) -> io::Result<Vec<String>> {
         let mut removed = Vec::new();
-        for entry in fs::read_dir(&self.dir)? {
-            let file_name = entry?.file_name();
+        for entry in fs::read_dir(&self.dir).map_err(naming(&self.dir))? {
+            let file_name = entry.map_err(naming(&self.dir))?.file_name();
             let Some(file_name) = file_name.to_str() else {
                 continue;
             };
@@ -450,7 +495,8 @@ impl BackupStore {
                 .and_then(BackupName::parse)
                 .is_some_and(|name| !self.path(&name.file_name()).exists());
             if partial || orphan_manifest {
-                fs::remove_file(self.path(file_name))?;
+                let path = self.path(file_name);
+                fs::remove_file(&path).map_err(naming(&path))?;
                 removed.push(file_name.to_owned());
             }
         }

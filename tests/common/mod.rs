@@ -105,6 +105,22 @@ impl Dirs {
         }
     }
 
+    /// Writes a config file naming these directories, then `extra`; the
+    /// `serve` flags that read it.
+    pub fn config_file(&self, extra: &str) -> Vec<String> {
+        let file = self.root.path().join("tablesafe.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "data_dirs = [{:?}]\nbackup_dir = {:?}\n{extra}\n",
+                self.data.display().to_string(),
+                self.backups.display().to_string()
+            ),
+        )
+        .unwrap();
+        vec!["--config".into(), file.display().to_string()]
+    }
+
     /// `tablesafe serve` flags over these directories, schedule off.
     pub fn serve_args(&self) -> Vec<String> {
         vec![
@@ -271,4 +287,30 @@ pub async fn http_get(addr: SocketAddr, path: &str, token: Option<&str>) -> (u16
         "{head}"
     );
     (status, body.to_owned())
+}
+
+/// Runs `tablesafe serve ARGS` to its end; it must refuse to start. Its stderr.
+pub fn refused_start(args: &[String]) -> String {
+    refused_start_with(args, &[("TABLESAFE_ADMIN_TOKEN", ADMIN)])
+}
+
+/// [`refused_start`] with exactly the tablesafe variables `env` in its environment.
+pub fn refused_start_with(args: &[String], env: &[(&str, &str)]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_tablesafe"))
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .env_remove("TABLESAFE_ADMIN_TOKEN")
+        .env_remove("TABLESAFE_READ_TOKEN")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "it started: {out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !stderr.contains("tablesafe listening"),
+        "it refused only after binding: {stderr}"
+    );
+    stderr
 }
