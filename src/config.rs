@@ -643,6 +643,21 @@ mod tests {
     }
 
     #[test]
+    fn the_readmes_configuration_is_every_option_and_only_real_ones() {
+        let readme = include_str!("../README.md");
+        let section = readme.split("## Configuration").nth(1).unwrap();
+        let block = section
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|b| b.split("```").next())
+            .unwrap();
+        let file: FileConfig = toml::from_str(block).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!file.follow_symlinks && !file.metrics.public);
+        assert_eq!(file.server.max_connections, Some(1024));
+        assert!(file.tls.is_some() && file.erlang.is_some());
+    }
+
+    #[test]
     fn defaults_are_loopback_daily_and_keep_three() {
         let config = minimal().resolve(Overrides::default(), &admin_env).unwrap();
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
