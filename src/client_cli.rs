@@ -328,6 +328,9 @@ fn print_run(run: &BackupRun, out: &mut impl Write) {
         run.run_id,
         short_enum(run.outcome().as_str_name(), "RUN_OUTCOME_")
     );
+    for error in &run.errors {
+        let _ = writeln!(out, "error: {error}");
+    }
     let rows: Vec<Vec<String>> = run
         .tables
         .iter()

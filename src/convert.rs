@@ -124,6 +124,7 @@ impl ToProto for RunRecord {
             tables: self.results.iter().map(ToProto::to_proto).collect(),
             reason: self.reason.clone(),
             joined_reasons: self.joined.clone(),
+            errors: self.errors.clone(),
         }
     }
 }

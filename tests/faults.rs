@@ -196,6 +196,21 @@ async fn a_missing_data_directory_refuses_start_up_and_one_that_vanishes_is_crit
         "{}",
         issue.message
     );
+    // A run then is no success, and says why.
+    let run = client
+        .trigger_backup(vec![], "after")
+        .await
+        .unwrap()
+        .run
+        .unwrap();
+    assert_ne!(run.outcome(), RunOutcome::Succeeded);
+    assert!(
+        run.errors
+            .iter()
+            .any(|e| e.contains(&dirs.data.display().to_string())
+                && e.contains("No such file or directory")),
+        "{run:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

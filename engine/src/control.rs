@@ -678,6 +678,18 @@ impl Engine {
         reason: String,
         joined: Vec<String>,
     ) -> Result<(), EngineError> {
+        let errors: Vec<String> = self
+            .catalog
+            .unreadable_data_dirs()
+            .into_iter()
+            .map(|(dir, why)| {
+                tracing::error!(dir = %dir.display(), error = %why, "data directory cannot be listed; its tables are not in this run");
+                format!(
+                    "data directory {} cannot be listed: {why}; its tables are not in this run",
+                    dir.display()
+                )
+            })
+            .collect();
         let tables: Vec<TableEntry> = scan(&self.catalog, self.context.quiesce.as_deref())
             .into_iter()
             .filter(|t| {
@@ -698,6 +710,7 @@ impl Engine {
             tables: tables.iter().map(|t| t.name.clone()).collect(),
             results: Vec::new(),
             joined,
+            errors,
         };
         self.ensure_store()?;
         self.ledger.record_started(&record)?;
@@ -740,7 +753,10 @@ impl Engine {
         run.outcome = if self.shutdown.is_cancelled() {
             RunOutcome::Interrupted
         } else {
-            RunOutcome::of(&results)
+            match RunOutcome::of(&results) {
+                RunOutcome::Succeeded if !run.errors.is_empty() => RunOutcome::Partial,
+                outcome => outcome,
+            }
         };
         run.results = results;
         if let Err(e) = self.ensure_store() {

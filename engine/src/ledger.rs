@@ -240,6 +240,7 @@ mod tests {
             tables: vec!["t".into()],
             results: Vec::new(),
             joined: Vec::new(),
+            errors: Vec::new(),
         }
     }
 

@@ -223,6 +223,11 @@ pub struct RunRecord {
     /// waited for it as a follow-up), in arrival order; `reason` is the first's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joined: Vec<String>,
+    /// Problems of the run as a whole, not of one table: a data directory
+    /// that could not be listed, so that its tables are not in the run. A run
+    /// with any is never SUCCEEDED.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
 }
 
 mod duration_millis {

@@ -161,7 +161,7 @@ class TriggerBackupResponse(_message.Message):
     def __init__(self, run: _Optional[_Union[BackupRun, _Mapping]] = ..., joined_existing_run: _Optional[bool] = ...) -> None: ...
 
 class BackupRun(_message.Message):
-    __slots__ = ("run_id", "trigger", "started_at", "finished_at", "outcome", "tables", "reason", "joined_reasons")
+    __slots__ = ("run_id", "trigger", "started_at", "finished_at", "outcome", "tables", "reason", "joined_reasons", "errors")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     TRIGGER_FIELD_NUMBER: _ClassVar[int]
     STARTED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -170,6 +170,7 @@ class BackupRun(_message.Message):
     TABLES_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     JOINED_REASONS_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     trigger: Trigger
     started_at: _timestamp_pb2.Timestamp
@@ -178,7 +179,8 @@ class BackupRun(_message.Message):
     tables: _containers.RepeatedCompositeFieldContainer[TableBackupResult]
     reason: str
     joined_reasons: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, run_id: _Optional[str] = ..., trigger: _Optional[_Union[Trigger, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[RunOutcome, str]] = ..., tables: _Optional[_Iterable[_Union[TableBackupResult, _Mapping]]] = ..., reason: _Optional[str] = ..., joined_reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+    errors: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, run_id: _Optional[str] = ..., trigger: _Optional[_Union[Trigger, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[RunOutcome, str]] = ..., tables: _Optional[_Iterable[_Union[TableBackupResult, _Mapping]]] = ..., reason: _Optional[str] = ..., joined_reasons: _Optional[_Iterable[str]] = ..., errors: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TableBackupResult(_message.Message):
     __slots__ = ("table", "outcome", "file_name", "bytes", "records", "keys", "consistency", "sha256", "duration", "error_code", "error_message", "pruned", "attempts", "digest")

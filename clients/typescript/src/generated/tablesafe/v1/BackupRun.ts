@@ -19,6 +19,12 @@ export interface BackupRun {
    * `reason` is the first caller's.
    */
   'joinedReasons'?: (string)[];
+  /**
+   * Problems of the run as a whole rather than of one table (a data directory
+   * that could not be listed, so its tables are not in the run). A run with any
+   * is never RUN_OUTCOME_SUCCEEDED.
+   */
+  'errors'?: (string)[];
 }
 
 export interface BackupRun__Output {
@@ -35,4 +41,10 @@ export interface BackupRun__Output {
    * `reason` is the first caller's.
    */
   'joinedReasons': (string)[];
+  /**
+   * Problems of the run as a whole rather than of one table (a data directory
+   * that could not be listed, so its tables are not in the run). A run with any
+   * is never RUN_OUTCOME_SUCCEEDED.
+   */
+  'errors': (string)[];
 }
