@@ -39,6 +39,24 @@ impl Connection {
     }
 }
 
+/// `error` with what the user can do about it: which flag or variable gives
+/// the token, which token a call needs.
+pub fn explain(conn: &Connection, error: &Error) -> String {
+    let hint = match (error.code(), &conn.token) {
+        (Some(tonic::Code::Unauthenticated), None) => {
+            "no token was given: pass --token TOKEN or set TABLESAFE_TOKEN"
+        }
+        (Some(tonic::Code::Unauthenticated), Some(_)) => {
+            "the token given (--token or TABLESAFE_TOKEN) was refused"
+        }
+        (Some(tonic::Code::PermissionDenied), _) => {
+            "this needs the admin token (--token or TABLESAFE_TOKEN)"
+        }
+        _ => return error.to_string(),
+    };
+    format!("{error}\n{hint}")
+}
+
 /// `tablesafe backup`: triggers a run and prints its result. Ok(false) when
 /// the run did not fully succeed.
 pub async fn backup(
@@ -197,8 +215,10 @@ pub async fn health(conn: &Connection, refresh: bool, out: &mut impl Write) -> R
                 t.records.to_string(),
                 t.file_size_bytes.to_string(),
                 format!("{:.1}%", t.fragmentation_ratio * 100.0),
-                t.since_last_backup
-                    .map_or("never".into(), |d| human_age(d.seconds)),
+                // From now, not from the snapshot's time (up to a refresh old).
+                t.last_backup_at.map_or("never".into(), |at| {
+                    human_age(chrono::Utc::now().timestamp() - at.seconds)
+                }),
                 t.backups_retained.to_string(),
             ]
         })
@@ -252,9 +272,28 @@ pub async fn watch(
         Some(_) => conn.client().await?,
         None => Client::connect_lazy(&conn.server, conn.token.as_deref())?,
     };
-    let mut events = client.watch(options);
+    let mut events = client.watch_with(options, |retry| {
+        let position = if retry.epoch.is_empty() {
+            "from now on".to_owned()
+        } else {
+            format!("after #{} of epoch {}", retry.after_sequence, retry.epoch)
+        };
+        eprintln!(
+            "tablesafe watch: {}; reconnecting in {} ms, resuming {position}",
+            retry.error,
+            retry.backoff.as_millis()
+        );
+    });
+    let mut epoch = String::new();
     while let Some(event) = events.next().await {
         let event = event?;
+        if !conn.json && !event.epoch.is_empty() && event.epoch != epoch {
+            epoch.clone_from(&event.epoch);
+            let _ = writeln!(
+                out,
+                "epoch {epoch} (resume with --epoch {epoch} --after <#>)"
+            );
+        }
         if conn.json {
             let _ = writeln!(out, "{}", serde_json::to_string(&event).unwrap_or_default());
         } else if let Some(line) = describe_event(&event) {
@@ -315,6 +354,7 @@ fn describe_event(event: &proto::Event) -> Option<String> {
 
 fn human_age(seconds: i64) -> String {
     match seconds {
+        s if s < 0 => "ahead of this clock".into(),
         s if s >= 86_400 => format!("{}d {}h ago", s / 86_400, s % 86_400 / 3600),
         s if s >= 3600 => format!("{}h {}m ago", s / 3600, s % 3600 / 60),
         s => format!("{}m {}s ago", s / 60, s % 60),

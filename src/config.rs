@@ -312,9 +312,15 @@ impl FileConfig {
             .listen
             .or(self.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.into());
-        let listen: SocketAddr = listen
-            .parse()
-            .map_err(|e| invalid(format!("listen address {listen:?}: {e}")))?;
+        // An address, or host:port with a name (`localhost:50051`): the
+        // first address the name resolves to.
+        let listen: SocketAddr = match listen.parse() {
+            Ok(addr) => addr,
+            Err(_) => std::net::ToSocketAddrs::to_socket_addrs(&listen)
+                .map_err(|e| invalid(format!("listen address {listen:?}: {e}")))?
+                .next()
+                .ok_or_else(|| invalid(format!("listen address {listen:?} resolves to nothing")))?,
+        };
         let data_dirs = if overrides.data_dirs.is_empty() {
             self.data_dirs
         } else {

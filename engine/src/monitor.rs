@@ -245,6 +245,7 @@ fn gather(
                 }
             }
             TableObservation {
+                file_size: std::fs::metadata(&entry.path).ok().map(|m| m.len()),
                 backups: backups.remove(&entry.name).unwrap_or_default(),
                 last_attempt: attempts.remove(&entry.name),
                 file,

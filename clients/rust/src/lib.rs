@@ -26,15 +26,16 @@ pub mod proto {
 mod watch;
 pub mod wkt;
 
-pub use watch::WatchOptions;
+pub use watch::{Retry, WatchOptions};
 
 use proto::storage_admin_client::StorageAdminClient;
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The server could not be reached.
-    #[error("cannot connect to {url}: {source}")]
+    /// The server could not be reached ("connection refused", a name that
+    /// does not resolve, a TLS failure: the cause is in the message).
+    #[error("cannot connect to {url}: {}", causes(.source))]
     Connect {
         /// The server URL.
         url: String,
@@ -95,14 +96,41 @@ impl Interceptor for BearerToken {
 /// in one go spare flow-control round trips and a write per 16 KiB frame.
 /// Add TLS or other settings and pass the channel to [`Client::with_channel`].
 pub fn endpoint(url: &str) -> Result<Endpoint, Error> {
-    Ok(Endpoint::from_shared(url.to_owned())
+    let url = with_scheme(url, "http");
+    Ok(Endpoint::from_shared(url.clone())
         .map_err(|source| Error::Connect {
-            url: url.to_owned(),
+            url: url.clone(),
             source,
         })?
         .initial_stream_window_size(Some(4 << 20))
         .initial_connection_window_size(Some(16 << 20))
         .max_frame_size(Some(1 << 20)))
+}
+
+/// `url` as given when it names a scheme; `host:port` (as grpcurl takes it)
+/// becomes `<scheme>://host:port`.
+fn with_scheme(url: &str, scheme: &str) -> String {
+    if url.contains("://") {
+        url.to_owned()
+    } else {
+        format!("{scheme}://{url}")
+    }
+}
+
+/// An error and its causes, most specific last: tonic's own message is only
+/// "transport error", the cause says "Connection refused".
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// A connection to one tablesafe server, with the token set once.
@@ -112,7 +140,8 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connects to `url` (for example `http://127.0.0.1:50051`).
+    /// Connects to `url` (for example `http://127.0.0.1:50051`, or
+    /// `127.0.0.1:50051` for plain-text HTTP/2).
     pub async fn connect(url: &str, token: Option<&str>) -> Result<Self, Error> {
         let connect_error = |source| Error::Connect {
             url: url.to_owned(),
@@ -122,7 +151,7 @@ impl Client {
         Self::with_channel(channel, token)
     }
 
-    /// Connects over TLS: `url` is `https://host:port`; `tls` says which CA to
+    /// Connects over TLS: `url` is `https://host:port` (or `host:port`); `tls` says which CA to
     /// trust (the system's roots are not used) and, for mutual TLS, the
     /// client's own certificate.
     pub async fn connect_tls(
@@ -142,7 +171,7 @@ impl Client {
         if let Some((cert, key)) = &tls.identity {
             settings = settings.identity(Identity::from_pem(cert, key));
         }
-        let channel = endpoint(url)?
+        let channel = endpoint(&with_scheme(url, "https"))?
             .tls_config(settings)
             .map_err(connect_error)?
             .connect()

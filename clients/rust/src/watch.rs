@@ -40,6 +40,19 @@ impl Default for WatchOptions {
     }
 }
 
+/// A break in a watch, and what the watcher does next.
+#[derive(Debug, Clone)]
+pub struct Retry {
+    /// What broke the stream.
+    pub error: String,
+    /// The pause before the next attempt.
+    pub backoff: Duration,
+    /// The watcher resumes after this sequence...
+    pub after_sequence: u64,
+    /// ... of this epoch.
+    pub epoch: String,
+}
+
 /// Errors that reconnecting cannot fix: the stream ends with them.
 fn is_permanent(code: Code) -> bool {
     matches!(
@@ -59,6 +72,17 @@ impl Client {
     /// then carry on reading. Ends only on an error reconnecting cannot fix
     /// (such as UNAUTHENTICATED), which it yields last, or when dropped.
     pub fn watch(&self, options: WatchOptions) -> ReceiverStream<Result<Event, Error>> {
+        self.watch_with(options, |_| {})
+    }
+
+    /// [`Client::watch`], telling `on_retry` about every break before the
+    /// pause that follows it (to show a user that the watcher is waiting,
+    /// not stuck).
+    pub fn watch_with(
+        &self,
+        options: WatchOptions,
+        on_retry: impl Fn(&Retry) + Send + 'static,
+    ) -> ReceiverStream<Result<Event, Error>> {
         let (tx, rx) = mpsc::channel(64);
         let client = self.clone();
         tokio::spawn(async move {
@@ -71,7 +95,7 @@ impl Client {
                     kinds: options.kinds.iter().map(|k| *k as i32).collect(),
                     tables: options.tables.clone(),
                 };
-                match client.watch_events(request).await {
+                let why = match client.watch_events(request).await {
                     Ok(mut stream) => loop {
                         match stream.message().await {
                             Ok(Some(event)) => {
@@ -89,20 +113,26 @@ impl Client {
                                     return;
                                 }
                             }
-                            Ok(None) => break,
+                            Ok(None) => break "the server ended the stream".to_owned(),
                             Err(status) if is_permanent(status.code()) => {
                                 let _ = tx.send(Err(Error::Status(status))).await;
                                 return;
                             }
-                            Err(_) => break,
+                            Err(status) => break Error::Status(status).to_string(),
                         }
                     },
                     Err(Error::Status(status)) if is_permanent(status.code()) => {
                         let _ = tx.send(Err(Error::Status(status))).await;
                         return;
                     }
-                    Err(_) => {}
-                }
+                    Err(e) => e.to_string(),
+                };
+                on_retry(&Retry {
+                    error: why,
+                    backoff,
+                    after_sequence: cursor.0,
+                    epoch: cursor.1.clone(),
+                });
                 tokio::select! {
                     () = tokio::time::sleep(backoff) => {}
                     () = tx.closed() => return,
