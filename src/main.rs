@@ -316,10 +316,11 @@ async fn shutdown_signal() {
             return std::future::pending().await;
         }
     };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
+    let signal = tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+    };
+    tracing::info!(signal, "shutdown requested");
 }
 
 fn parse_kind(text: &str) -> Result<tablesafe_client::proto::EventKind, String> {

@@ -152,21 +152,30 @@ pub async fn run_with_events(
         .http2_keepalive_timeout(Some(config.limits.keepalive_timeout()))
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, signal);
-    let grace_over = async {
-        stop.cancelled().await;
-        tokio::time::sleep(grace).await;
+    // One grace period from the moment shutdown begins, shared by the
+    // connections and the engine: never twice the configured time.
+    tokio::pin!(serve);
+    let deadline = tokio::select! {
+        result = &mut serve => {
+            result?;
+            tokio::time::Instant::now() + grace
+        }
+        () = stop.cancelled() => {
+            let at = tokio::time::Instant::now() + grace;
+            match tokio::time::timeout_at(at, &mut serve).await {
+                Ok(result) => result?,
+                Err(_) => tracing::warn!("grace period over; closing remaining connections"),
+            }
+            at
+        }
     };
-    tokio::select! {
-        result = serve => result?,
-        () = grace_over => tracing::warn!("grace period over; closing remaining connections"),
-    }
     stop.cancel();
     let drained = async {
         let _ = engine_task.await;
         let _ = monitor_task.await;
     };
-    if tokio::time::timeout(grace, drained).await.is_err() {
-        tracing::warn!("engine did not stop within the grace period");
+    if tokio::time::timeout_at(deadline, drained).await.is_err() {
+        tracing::warn!("grace period over: the engine did not stop in time");
     }
     Ok(())
 }

@@ -114,6 +114,7 @@ async fn sigterm_stops_a_copy_within_the_grace_period_and_records_the_run() {
     else {
         return;
     };
+    let log = server.log.clone();
     let stopped_at = Instant::now();
     std::process::Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])
@@ -127,6 +128,12 @@ async fn sigterm_stops_a_copy_within_the_grace_period_and_records_the_run() {
     assert!(
         stopped_at.elapsed() < Duration::from_secs(10),
         "within the grace period"
+    );
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("shutdown requested") && l.contains("SIGTERM")),
+        "the log says which signal: {log}"
     );
 
     // The waiting caller got the run's end before the server went.
