@@ -545,6 +545,7 @@ impl FileConfig {
                     self.backup.catch_up_delay,
                     "30s",
                 )?,
+                clock: tablesafe_engine::clock::Clock::System,
                 scrub_interval: match self.verify.scrub_interval.as_deref() {
                     Some("off") => None,
                     other => Some(positive(

@@ -43,6 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             options: &options,
             cancel: &cancel,
             quiesce: None,
+            clock: tablesafe_engine::clock::Clock::System,
         }
         .run();
         if let Some(error) = result.error {

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::catalog::{CatalogConfig, TableEntry};
+use crate::clock::Clock;
 use crate::events::{EventBus, EventPayload};
 use crate::health::AttemptFacts;
 use crate::ledger::Ledger;
@@ -44,6 +45,8 @@ pub struct EngineConfig {
     pub catch_up_delay: Duration,
     /// Time between scrubs of every retained backup; `None` for none.
     pub scrub_interval: Option<Duration>,
+    /// Where the time is read (the system's clock but in tests).
+    pub clock: Clock,
 }
 
 /// Why the engine refused a request.
@@ -348,7 +351,7 @@ pub fn start(
     for run in interrupted {
         tracing::warn!(run_id = %run.run_id, "run was interrupted by a stop; recorded as interrupted");
     }
-    let now = Utc::now();
+    let now = config.clock.now();
     // The newest copy with a believable capture time (see `CLOCK_SKEW`).
     let newest = store
         .list(None)?
@@ -391,6 +394,7 @@ pub fn start(
         next_scrub,
         context: Arc::new(RunContext {
             store,
+            clock: config.clock,
             options: config.pipeline.clone(),
             quiesce,
             concurrency: config.concurrency.max(1),
@@ -418,6 +422,7 @@ pub fn start(
 /// What every table copy of a run shares.
 struct RunContext {
     store: BackupStore,
+    clock: Clock,
     options: PipelineOptions,
     quiesce: Option<Arc<dyn Quiesce>>,
     concurrency: usize,
@@ -475,7 +480,7 @@ struct Engine {
 impl Engine {
     async fn serve(mut self, mut commands: mpsc::Receiver<Command>) {
         loop {
-            let timer = sleep_until_utc(self.next_run);
+            let timer = sleep_until_utc(self.config.clock, self.next_run);
             tokio::select! {
                 () = self.shutdown.cancelled() => break,
                 Some(command) = commands.recv() => self.handle(command),
@@ -491,7 +496,7 @@ impl Engine {
                 () = timer, if self.running.is_none() => {
                     let trigger = self.next_trigger;
                     self.next_trigger = Trigger::Scheduled;
-                    self.next_run = self.config.schedule.next_after(Utc::now());
+                    self.next_run = self.config.schedule.next_after(self.config.clock.now());
                     let reason = match trigger {
                         Trigger::CatchUp => self.catch_up_reason,
                         _ => "scheduled",
@@ -513,8 +518,10 @@ impl Engine {
     fn begin_scrub(&mut self, waiter: Option<oneshot::Sender<Result<Arc<ScrubReport>, String>>>) {
         let scrubbing = self.scrubbing.get_or_insert_with(|| {
             let store = self.context.store.clone();
-            let task =
-                tokio::task::spawn_blocking(move || crate::scrub::scrub(&store, &[], Utc::now));
+            let clock = self.config.clock;
+            let task = tokio::task::spawn_blocking(move || {
+                crate::scrub::scrub(&store, &[], || clock.now())
+            });
             tracing::info!("scrub started");
             Scrubbing {
                 waiters: Vec::new(),
@@ -718,10 +725,10 @@ impl Engine {
             })
             .collect();
         let record = RunRecord {
-            run_id: new_run_id(),
+            run_id: new_run_id(self.config.clock.now()),
             trigger,
             reason,
-            started_at: Utc::now(),
+            started_at: self.config.clock.now(),
             finished_at: None,
             outcome: RunOutcome::Running,
             tables: tables.iter().map(|t| t.name.clone()).collect(),
@@ -763,10 +770,10 @@ impl Engine {
         if self.next_trigger == Trigger::CatchUp {
             // Any run makes a pending catch-up moot.
             self.next_trigger = Trigger::Scheduled;
-            self.next_run = self.config.schedule.next_after(Utc::now());
+            self.next_run = self.config.schedule.next_after(self.config.clock.now());
         }
         let mut run = running.record;
-        run.finished_at = Some(Utc::now());
+        run.finished_at = Some(self.config.clock.now());
         run.outcome = if self.shutdown.is_cancelled() {
             RunOutcome::Interrupted
         } else {
@@ -851,6 +858,7 @@ async fn copy_tables(
                         options: &job_context.options,
                         cancel: &cancel,
                         quiesce: job_context.quiesce.as_deref(),
+                        clock: job_context.clock,
                     }
                     .run()
                 })
@@ -965,20 +973,17 @@ async fn wait_for(running: &mut Option<Running>) -> Vec<TableResult> {
     }
 }
 
-async fn sleep_until_utc(at: Option<DateTime<Utc>>) {
+async fn sleep_until_utc(clock: Clock, at: Option<DateTime<Utc>>) {
     match at {
-        Some(at) => {
-            let wait = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-            tokio::time::sleep(wait).await;
-        }
+        Some(at) => clock.sleep_until(at).await,
         None => std::future::pending().await,
     }
 }
 
-fn new_run_id() -> String {
+fn new_run_id(now: DateTime<Utc>) -> String {
     format!(
         "{}-{:04x}",
-        Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
+        now.format("%Y%m%dT%H%M%S%.3fZ"),
         fastrand::u16(..)
     )
 }

@@ -6,6 +6,7 @@
 pub use tablesafe_dets as dets;
 
 pub mod catalog;
+pub mod clock;
 pub mod control;
 pub mod erlang;
 pub mod events;

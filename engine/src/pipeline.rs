@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use crate::catalog::TableEntry;
+use crate::clock::Clock;
 use crate::dets::{self, format, DetsError, Inspection};
 use crate::model::{Consistency, ErrorCode, StageTimings, TableError, TableOutcome, TableResult};
 use crate::retention::plan_prune;
@@ -74,6 +75,8 @@ pub struct CopyJob<'a> {
     pub cancel: &'a CancellationToken,
     /// The quiesce stage, when one is configured.
     pub quiesce: Option<&'a dyn Quiesce>,
+    /// Where capture times are read.
+    pub clock: Clock,
 }
 
 /// A verified copy, committed under its final name.
@@ -122,7 +125,7 @@ impl CopyJob<'_> {
             ));
         }
         self.preflight()?;
-        let captured_at = Utc::now();
+        let captured_at = self.clock.now();
         let name = self
             .store
             .free_name(&self.table.name, captured_at)
@@ -341,7 +344,7 @@ impl CopyJob<'_> {
             }
         };
         let mut pruned = Vec::new();
-        for name in plan_prune(&backups, self.options.keep, own, Utc::now()) {
+        for name in plan_prune(&backups, self.options.keep, own, self.clock.now()) {
             match self.store.delete(&name) {
                 Ok(()) => pruned.push(name.file_name()),
                 Err(e) => {
