@@ -1,7 +1,11 @@
 //! The dashboard in real headless Chromium, driven over the DevTools protocol:
 //! it loads, shows every table, and updates the last backup time live; with a
 //! read token configured it asks for the token, refuses a wrong one, and goes
-//! live with the right one.
+//! live with the right one. It speaks to people: component issues as text
+//! under their component, an empty state when there are no tables, numbers
+//! aligned under their headers and never wrapped, labels instead of enum
+//! names, local times with an age kept current. Screenshots of the healthy,
+//! problem and empty states are checked to be real PNGs.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
@@ -124,6 +128,38 @@ impl Browser {
         result["result"]["value"].clone()
     }
 
+    /// Evaluates JavaScript that must not throw and returns its value.
+    async fn value(&mut self, expression: &str) -> Value {
+        let result = self
+            .call(
+                "Runtime.evaluate",
+                json!({ "expression": expression, "returnByValue": true }),
+                true,
+            )
+            .await;
+        assert!(
+            result.get("exceptionDetails").is_none(),
+            "{expression}: {}",
+            result["exceptionDetails"]
+        );
+        result["result"]["value"].clone()
+    }
+
+    /// Renders the page at `width` CSS pixels (`None`: back to the window's size).
+    async fn set_width(&mut self, width: Option<u32>) {
+        match width {
+            Some(width) => {
+                let metrics = json!({ "width": width, "height": 800, "deviceScaleFactor": 1, "mobile": false });
+                self.call("Emulation.setDeviceMetricsOverride", metrics, true)
+                    .await
+            }
+            None => {
+                self.call("Emulation.clearDeviceMetricsOverride", json!({}), true)
+                    .await
+            }
+        };
+    }
+
     /// Evaluates `expression` until it is true; returns how long that took.
     async fn wait_for(&mut self, expression: &str, limit: Duration) -> Duration {
         let start = Instant::now();
@@ -194,7 +230,7 @@ async fn dashboard_shows_every_table_and_updates_the_last_backup_live() {
         browser
             .eval("document.getElementById('status').textContent")
             .await,
-        json!("healthy")
+        json!("Healthy")
     );
     let before = browser
         .eval("document.getElementById('last-backup-time').dataset.at")
@@ -219,6 +255,13 @@ async fn dashboard_shows_every_table_and_updates_the_last_backup_live() {
             Duration::from_secs(2).saturating_sub(triggered.elapsed()),
         )
         .await;
+    assert_eq!(
+        browser
+            .eval("document.querySelector('tr[data-table=users]').classList.contains('flash')")
+            .await,
+        json!(true),
+        "the row that was backed up flashes"
+    );
     let users_after = browser
         .eval("document.querySelector('tr[data-table=users] .last-backup').dataset.at")
         .await;
@@ -271,6 +314,13 @@ async fn dashboard_asks_for_the_read_token_and_goes_live_with_it() {
         json!(0),
         "nothing shown without the token"
     );
+    assert_eq!(
+        browser
+            .eval("document.getElementById('empty').hidden")
+            .await,
+        json!(true),
+        "no claim that there are no tables while the report is refused"
+    );
 
     // Submitting hides the form; the server's refusal brings it back.
     browser.eval(&submit_token("not-the-token")).await;
@@ -284,5 +334,393 @@ async fn dashboard_asks_for_the_read_token_and_goes_live_with_it() {
     browser.eval(&submit_token(READER)).await;
     browser.wait_until_live(2).await;
     assert_eq!(browser.eval(asked).await, json!(false));
+    server.stop().await;
+}
+
+/// Takes a screenshot of the page's `state` into `dir` (and a copy under
+/// target/test-artifacts for people to look at); checks it is a real PNG.
+async fn screenshot_state(browser: &mut Browser, dir: &std::path::Path, state: &str) {
+    let path = dir.join(format!("dashboard-{state}.png"));
+    browser.screenshot(&path).await;
+    let png = std::fs::read(&path).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{state}: not a PNG");
+    assert_eq!(&png[12..16], b"IHDR", "{state}: no PNG header chunk");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert!(width >= 1000 && height >= 600, "{state}: {width}x{height}");
+    assert!(png.len() > 10_000, "{state}: only {} bytes", png.len());
+    let artifacts = testkit::workspace().join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    std::fs::copy(&path, artifacts.join(format!("dashboard-{state}.png"))).unwrap();
+}
+
+/// The visible text has labels, not the wire's enum names, and no ISO timestamps.
+async fn assert_humane_text(browser: &mut Browser) {
+    let text = browser.value("document.body.innerText").await;
+    let text = text.as_str().unwrap();
+    for raw in [
+        "HEALTH_STATUS_",
+        "ISSUE_CODE_",
+        "BACKUP_VOLUME",
+        "backup_volume",
+        "TABLE_ROLE_",
+        "CONSISTENCY_",
+        "_BACKED_UP",
+    ] {
+        assert!(!text.contains(raw), "{raw:?} shown in: {text}");
+    }
+    let iso = browser
+        .value(r"/\d{4}-\d\d-\d\dT\d\d:\d\d/.test(document.body.innerText)")
+        .await;
+    assert_eq!(iso, json!(false), "an ISO timestamp shown in: {text}");
+}
+
+/// Each header's alignment, its first cell's, and how far apart their text ends.
+const COLUMNS: &str = r"(() => {
+  const right = (el) => { const r = document.createRange(); r.selectNodeContents(el); return r.getBoundingClientRect().right; };
+  const left = (el) => { const r = document.createRange(); r.selectNodeContents(el); return r.getBoundingClientRect().left; };
+  const row = document.querySelector('#tables tr');
+  return [...document.querySelectorAll('#table-list thead th')].map((th, i) => ({
+    header: th.textContent,
+    align: getComputedStyle(th).textAlign,
+    cell: getComputedStyle(row.cells[i]).textAlign,
+    rightGap: Math.abs(right(th) - right(row.cells[i])),
+    leftGap: Math.abs(left(th) - left(row.cells[i])),
+  }));
+})()";
+
+/// Every size cell: its text, white-space, and how many lines its text takes.
+const SIZES: &str = r"[...document.querySelectorAll('#tables td.size')].map((td) => {
+  const r = document.createRange(); r.selectNodeContents(td);
+  const lines = new Set([...r.getClientRects()].filter((b) => b.width > 0).map((b) => Math.round(b.top))).size;
+  return { text: td.textContent, whiteSpace: getComputedStyle(td).whiteSpace, lines };
+})";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dashboard_healthy_state_speaks_plainly_and_keeps_numbers_aligned() {
+    let Some(chromium) = testkit::require("chromium") else {
+        return;
+    };
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[
+        ("users", "set_grown.dets"),
+        ("orders", "set_fragmented.dets"),
+        ("sessions", "bag_100.dets"),
+    ]);
+    let mut config = dirs.config();
+    config.engine.schedule = "0 3 * * *".parse().unwrap();
+    // No catch-up run of its own while the page is watched: the trigger below is the run.
+    config.engine.catch_up_delay = Duration::from_secs(3600);
+    let server = TestServer::start(config).await;
+    let admin = server.client(Some(ADMIN)).await;
+    let run = admin
+        .trigger_backup(vec![], "before the page")
+        .await
+        .unwrap()
+        .run
+        .unwrap();
+    assert_eq!(run.tables.len(), 3);
+    let report = admin.get_health(true).await.unwrap();
+    assert!(
+        report.components.iter().all(|c| c.issues.is_empty()),
+        "{report:?}"
+    );
+
+    let mut browser = Browser::open(&chromium, &format!("{}/", server.url())).await;
+    browser.wait_until_live(3).await;
+    assert_eq!(
+        browser
+            .value("[document.getElementById('status').textContent, document.getElementById('status').title]")
+            .await,
+        json!(["Healthy", "HEALTH_STATUS_HEALTHY"])
+    );
+
+    // Components by name, raw names kept in the title; no issues, so no issue lists.
+    let components = browser
+        .value(
+            "[...document.querySelectorAll('#components .component')].map((c) => \
+             [c.querySelector('.component-head b').textContent, c.querySelector('.component-head b').title, \
+              c.querySelector('.badge').textContent, c.querySelectorAll('.issues li').length])",
+        )
+        .await;
+    assert_eq!(
+        components,
+        json!([
+            ["Storage", "storage", "Healthy", 0],
+            ["Scheduler", "scheduler", "Healthy", 0],
+            ["Backup volume", "backup_volume", "Healthy", 0],
+        ])
+    );
+
+    // The schedule as configured, said in words, and the next run as a local time with its distance.
+    let schedule = browser
+        .value(
+            "(() => { const s = document.querySelector('[data-component=scheduler]'); \
+             const next = s.querySelector('.next-run'); return { \
+               cron: s.querySelector('code.schedule').textContent, words: s.querySelector('.cron-text').textContent, \
+               at: next.dataset.at, title: next.title, next: next.textContent, \
+               hhmm: new Date(next.dataset.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }), \
+               in: s.querySelector('.next-run-in').textContent, raw: s.querySelector('.detail').title }; })()",
+        )
+        .await;
+    assert_eq!(schedule["cron"], json!("0 3 * * *"), "{schedule}");
+    assert_eq!(
+        schedule["words"],
+        json!("(every day at 03:00 UTC)"),
+        "{schedule}"
+    );
+    let next_at = schedule["at"].as_str().unwrap();
+    assert!(next_at.ends_with("T03:00:00Z"), "{schedule}");
+    assert_eq!(schedule["title"], json!(next_at), "the raw time is kept");
+    let next = schedule["next"].as_str().unwrap();
+    assert!(
+        (next.starts_with("today ") || next.starts_with("tomorrow "))
+            && next.ends_with(schedule["hhmm"].as_str().unwrap()),
+        "{schedule}"
+    );
+    assert!(
+        schedule["in"].as_str().unwrap().starts_with("in "),
+        "{schedule}"
+    );
+    assert_eq!(
+        schedule["raw"],
+        json!(format!("schedule 0 3 * * *; next run {next_at}")),
+        "the detail as the server sent it stays in the title"
+    );
+
+    // Last backups: an age, then the local time; the ISO time only in attributes.
+    let backups = browser
+        .value(
+            "[...document.querySelectorAll('#tables td.last-backup')].map((td) => \
+             [td.dataset.at, td.title, td.querySelector('.rel').textContent, td.querySelector('.local').textContent])",
+        )
+        .await;
+    for row in backups.as_array().unwrap() {
+        let at = row[0].as_str().unwrap();
+        assert_eq!(row[1], json!(at), "{row}");
+        let age = row[2].as_str().unwrap();
+        assert!(age == "just now" || age.ends_with(" ago"), "{row}");
+        let local = row[3].as_str().unwrap();
+        let captured = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+        let seconds = captured.with_timezone(&chrono::Local).format(":%M:%S");
+        assert!(
+            (local.starts_with("today ") || local.starts_with("yesterday "))
+                && local.contains(&seconds.to_string()),
+            "{row}: local time {seconds}"
+        );
+    }
+    // The age is measured from now and kept current.
+    let age = "document.getElementById('last-backup-time').textContent";
+    let first = browser.value(age).await;
+    let first_age = first.as_str().unwrap();
+    assert!(
+        first_age == "just now" || first_age.ends_with(" ago"),
+        "{first}"
+    );
+    browser
+        .wait_for(
+            &format!("{age} !== {first} && {age}.endsWith(' ago')"),
+            Duration::from_secs(5),
+        )
+        .await;
+
+    // Numeric headers are right-aligned, their text ending where their numbers end.
+    let columns = browser.value(COLUMNS).await;
+    for column in columns.as_array().unwrap() {
+        let numeric =
+            ["Records", "Size", "Fragmentation"].contains(&column["header"].as_str().unwrap());
+        let (align, gap) = if numeric {
+            ("right", "rightGap")
+        } else {
+            ("left", "leftGap")
+        };
+        assert_eq!(column["align"], json!(align), "{column}");
+        assert_eq!(column["cell"], json!(align), "{column}");
+        assert!(column[gap].as_f64().unwrap() < 1.5, "{column}");
+    }
+
+    // Sizes never wrap, even on a narrow screen.
+    browser.set_width(Some(480)).await;
+    browser
+        .wait_for("window.innerWidth === 480", Duration::from_secs(5))
+        .await;
+    let sizes = browser.value(SIZES).await;
+    assert_eq!(sizes.as_array().unwrap().len(), 3, "{sizes}");
+    for size in sizes.as_array().unwrap() {
+        let text = size["text"].as_str().unwrap();
+        assert!(
+            text.contains('\u{a0}') && !text.contains(' '),
+            "{size}: a non-breaking space between number and unit"
+        );
+        assert_eq!(size["whiteSpace"], json!("nowrap"), "{size}");
+        assert_eq!(size["lines"], json!(1), "{size}");
+    }
+    browser.set_width(None).await;
+    browser
+        .wait_for("window.innerWidth === 1280", Duration::from_secs(5))
+        .await;
+
+    assert_humane_text(&mut browser).await;
+    let shots = tempfile::tempdir().unwrap();
+    screenshot_state(&mut browser, shots.path(), "healthy").await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dashboard_shows_component_and_table_issues_as_text() {
+    let Some(chromium) = testkit::require("chromium") else {
+        return;
+    };
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("users", "set_grown.dets"), ("orders", "set_10.dets")]);
+    let mut config = dirs.config();
+    // No volume has an exbibyte free: BACKUP_DISK_LOW, a warning.
+    config.health.thresholds.min_free_bytes = 1 << 60;
+    let server = TestServer::start(config).await;
+    let admin = server.client(Some(ADMIN)).await;
+    admin.trigger_backup(vec![], "for the page").await.unwrap();
+    // Three days old: BACKUP_STALE, with the backup's time in its message.
+    dirs.shift_backups("users", -chrono::Duration::days(3));
+    let report = admin.get_health(true).await.unwrap();
+    let volume = report
+        .components
+        .iter()
+        .find(|c| c.name == "backup_volume")
+        .unwrap();
+    assert_eq!(volume.issues.len(), 1, "{volume:?}");
+    let disk_low = volume.issues[0].message.clone();
+    assert!(disk_low.contains("below the minimum"), "{disk_low}");
+    let users = report.tables.iter().find(|t| t.name == "users").unwrap();
+    assert_eq!(users.issues.len(), 1, "{users:?}");
+    let stale = users.issues[0].message.clone();
+
+    let mut browser = Browser::open(&chromium, &format!("{}/", server.url())).await;
+    let shown =
+        "document.querySelectorAll('[data-component=backup_volume] .issues li').length === 1 \
+                 && document.querySelector('tr[data-table=users]')?.dataset.status === 'warning'";
+    browser.wait_for(shown, Duration::from_secs(15)).await;
+    browser.wait_until_live(2).await;
+    assert_eq!(
+        browser
+            .value("document.getElementById('status').textContent")
+            .await,
+        json!("Warning")
+    );
+
+    // The volume's issue as text, inside the volume's card, visible.
+    let issue = browser
+        .value(
+            "(() => { const c = document.querySelector('[data-component=backup_volume]'); \
+             const li = c.querySelector('.issues li'); const code = li.querySelector('.code'); \
+             const box = c.getBoundingClientRect(), it = li.getBoundingClientRect(); return { \
+               status: c.dataset.status, badge: c.querySelector('.badge').textContent, \
+               text: li.innerText, raw: li.title, code: code.textContent, rawCode: code.title, \
+               visible: it.height > 0 && it.width > 0 && getComputedStyle(li).visibility === 'visible', \
+               inside: it.top >= box.top && it.bottom <= box.bottom && it.left >= box.left && it.right <= box.right, \
+               area: c.innerText }; })()",
+        )
+        .await;
+    assert_eq!(issue["status"], json!("warning"), "{issue}");
+    assert_eq!(issue["badge"], json!("Warning"), "{issue}");
+    assert_eq!(issue["code"], json!("Backup disk low"), "{issue}");
+    assert_eq!(
+        issue["rawCode"],
+        json!("ISSUE_CODE_BACKUP_DISK_LOW"),
+        "{issue}"
+    );
+    assert_eq!(
+        issue["raw"],
+        json!(disk_low),
+        "the message as sent stays in the title"
+    );
+    let text = issue["text"].as_str().unwrap();
+    assert!(
+        text.contains("below the minimum of 1.0\u{a0}EiB") && text.contains("free"),
+        "{issue}"
+    );
+    assert_eq!(issue["visible"], json!(true), "{issue}");
+    assert_eq!(issue["inside"], json!(true), "{issue}");
+    assert!(
+        issue["area"]
+            .as_str()
+            .unwrap()
+            .contains("below the minimum"),
+        "{issue}"
+    );
+
+    // Storage points at the tables with issues; the table's issue shows its time locally.
+    let storage = browser
+        .value("document.querySelector('[data-component=storage] .table-issues').textContent")
+        .await;
+    assert!(
+        storage.as_str().unwrap().contains("1 table issue in users"),
+        "{storage}"
+    );
+    let row = browser
+        .value(
+            "(() => { const li = document.querySelector('tr[data-table=users] .issues li'); \
+             const t = li.querySelector('time.local'); return { \
+               code: li.querySelector('.code').textContent, raw: li.title, text: li.innerText, \
+               at: t.dataset.at, local: t.textContent, \
+               expected: new Date(t.dataset.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) }; })()",
+        )
+        .await;
+    assert_eq!(row["code"], json!("Backup stale"), "{row}");
+    assert_eq!(row["raw"], json!(stale), "{row}");
+    let at = row["at"].as_str().unwrap();
+    assert!(stale.contains(at), "{row}");
+    assert!(
+        row["local"]
+            .as_str()
+            .unwrap()
+            .ends_with(row["expected"].as_str().unwrap()),
+        "{row}"
+    );
+    assert!(!row["text"].as_str().unwrap().contains(at), "{row}");
+
+    assert_humane_text(&mut browser).await;
+    let shots = tempfile::tempdir().unwrap();
+    screenshot_state(&mut browser, shots.path(), "problem").await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dashboard_says_so_when_there_are_no_tables() {
+    let Some(chromium) = testkit::require("chromium") else {
+        return;
+    };
+    let dirs = Dirs::new();
+    let server = TestServer::start(dirs.config()).await;
+    let report = server.client(None).await.get_health(false).await.unwrap();
+    assert!(report.tables.is_empty(), "{report:?}");
+
+    let mut browser = Browser::open(&chromium, &format!("{}/", server.url())).await;
+    let empty = "!document.getElementById('empty').hidden";
+    browser.wait_for(empty, Duration::from_secs(15)).await;
+    browser.wait_until_live(0).await;
+    let state = browser
+        .value(
+            "(() => { const e = document.getElementById('empty'); const box = e.getBoundingClientRect(); return { \
+               text: e.innerText, visible: box.height > 0 && box.width > 0, \
+               tableHidden: document.getElementById('table-list').getBoundingClientRect().height === 0, \
+               count: document.getElementById('table-count').textContent }; })()",
+        )
+        .await;
+    let text = state["text"].as_str().unwrap();
+    assert!(text.starts_with("No tables found"), "{state}");
+    assert!(text.contains("data directories"), "{state}");
+    assert_eq!(state["visible"], json!(true), "{state}");
+    assert_eq!(state["tableHidden"], json!(true), "{state}");
+    assert_eq!(state["count"], json!("0"), "{state}");
+    assert_eq!(
+        browser
+            .value("document.querySelector('[data-component=scheduler] code.schedule').textContent")
+            .await,
+        json!("off")
+    );
+
+    assert_humane_text(&mut browser).await;
+    let shots = tempfile::tempdir().unwrap();
+    screenshot_state(&mut browser, shots.path(), "empty").await;
     server.stop().await;
 }
