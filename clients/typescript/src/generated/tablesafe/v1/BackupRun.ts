@@ -1,9 +1,9 @@
 // Original file: proto/tablesafe/v1/storage_admin.proto
 
-import type { Trigger as _tablesafe_v1_Trigger, Trigger__Output as _tablesafe_v1_Trigger__Output } from '../../tablesafe/v1/Trigger';
-import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp';
-import type { RunOutcome as _tablesafe_v1_RunOutcome, RunOutcome__Output as _tablesafe_v1_RunOutcome__Output } from '../../tablesafe/v1/RunOutcome';
-import type { TableBackupResult as _tablesafe_v1_TableBackupResult, TableBackupResult__Output as _tablesafe_v1_TableBackupResult__Output } from '../../tablesafe/v1/TableBackupResult';
+import type { Trigger as _tablesafe_v1_Trigger, Trigger__Output as _tablesafe_v1_Trigger__Output } from '../../tablesafe/v1/Trigger.js';
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp.js';
+import type { RunOutcome as _tablesafe_v1_RunOutcome, RunOutcome__Output as _tablesafe_v1_RunOutcome__Output } from '../../tablesafe/v1/RunOutcome.js';
+import type { TableBackupResult as _tablesafe_v1_TableBackupResult, TableBackupResult__Output as _tablesafe_v1_TableBackupResult__Output } from '../../tablesafe/v1/TableBackupResult.js';
 
 export interface BackupRun {
   'runId'?: (string);

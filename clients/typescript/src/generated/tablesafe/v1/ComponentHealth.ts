@@ -1,7 +1,7 @@
 // Original file: proto/tablesafe/v1/storage_admin.proto
 
-import type { HealthStatus as _tablesafe_v1_HealthStatus, HealthStatus__Output as _tablesafe_v1_HealthStatus__Output } from '../../tablesafe/v1/HealthStatus';
-import type { HealthIssue as _tablesafe_v1_HealthIssue, HealthIssue__Output as _tablesafe_v1_HealthIssue__Output } from '../../tablesafe/v1/HealthIssue';
+import type { HealthStatus as _tablesafe_v1_HealthStatus, HealthStatus__Output as _tablesafe_v1_HealthStatus__Output } from '../../tablesafe/v1/HealthStatus.js';
+import type { HealthIssue as _tablesafe_v1_HealthIssue, HealthIssue__Output as _tablesafe_v1_HealthIssue__Output } from '../../tablesafe/v1/HealthIssue.js';
 
 export interface ComponentHealth {
   /**

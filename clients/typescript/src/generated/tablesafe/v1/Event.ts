@@ -1,13 +1,13 @@
 // Original file: proto/tablesafe/v1/storage_admin.proto
 
-import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp';
-import type { RunStarted as _tablesafe_v1_RunStarted, RunStarted__Output as _tablesafe_v1_RunStarted__Output } from '../../tablesafe/v1/RunStarted';
-import type { TableBackedUp as _tablesafe_v1_TableBackedUp, TableBackedUp__Output as _tablesafe_v1_TableBackedUp__Output } from '../../tablesafe/v1/TableBackedUp';
-import type { TableBackupFailed as _tablesafe_v1_TableBackupFailed, TableBackupFailed__Output as _tablesafe_v1_TableBackupFailed__Output } from '../../tablesafe/v1/TableBackupFailed';
-import type { RunFinished as _tablesafe_v1_RunFinished, RunFinished__Output as _tablesafe_v1_RunFinished__Output } from '../../tablesafe/v1/RunFinished';
-import type { HealthChanged as _tablesafe_v1_HealthChanged, HealthChanged__Output as _tablesafe_v1_HealthChanged__Output } from '../../tablesafe/v1/HealthChanged';
-import type { Heartbeat as _tablesafe_v1_Heartbeat, Heartbeat__Output as _tablesafe_v1_Heartbeat__Output } from '../../tablesafe/v1/Heartbeat';
-import type { ResyncRequired as _tablesafe_v1_ResyncRequired, ResyncRequired__Output as _tablesafe_v1_ResyncRequired__Output } from '../../tablesafe/v1/ResyncRequired';
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp.js';
+import type { RunStarted as _tablesafe_v1_RunStarted, RunStarted__Output as _tablesafe_v1_RunStarted__Output } from '../../tablesafe/v1/RunStarted.js';
+import type { TableBackedUp as _tablesafe_v1_TableBackedUp, TableBackedUp__Output as _tablesafe_v1_TableBackedUp__Output } from '../../tablesafe/v1/TableBackedUp.js';
+import type { TableBackupFailed as _tablesafe_v1_TableBackupFailed, TableBackupFailed__Output as _tablesafe_v1_TableBackupFailed__Output } from '../../tablesafe/v1/TableBackupFailed.js';
+import type { RunFinished as _tablesafe_v1_RunFinished, RunFinished__Output as _tablesafe_v1_RunFinished__Output } from '../../tablesafe/v1/RunFinished.js';
+import type { HealthChanged as _tablesafe_v1_HealthChanged, HealthChanged__Output as _tablesafe_v1_HealthChanged__Output } from '../../tablesafe/v1/HealthChanged.js';
+import type { Heartbeat as _tablesafe_v1_Heartbeat, Heartbeat__Output as _tablesafe_v1_Heartbeat__Output } from '../../tablesafe/v1/Heartbeat.js';
+import type { ResyncRequired as _tablesafe_v1_ResyncRequired, ResyncRequired__Output as _tablesafe_v1_ResyncRequired__Output } from '../../tablesafe/v1/ResyncRequired.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Event {

@@ -1,6 +1,6 @@
 // Original file: proto/tablesafe/v1/storage_admin.proto
 
-import type { HealthStatus as _tablesafe_v1_HealthStatus, HealthStatus__Output as _tablesafe_v1_HealthStatus__Output } from '../../tablesafe/v1/HealthStatus';
+import type { HealthStatus as _tablesafe_v1_HealthStatus, HealthStatus__Output as _tablesafe_v1_HealthStatus__Output } from '../../tablesafe/v1/HealthStatus.js';
 
 export interface HealthChanged {
   /**

@@ -1,6 +1,6 @@
 // Original file: proto/tablesafe/v1/storage_admin.proto
 
-import type { Trigger as _tablesafe_v1_Trigger, Trigger__Output as _tablesafe_v1_Trigger__Output } from '../../tablesafe/v1/Trigger';
+import type { Trigger as _tablesafe_v1_Trigger, Trigger__Output as _tablesafe_v1_Trigger__Output } from '../../tablesafe/v1/Trigger.js';
 
 export interface RunStarted {
   'runId'?: (string);

@@ -1,6 +1,6 @@
 // Original file: proto/tablesafe/v1/storage_admin.proto
 
-import type { ScrubOutcome as _tablesafe_v1_ScrubOutcome, ScrubOutcome__Output as _tablesafe_v1_ScrubOutcome__Output } from '../../tablesafe/v1/ScrubOutcome';
+import type { ScrubOutcome as _tablesafe_v1_ScrubOutcome, ScrubOutcome__Output as _tablesafe_v1_ScrubOutcome__Output } from '../../tablesafe/v1/ScrubOutcome.js';
 
 export interface ScrubbedBackup {
   'table'?: (string);

@@ -2,18 +2,18 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { Event as _tablesafe_v1_Event, Event__Output as _tablesafe_v1_Event__Output } from '../../tablesafe/v1/Event';
-import type { GetHealthRequest as _tablesafe_v1_GetHealthRequest, GetHealthRequest__Output as _tablesafe_v1_GetHealthRequest__Output } from '../../tablesafe/v1/GetHealthRequest';
-import type { GetHealthResponse as _tablesafe_v1_GetHealthResponse, GetHealthResponse__Output as _tablesafe_v1_GetHealthResponse__Output } from '../../tablesafe/v1/GetHealthResponse';
-import type { ListBackupsRequest as _tablesafe_v1_ListBackupsRequest, ListBackupsRequest__Output as _tablesafe_v1_ListBackupsRequest__Output } from '../../tablesafe/v1/ListBackupsRequest';
-import type { ListBackupsResponse as _tablesafe_v1_ListBackupsResponse, ListBackupsResponse__Output as _tablesafe_v1_ListBackupsResponse__Output } from '../../tablesafe/v1/ListBackupsResponse';
-import type { ListRunsRequest as _tablesafe_v1_ListRunsRequest, ListRunsRequest__Output as _tablesafe_v1_ListRunsRequest__Output } from '../../tablesafe/v1/ListRunsRequest';
-import type { ListRunsResponse as _tablesafe_v1_ListRunsResponse, ListRunsResponse__Output as _tablesafe_v1_ListRunsResponse__Output } from '../../tablesafe/v1/ListRunsResponse';
-import type { ScrubBackupsRequest as _tablesafe_v1_ScrubBackupsRequest, ScrubBackupsRequest__Output as _tablesafe_v1_ScrubBackupsRequest__Output } from '../../tablesafe/v1/ScrubBackupsRequest';
-import type { ScrubBackupsResponse as _tablesafe_v1_ScrubBackupsResponse, ScrubBackupsResponse__Output as _tablesafe_v1_ScrubBackupsResponse__Output } from '../../tablesafe/v1/ScrubBackupsResponse';
-import type { TriggerBackupRequest as _tablesafe_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _tablesafe_v1_TriggerBackupRequest__Output } from '../../tablesafe/v1/TriggerBackupRequest';
-import type { TriggerBackupResponse as _tablesafe_v1_TriggerBackupResponse, TriggerBackupResponse__Output as _tablesafe_v1_TriggerBackupResponse__Output } from '../../tablesafe/v1/TriggerBackupResponse';
-import type { WatchEventsRequest as _tablesafe_v1_WatchEventsRequest, WatchEventsRequest__Output as _tablesafe_v1_WatchEventsRequest__Output } from '../../tablesafe/v1/WatchEventsRequest';
+import type { Event as _tablesafe_v1_Event, Event__Output as _tablesafe_v1_Event__Output } from '../../tablesafe/v1/Event.js';
+import type { GetHealthRequest as _tablesafe_v1_GetHealthRequest, GetHealthRequest__Output as _tablesafe_v1_GetHealthRequest__Output } from '../../tablesafe/v1/GetHealthRequest.js';
+import type { GetHealthResponse as _tablesafe_v1_GetHealthResponse, GetHealthResponse__Output as _tablesafe_v1_GetHealthResponse__Output } from '../../tablesafe/v1/GetHealthResponse.js';
+import type { ListBackupsRequest as _tablesafe_v1_ListBackupsRequest, ListBackupsRequest__Output as _tablesafe_v1_ListBackupsRequest__Output } from '../../tablesafe/v1/ListBackupsRequest.js';
+import type { ListBackupsResponse as _tablesafe_v1_ListBackupsResponse, ListBackupsResponse__Output as _tablesafe_v1_ListBackupsResponse__Output } from '../../tablesafe/v1/ListBackupsResponse.js';
+import type { ListRunsRequest as _tablesafe_v1_ListRunsRequest, ListRunsRequest__Output as _tablesafe_v1_ListRunsRequest__Output } from '../../tablesafe/v1/ListRunsRequest.js';
+import type { ListRunsResponse as _tablesafe_v1_ListRunsResponse, ListRunsResponse__Output as _tablesafe_v1_ListRunsResponse__Output } from '../../tablesafe/v1/ListRunsResponse.js';
+import type { ScrubBackupsRequest as _tablesafe_v1_ScrubBackupsRequest, ScrubBackupsRequest__Output as _tablesafe_v1_ScrubBackupsRequest__Output } from '../../tablesafe/v1/ScrubBackupsRequest.js';
+import type { ScrubBackupsResponse as _tablesafe_v1_ScrubBackupsResponse, ScrubBackupsResponse__Output as _tablesafe_v1_ScrubBackupsResponse__Output } from '../../tablesafe/v1/ScrubBackupsResponse.js';
+import type { TriggerBackupRequest as _tablesafe_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _tablesafe_v1_TriggerBackupRequest__Output } from '../../tablesafe/v1/TriggerBackupRequest.js';
+import type { TriggerBackupResponse as _tablesafe_v1_TriggerBackupResponse, TriggerBackupResponse__Output as _tablesafe_v1_TriggerBackupResponse__Output } from '../../tablesafe/v1/TriggerBackupResponse.js';
+import type { WatchEventsRequest as _tablesafe_v1_WatchEventsRequest, WatchEventsRequest__Output as _tablesafe_v1_WatchEventsRequest__Output } from '../../tablesafe/v1/WatchEventsRequest.js';
 
 /**
  * Backs up, lists and watches the tables of one application.

@@ -1,9 +1,9 @@
 // Original file: proto/tablesafe/v1/storage_admin.proto
 
-import type { TableOutcome as _tablesafe_v1_TableOutcome, TableOutcome__Output as _tablesafe_v1_TableOutcome__Output } from '../../tablesafe/v1/TableOutcome';
-import type { Consistency as _tablesafe_v1_Consistency, Consistency__Output as _tablesafe_v1_Consistency__Output } from '../../tablesafe/v1/Consistency';
-import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration';
-import type { ContentDigest as _tablesafe_v1_ContentDigest, ContentDigest__Output as _tablesafe_v1_ContentDigest__Output } from '../../tablesafe/v1/ContentDigest';
+import type { TableOutcome as _tablesafe_v1_TableOutcome, TableOutcome__Output as _tablesafe_v1_TableOutcome__Output } from '../../tablesafe/v1/TableOutcome.js';
+import type { Consistency as _tablesafe_v1_Consistency, Consistency__Output as _tablesafe_v1_Consistency__Output } from '../../tablesafe/v1/Consistency.js';
+import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration.js';
+import type { ContentDigest as _tablesafe_v1_ContentDigest, ContentDigest__Output as _tablesafe_v1_ContentDigest__Output } from '../../tablesafe/v1/ContentDigest.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TableBackupResult {

@@ -1,12 +1,12 @@
 // Original file: proto/tablesafe/v1/storage_admin.proto
 
-import type { TableRole as _tablesafe_v1_TableRole, TableRole__Output as _tablesafe_v1_TableRole__Output } from '../../tablesafe/v1/TableRole';
-import type { HealthStatus as _tablesafe_v1_HealthStatus, HealthStatus__Output as _tablesafe_v1_HealthStatus__Output } from '../../tablesafe/v1/HealthStatus';
-import type { HealthIssue as _tablesafe_v1_HealthIssue, HealthIssue__Output as _tablesafe_v1_HealthIssue__Output } from '../../tablesafe/v1/HealthIssue';
-import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp';
-import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration';
-import type { Consistency as _tablesafe_v1_Consistency, Consistency__Output as _tablesafe_v1_Consistency__Output } from '../../tablesafe/v1/Consistency';
-import type { TableOutcome as _tablesafe_v1_TableOutcome, TableOutcome__Output as _tablesafe_v1_TableOutcome__Output } from '../../tablesafe/v1/TableOutcome';
+import type { TableRole as _tablesafe_v1_TableRole, TableRole__Output as _tablesafe_v1_TableRole__Output } from '../../tablesafe/v1/TableRole.js';
+import type { HealthStatus as _tablesafe_v1_HealthStatus, HealthStatus__Output as _tablesafe_v1_HealthStatus__Output } from '../../tablesafe/v1/HealthStatus.js';
+import type { HealthIssue as _tablesafe_v1_HealthIssue, HealthIssue__Output as _tablesafe_v1_HealthIssue__Output } from '../../tablesafe/v1/HealthIssue.js';
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp.js';
+import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration.js';
+import type { Consistency as _tablesafe_v1_Consistency, Consistency__Output as _tablesafe_v1_Consistency__Output } from '../../tablesafe/v1/Consistency.js';
+import type { TableOutcome as _tablesafe_v1_TableOutcome, TableOutcome__Output as _tablesafe_v1_TableOutcome__Output } from '../../tablesafe/v1/TableOutcome.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TableHealth {

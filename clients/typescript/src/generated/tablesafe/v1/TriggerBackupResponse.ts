@@ -1,6 +1,6 @@
 // Original file: proto/tablesafe/v1/storage_admin.proto
 
-import type { BackupRun as _tablesafe_v1_BackupRun, BackupRun__Output as _tablesafe_v1_BackupRun__Output } from '../../tablesafe/v1/BackupRun';
+import type { BackupRun as _tablesafe_v1_BackupRun, BackupRun__Output as _tablesafe_v1_BackupRun__Output } from '../../tablesafe/v1/BackupRun.js';
 
 export interface TriggerBackupResponse {
   'run'?: (_tablesafe_v1_BackupRun | null);

@@ -1,6 +1,6 @@
 // Original file: proto/tablesafe/v1/storage_admin.proto
 
-import type { EventKind as _tablesafe_v1_EventKind, EventKind__Output as _tablesafe_v1_EventKind__Output } from '../../tablesafe/v1/EventKind';
+import type { EventKind as _tablesafe_v1_EventKind, EventKind__Output as _tablesafe_v1_EventKind__Output } from '../../tablesafe/v1/EventKind.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface WatchEventsRequest {
