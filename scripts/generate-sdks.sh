@@ -13,14 +13,11 @@ if [ "${1:-}" = "--check" ]; then
     target=$(mktemp -d)
     trap 'rm -rf "$target"' EXIT
 fi
-rm -rf "$target/tablesafe"
-mkdir -p "$target"
-"$python" -m grpc_tools.protoc -Iproto \
-    --python_out="$target" --pyi_out="$target" --grpc_python_out="$target" \
-    proto/tablesafe/v1/storage_admin.proto
-touch "$target/tablesafe/__init__.py" "$target/tablesafe/v1/__init__.py"
+# Python: protoc's modules, their imports made package-relative (no top-level `tablesafe`), and models.py.
+"$python" clients/python/tools/generate.py proto "$target"
 
-# TypeScript: the proto the client loads at run time, and types generated from it.
+# TypeScript: the proto the client loads at run time, and types generated from it
+# (relative imports end in .js, so the .d.ts files in the package's dist/ resolve under Node16/NodeNext).
 ts=clients/typescript
 ts_target=$ts
 [ "${1:-}" = "--check" ] && ts_target="$target/ts"
@@ -30,11 +27,11 @@ rm -rf "$ts_target/src/generated"
 gen_out=$(mkdir -p "$ts_target/src/generated" && cd "$ts_target/src/generated" && pwd)
 # Run from the package with a relative include path, so the output names no machine path.
 (cd "$ts" && node_modules/.bin/proto-loader-gen-types --grpcLib=@grpc/grpc-js --longs=String --enums=String \
-    --defaults --oneofs --includeComments -I proto -O "$gen_out" tablesafe/v1/storage_admin.proto >/dev/null)
+    --defaults --oneofs --includeComments --importFileExtension=.js -I proto -O "$gen_out" tablesafe/v1/storage_admin.proto >/dev/null)
 
 if [ "${1:-}" = "--check" ]; then
     stale=0
-    diff -ru "$out/tablesafe" "$target/tablesafe" || stale=1
+    diff -ru -x __pycache__ -x ts "$out" "$target" || stale=1
     diff -ru "$ts/proto" "$ts_target/proto" || stale=1
     diff -ru "$ts/src/generated" "$ts_target/src/generated" || stale=1
     if [ "$stale" = 1 ]; then

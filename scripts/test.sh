@@ -13,5 +13,10 @@ scripts/generate-sdks.sh --check
 cargo build --locked --workspace --bins
 cargo test --workspace --locked
 export TABLESAFE_BIN=$PWD/target/debug/tablesafe
+# TypeScript: strict typecheck (tests/types/ included), then the tests; tests/package.test.ts
+# npm-packs the SDK, installs the tarball in a fresh project and runs it there (ESM, CJS, tsc).
+command -v npm >/dev/null || { echo "npm is missing: the TypeScript package test needs it" >&2; exit 1; }
 (cd clients/typescript && node_modules/.bin/tsc --noEmit && node --import tsx --test tests/*.test.ts)
+# Python: the SDK's tests; tests/test_packaging.py builds the wheel, installs it in a fresh venv
+# (dependencies from PyPI) and runs it against the server there (CI=true: a missing tool fails).
 .deps/venv/bin/python -m pytest clients/python/tests -q

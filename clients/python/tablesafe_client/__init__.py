@@ -3,8 +3,14 @@
     from tablesafe_client import Client
     client = Client("127.0.0.1:50051", token="admin-token")
     run = client.trigger_backup(reason="before the upgrade").run
-    for event in client.watch():
-        print(event)
+    print(run.outcome)                      # SUCCEEDED: proto enums are ProtoEnum members
+    with client.watch() as watcher:
+        for event in watcher:
+            print(event)
+
+Replies are typed read-only views of the messages (``to_proto()`` gives the
+protobuf message); proto enums are :class:`ProtoEnum` members, ints that
+print as their name. ``pb`` is the generated protobuf module.
 
 Errors are ``grpc.RpcError``; ``error.code()`` is the status
 (``grpc.StatusCode.UNAUTHENTICATED`` for a missing or wrong token).
@@ -12,21 +18,23 @@ Errors are ``grpc.RpcError``; ``error.code()`` is the status
 
 from __future__ import annotations
 
-import os
-import sys
-import time
+import threading
+import weakref
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Sequence
+from typing import Any, Optional, Sequence, cast
 
 import grpc
 
-# The generated modules import each other as `tablesafe.v1`; they live here.
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "_generated"))
+from ._generated import models
+from ._generated.models import *  # noqa: F401,F403 (the enums and the message views)
+from ._generated.tablesafe.v1 import storage_admin_pb2 as pb
+from ._generated.tablesafe.v1 import storage_admin_pb2_grpc as pb_grpc
+from ._model import ProtoEnum, ProtoView
 
-from tablesafe.v1 import storage_admin_pb2 as pb  # noqa: E402
-from tablesafe.v1 import storage_admin_pb2_grpc as pb_grpc  # noqa: E402
+__version__ = "0.1.0"
 
-__all__ = ["Client", "WatchOptions", "pb"]
+__all__ = ["Client", "WatchOptions", "Watcher", "ProtoEnum", "ProtoView", "pb"]
+__all__ += models.__all__
 
 # Errors that reconnecting cannot fix: a watcher stops and raises them.
 PERMANENT = {
@@ -39,7 +47,11 @@ PERMANENT = {
 
 @dataclass
 class WatchOptions:
-    """What to watch and how to reconnect."""
+    """What to watch, where to resume and how to reconnect.
+
+    ``after_sequence`` and ``epoch`` resume a watcher from a saved position (a
+    watcher's ``after_sequence`` and ``epoch``); the defaults start from now.
+    """
 
     after_sequence: int = 0
     epoch: str = ""
@@ -64,8 +76,17 @@ class Client:
         )
         self._stub = pb_grpc.StorageAdminStub(self._channel)
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self._watchers: "weakref.WeakSet[Watcher]" = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._closed = False
 
     def close(self) -> None:
+        """Closes the connection; the client's watchers stop (their loops end)."""
+        with self._lock:
+            self._closed = True
+            watchers = list(self._watchers)
+        for watcher in watchers:
+            watcher.stop()
         self._channel.close()
 
     def __enter__(self) -> "Client":
@@ -74,25 +95,27 @@ class Client:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def trigger_backup(self, tables: Sequence[str] = (), reason: str = "") -> pb.TriggerBackupResponse:
+    def trigger_backup(self, tables: Sequence[str] = (), reason: str = "") -> models.TriggerBackupResponse:
         """Backs up `tables` (all when empty) and waits for the run. Admin token."""
         request = pb.TriggerBackupRequest(tables=list(tables), reason=reason)
-        return self._stub.TriggerBackup(request, metadata=self._metadata)
+        return models.TriggerBackupResponse(self._stub.TriggerBackup(request, metadata=self._metadata))
 
-    def get_health(self, refresh: bool = False) -> pb.GetHealthResponse:
+    def get_health(self, refresh: bool = False) -> models.GetHealthResponse:
         """The storage health report; `refresh` recomputes it from disk first."""
-        return self._stub.GetHealth(pb.GetHealthRequest(refresh=refresh), metadata=self._metadata)
+        reply = self._stub.GetHealth(pb.GetHealthRequest(refresh=refresh), metadata=self._metadata)
+        return models.GetHealthResponse(reply)
 
-    def list_backups(self, table: str = "") -> list[pb.BackupFile]:
+    def list_backups(self, table: str = "") -> list[models.BackupFile]:
         """Backups on disk, newest first (one table's when `table` is given)."""
-        return list(self._stub.ListBackups(pb.ListBackupsRequest(table=table), metadata=self._metadata).backups)
+        reply = self._stub.ListBackups(pb.ListBackupsRequest(table=table), metadata=self._metadata)
+        return models.ListBackupsResponse(reply).backups
 
-    def list_runs(self, limit: int = 0) -> list[pb.BackupRun]:
+    def list_runs(self, limit: int = 0) -> list[models.BackupRun]:
         """Recent runs, newest first."""
-        return list(self._stub.ListRuns(pb.ListRunsRequest(limit=limit), metadata=self._metadata).runs)
+        return models.ListRunsResponse(self._stub.ListRuns(pb.ListRunsRequest(limit=limit), metadata=self._metadata)).runs
 
-    def watch(self, options: Optional[WatchOptions] = None) -> Iterator[pb.Event]:
-        """Events, forever.
+    def watch(self, options: Optional[WatchOptions] = None) -> "Watcher":
+        """Events, forever: a :class:`Watcher` to iterate over.
 
         Reconnects with backoff after any break and resumes from the last
         event delivered, so nothing is missed or repeated. When the server
@@ -100,23 +123,96 @@ class Client:
         yields the ``resync_required`` event: reload state, then read on.
         Raises ``grpc.RpcError`` for errors reconnecting cannot fix.
         """
-        options = options or WatchOptions()
-        after, epoch = options.after_sequence, options.epoch
-        backoff = options.initial_backoff
+        with self._lock:
+            if self._closed:
+                raise ValueError("the client is closed")
+            watcher = Watcher(self, options or WatchOptions())
+            self._watchers.add(watcher)
+        return watcher
+
+
+class Watcher:
+    """An iterator over a server's events that survives reconnects (``Client.watch``).
+
+    ``after_sequence`` and ``epoch`` are where it stands: pass them in
+    :class:`WatchOptions` to resume after the last event it yielded, e.g. in
+    the next run of the program. ``stop()`` (from any thread), leaving a
+    ``with`` block, or closing the client ends it: the loop over it finishes.
+    """
+
+    def __init__(self, client: Client, options: WatchOptions) -> None:
+        self._client = client
+        self._options = options
+        self._after = options.after_sequence
+        self._epoch = options.epoch
+        self._backoff = options.initial_backoff
+        self._call: Any = None  # the open WatchEvents stream (a grpc call and iterator), if any
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+
+    @property
+    def after_sequence(self) -> int:
+        """The sequence of the last event yielded (or the resync point), 0 before any."""
+        return self._after
+
+    @property
+    def epoch(self) -> str:
+        """The epoch `after_sequence` belongs to."""
+        return self._epoch
+
+    def stop(self) -> None:
+        """Ends the watcher at once, from any thread: its stream is cancelled and
+        iteration stops (a thread blocked in ``next()`` gets StopIteration)."""
+        with self._lock:
+            self._stopped.set()
+            call, self._call = self._call, None
+        if call is not None:
+            call.cancel()
+
+    close = stop
+
+    def __enter__(self) -> "Watcher":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def __iter__(self) -> "Watcher":
+        return self
+
+    def __next__(self) -> models.Event:
+        options = self._options
         while True:
-            request = pb.WatchEventsRequest(
-                after_sequence=after, epoch=epoch, kinds=list(options.kinds), tables=list(options.tables)
-            )
+            with self._lock:
+                if self._stopped.is_set():
+                    raise StopIteration
+                if self._call is None:
+                    request = pb.WatchEventsRequest(
+                        after_sequence=self._after, epoch=self._epoch,
+                        kinds=cast("list[pb.EventKind]", list(options.kinds)), tables=list(options.tables),
+                    )
+                    self._call = self._client._stub.WatchEvents(request, metadata=self._client._metadata)
+                call = self._call
             try:
-                for event in self._stub.WatchEvents(request, metadata=self._metadata):
-                    backoff = options.initial_backoff
-                    if event.HasField("resync_required"):
-                        after, epoch = event.resync_required.resume_after, event.resync_required.epoch
-                    elif event.sequence > 0:
-                        after, epoch = event.sequence, event.epoch
-                    yield event
+                event = next(call)
+            except StopIteration:
+                pass  # the server ended the stream: reconnect
             except grpc.RpcError as error:
+                if self._stopped.is_set():
+                    raise StopIteration from None
                 if error.code() in PERMANENT:
+                    self.stop()
                     raise
-            time.sleep(backoff)
-            backoff = min(backoff * 2, options.max_backoff)
+            else:
+                self._backoff = options.initial_backoff
+                if event.HasField("resync_required"):
+                    self._after, self._epoch = event.resync_required.resume_after, event.resync_required.epoch
+                elif event.sequence > 0:
+                    self._after, self._epoch = event.sequence, event.epoch
+                return models.Event(event)
+            with self._lock:
+                if self._call is call:
+                    self._call = None
+            if self._stopped.wait(self._backoff):
+                raise StopIteration
+            self._backoff = min(self._backoff * 2, options.max_backoff)

@@ -16,14 +16,18 @@ sys.path.insert(0, str(ROOT / "clients" / "python"))
 ADMIN = "python-sdk-admin-token"
 
 
+def missing(message: str) -> None:
+    """A tool the test needs is not there: fails under CI (CI=true), skips elsewhere."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def built(name: str, env: str) -> Path:
     """A binary cargo built: `$env`, else target/debug/`name`; missing fails under CI."""
     path = Path(os.environ.get(env, ROOT / "target" / "debug" / name))
     if not path.exists():
-        message = f"{path} is missing: build it with cargo build --workspace --bins"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{path} is missing: build it with cargo build --workspace --bins")
     return path
 
 

@@ -8,7 +8,21 @@ import grpc
 import pytest
 from conftest import ADMIN, Server
 
-from tablesafe_client import Client, WatchOptions, pb
+import tablesafe_client
+from tablesafe_client import (
+    Client,
+    Consistency,
+    EventKind,
+    HealthStatus,
+    IssueCode,
+    ProtoEnum,
+    RunOutcome,
+    TableOutcome,
+    TableRole,
+    Trigger,
+    WatchOptions,
+    pb,
+)
 
 
 def test_backup_health_and_listing(server):
@@ -137,3 +151,117 @@ def test_tls_with_the_ca_and_refused_without(data_root, certs):
                 assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
     finally:
         server.stop()
+
+
+def test_statuses_are_enums_that_print_their_names(server, capsys):
+    client = Client(server.addr, token=ADMIN)
+    before = client.get_health()
+    assert isinstance(before.status, HealthStatus) and before.status == pb.HEALTH_STATUS_WARNING
+    users = next(t for t in before.tables if t.name == "users")
+    assert [(i.code, i.severity) for i in users.issues] == [(IssueCode.NEVER_BACKED_UP, HealthStatus.WARNING)]
+    assert users.role is TableRole.DISCOVERED
+
+    run = client.trigger_backup(tables=["users"], reason="enums").run
+    assert isinstance(run.outcome, RunOutcome) and isinstance(run.trigger, Trigger)
+    table = run.tables[0]
+    assert isinstance(table.outcome, TableOutcome) and isinstance(table.consistency, Consistency)
+    after = client.get_health(refresh=True)
+    users = next(t for t in after.tables if t.name == "users")
+    assert isinstance(users.last_attempt_outcome, TableOutcome)
+
+    print(before.status, run.outcome, run.trigger, table.outcome, table.consistency, users.status)
+    print(*[issue.code for issue in before.tables[0].issues])
+    print(f"{run.outcome} {run.outcome:>10}|{run.outcome:d}")
+    assert capsys.readouterr().out.splitlines() == [
+        "WARNING SUCCEEDED MANUAL SUCCEEDED CLEAN HEALTHY",
+        "NEVER_BACKED_UP",
+        "SUCCEEDED  SUCCEEDED|1",
+    ]
+    assert repr(run.outcome) == "<RunOutcome.SUCCEEDED: 1>"
+    # Still the wire numbers: comparable with pb's constants, usable where protobuf wants an int.
+    assert run.outcome == pb.RUN_OUTCOME_SUCCEEDED == 1 and pb.RunOutcome.Name(run.outcome) == "RUN_OUTCOME_SUCCEEDED"
+
+
+def test_event_statuses_are_enums_too(server):
+    client = Client(server.addr, token=ADMIN)
+    with client.watch(WatchOptions(epoch="unknown", kinds=[EventKind.RUN_STARTED, EventKind.RUN_FINISHED])) as watcher:
+        assert next(watcher).HasField("resync_required")
+        client.trigger_backup(tables=["users"])
+        started = next(e for e in watcher if e.HasField("run_started")).run_started
+        finished = next(e for e in watcher if e.HasField("run_finished")).run_finished
+    assert str(started.trigger) == "MANUAL" and str(finished.outcome) == "SUCCEEDED"
+
+
+def test_every_proto_enum_has_an_enum_with_its_values():
+    for name, wrapper in [(n, getattr(pb, n)) for n in dir(pb) if hasattr(getattr(pb, n), "DESCRIPTOR")]:
+        if not hasattr(wrapper, "items"):
+            continue  # a message
+        enum = getattr(tablesafe_client, name)
+        assert issubclass(enum, ProtoEnum)
+        prefix = wrapper.DESCRIPTOR.values[1].name[: -len(enum(wrapper.DESCRIPTOR.values[1].number).name)]
+        assert [(prefix + m.name, m.value) for m in enum] == list(wrapper.items())
+    # A value a newer server may send is still an enum member, not an error.
+    unknown = tablesafe_client.GetHealthResponse(pb.GetHealthResponse(status=42)).status
+    assert isinstance(unknown, HealthStatus) and unknown == 42 and str(unknown) == "UNKNOWN_42"
+
+
+def collect(watcher, into: "queue.Queue") -> threading.Thread:
+    def run() -> None:
+        try:
+            for event in watcher:
+                into.put(event)
+            into.put("ended")
+        except Exception as error:  # handed to the test thread
+            into.put(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_watcher_resumes_from_a_saved_position(server):
+    client = Client(server.addr, token=ADMIN)
+    first = client.watch(WatchOptions(epoch="unknown"))
+    assert next(first).HasField("resync_required")  # the stream is open
+    client.trigger_backup(reason="resumed")  # its events wait in the stream
+    next(e for e in first if e.HasField("table_backed_up"))
+    # The position of the last event handed out: what a program saves to go on from later.
+    saved = first.after_sequence, first.epoch
+    first.stop()
+    assert saved[0] > 0 and saved[1] == server_epoch(client)
+
+    second = client.watch(WatchOptions(after_sequence=saved[0], epoch=saved[1]))
+    later = []
+    for event in second:
+        if event.HasField("heartbeat") or event.HasField("health_changed"):
+            continue
+        later.append(event)
+        if event.HasField("run_finished"):
+            break
+    second.stop()
+    assert [e.WhichOneof("payload") for e in later] == ["table_backed_up", "run_finished"]
+    assert all(e.sequence > saved[0] and e.epoch == saved[1] for e in later)
+
+
+def server_epoch(client: Client) -> str:
+    with client.watch(WatchOptions(epoch="unknown")) as watcher:
+        return next(watcher).resync_required.epoch
+
+
+def test_stop_ends_a_watcher_blocked_in_another_thread(server):
+    client = Client(server.addr)
+    for stop in ("watcher", "client"):
+        events: "queue.Queue" = queue.Queue()
+        watcher = client.watch(WatchOptions(epoch="unknown"))
+        thread = collect(watcher, events)
+        next_matching(events, lambda e: e.HasField("resync_required"))
+        if stop == "watcher":
+            watcher.stop()
+        else:
+            client.close()
+        thread.join(timeout=10)
+        assert not thread.is_alive(), f"stopping the {stop} left the watcher running"
+        assert next_matching(events, lambda e: True if e == "ended" else False) == "ended"
+        assert list(watcher) == []
+    with pytest.raises(ValueError):
+        client.watch()

@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from tablesafe.v1 import storage_admin_pb2 as tablesafe_dot_v1_dot_storage__admin__pb2
+from tablesafe_client._generated.tablesafe.v1 import storage_admin_pb2 as tablesafe_dot_v1_dot_storage__admin__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
