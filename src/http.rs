@@ -4,14 +4,13 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
-use axum::extract::{Query, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap};
 use axum::response::sse::{Event as SseEvent, Sse};
 use axum::response::Html;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use serde::Deserialize;
 use tablesafe_engine::control::Handle;
 use tablesafe_engine::monitor::HealthHandle;
 use tokio_stream::StreamExt;
@@ -54,6 +53,13 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/v1/health", get(health_json))
         .route("/metrics", get(metrics))
+        .method_not_allowed_fallback(|| async {
+            let mut response = http_response(&tonic::Status::unimplemented(
+                "method not allowed: these paths answer GET",
+            ));
+            *response.status_mut() = axum::http::StatusCode::METHOD_NOT_ALLOWED;
+            response
+        })
         .with_state(state)
 }
 
@@ -167,23 +173,31 @@ fn refusal(tokens: &Tokens, headers: &HeaderMap) -> Option<Response> {
         .map(|status| http_response(&status))
 }
 
-#[derive(Deserialize)]
-struct HealthQuery {
-    #[serde(default)]
-    refresh: bool,
-}
-
 /// `GET /v1/health[?refresh=true]`: the GetHealth response in the proto3 JSON
 /// mapping, the same field names grpcurl prints.
 async fn health_json(
     State(state): State<HttpState>,
     headers: HeaderMap,
-    Query(query): Query<HealthQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Response {
     if let Some(response) = refusal(&state.tokens, &headers) {
         return response;
     }
-    let report = if query.refresh {
+    let mut refresh = false;
+    for (key, value) in form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
+        match (&*key, &*value) {
+            ("refresh", "true" | "1") => refresh = true,
+            ("refresh", "false" | "0") => refresh = false,
+            _ => {
+                return http_response(&tonic::Status::invalid_argument(format!(
+                    "unknown query {}={}: /v1/health takes refresh=true|false",
+                    bounded(&key),
+                    bounded(&value)
+                )))
+            }
+        }
+    }
+    let report = if refresh {
         state.health.refresh().await
     } else {
         state.health.latest()

@@ -27,6 +27,8 @@ pub struct Limits {
     pub first_byte: Duration,
     /// Time a connection may pass with no byte read or written. Event
     /// streams carry heartbeats, so it must be longer than their interval.
+    /// HTTP/2 connections ping (keepalive), so for them this never fires:
+    /// an HTTP/2 peer that stops answering is closed by the keepalive.
     pub idle: Duration,
     /// How often HTTP/2 connections are pinged; one that does not answer
     /// within this (at most 10 s) is closed.

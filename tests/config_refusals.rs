@@ -1,16 +1,17 @@
 //! Configurations that cannot work are refused before the port is bound, each
-//! with a message that says what and where.
+//! with a message that says what and where; a backup directory that cannot be
+//! made is refused at start-up, naming it.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 mod common;
 
-use common::{refused_start_with, Dirs, ADMIN, READER};
+use common::{refused_before_binding, refused_start_with, Dirs, ADMIN, READER};
 
 /// `tablesafe serve --config F` where F is the two directories plus `extra`;
 /// it must refuse. Its stderr.
 fn refused(dirs: &Dirs, extra: &str, env: &[(&str, &str)]) -> String {
-    refused_start_with(&dirs.config_file(extra), env)
+    refused_before_binding(&dirs.config_file(extra), env)
 }
 
 const ADMIN_ENV: &[(&str, &str)] = &[("TABLESAFE_ADMIN_TOKEN", ADMIN)];
@@ -142,7 +143,7 @@ fn a_backup_directory_reached_through_a_symlink_or_dotdot_cannot_overlap_the_dat
     std::os::unix::fs::symlink(&dirs.data, &link).unwrap();
     let dotdot = dirs.backups.join("../data/backups");
     for backup_dir in [link.join("backups"), dotdot] {
-        let stderr = refused_start_with(
+        let stderr = refused_before_binding(
             &[
                 "--data-dir".into(),
                 dirs.data.display().to_string(),

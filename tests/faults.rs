@@ -474,3 +474,71 @@ async fn a_backup_directory_removed_while_running_is_recreated_with_its_lock_and
         "the history is on disk"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_table_that_vanishes_before_its_follow_up_run_is_a_failed_result_not_left_out() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("ephemeral", "set_10.dets")]);
+    slow_table(&dirs, "big", 512 << 20);
+    let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
+    let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
+    let mut events = client
+        .watch_events(WatchEventsRequest::default())
+        .await
+        .unwrap();
+    let spawn_trigger = |table: &str| {
+        let (client, table) = (client.clone(), table.to_owned());
+        tokio::spawn(async move { client.trigger_backup(vec![table], "t").await.unwrap() })
+    };
+    let first = spawn_trigger("big");
+    loop {
+        let event = events.message().await.unwrap().unwrap();
+        if matches!(event.payload, Some(Payload::RunStarted(_))) {
+            break;
+        }
+    }
+    let waiting = spawn_trigger("ephemeral");
+    // Accepted (the table existed then) and waiting: the log says so.
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while !std::fs::read_to_string(&server.log)
+            .unwrap()
+            .contains("trigger waits for a follow-up run")
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the trigger waits for a follow-up");
+    std::fs::remove_file(dirs.data.join("ephemeral.dets")).unwrap();
+    first.await.unwrap();
+    let run = waiting.await.unwrap().run.unwrap();
+    assert_eq!(run.outcome(), RunOutcome::Failed);
+    let result = run
+        .tables
+        .iter()
+        .find(|r| r.table == "ephemeral")
+        .unwrap_or_else(|| panic!("{run:?}"));
+    assert_eq!(result.outcome(), TableOutcome::Failed);
+    assert_eq!(result.error_code, "TABLE_MISSING", "{result:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_volume_gone_with_its_mount_point_is_not_recreated_elsewhere() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("small", "set_10.dets")]);
+    let volume = dirs.root.path().join("volume");
+    let backups = volume.join("backups");
+    let mut args = dirs.serve_args();
+    args[3] = backups.display().to_string();
+    let server = ServerProcess::spawn(dirs.root.path(), "", &args);
+    let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
+    client.trigger_backup(vec![], "before").await.unwrap();
+
+    std::fs::remove_dir_all(&volume).unwrap();
+    let error = client.trigger_backup(vec![], "after").await.unwrap_err();
+    assert!(
+        error.to_string().contains("not the file system it was on"),
+        "{error}"
+    );
+    assert!(!volume.exists(), "nothing was made in its place");
+}

@@ -21,13 +21,18 @@ fn mode(path: &Path) -> u32 {
 #[tokio::test(flavor = "multi_thread")]
 async fn copies_keep_the_tables_mode_and_tablesafes_directories_are_private() {
     let dirs = Dirs::new();
-    dirs.add_fixtures(&[("private", "set_10.dets"), ("shared", "set_10.dets")]);
+    dirs.add_fixtures(&[
+        ("private", "set_10.dets"),
+        ("shared", "set_10.dets"),
+        ("read_only", "set_10.dets"),
+    ]);
     let set_mode = |table: &str, mode: u32| {
         let path = dirs.data.join(format!("{table}.dets"));
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     };
     set_mode("private", 0o600);
     set_mode("shared", 0o640);
+    set_mode("read_only", 0o444);
     let backups = dirs.root.path().join("new/backups");
     let mut args = dirs.serve_args();
     args[3] = backups.display().to_string();
@@ -41,10 +46,10 @@ async fn copies_keep_the_tables_mode_and_tablesafes_directories_are_private() {
         .unwrap();
     assert_eq!(run.outcome(), RunOutcome::Succeeded);
     for result in &run.tables {
-        let want = if result.table == "private" {
-            0o600
-        } else {
-            0o640
+        let want = match result.table.as_str() {
+            "private" => 0o600,
+            "read_only" => 0o444,
+            _ => 0o640,
         };
         let copy = backups.join(&result.file_name);
         assert_eq!(mode(&copy), want, "{}", copy.display());
@@ -107,6 +112,10 @@ async fn unknown_paths_are_404_and_malformed_or_huge_requests_are_invalid_argume
     assert_eq!(status, 404, "{body}");
     let body: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["code"], "NOT_FOUND");
+    let (status, body) = http_get(server.addr, "/v1/health?refresh=yes", None).await;
+    assert_eq!(status, 400, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["code"], "INVALID_ARGUMENT");
 
     // 16 KB of table names: a bounded error, not the names echoed back.
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();

@@ -42,14 +42,17 @@ impl Clock {
     }
 
     /// Waits until this clock reads `at` or later. Wall time may jump (an
-    /// NTP correction): the wait is measured again after each sleep.
+    /// NTP step, a suspended host) while the sleep runs on the monotonic
+    /// clock, so no single sleep is longer than a minute and the wait is
+    /// measured again after each: a jump delays a run by at most a minute.
     pub async fn sleep_until(&self, at: DateTime<Utc>) {
+        const STEP: Duration = Duration::from_secs(60);
         loop {
             let left = (at - self.now()).to_std().unwrap_or(Duration::ZERO);
             if left.is_zero() {
                 return;
             }
-            tokio::time::sleep(left).await;
+            tokio::time::sleep(left.min(STEP)).await;
         }
     }
 }

@@ -353,11 +353,12 @@ pub fn start(
     }
     let now = config.clock.now();
     // The newest copy with a believable capture time (see `CLOCK_SKEW`).
-    let newest = store
-        .list(None)?
+    let copies = store.list(None)?;
+    let newest = copies
         .iter()
         .find(|b| !b.from_the_future(now))
         .map(BackupEntry::captured_at);
+    let only_future = newest.is_none() && !copies.is_empty();
     let (next_run, next_trigger) = if config.schedule.needs_catch_up(newest, now) {
         let delay = chrono::Duration::from_std(config.catch_up_delay).unwrap_or_default();
         let when = if config.catch_up_delay.is_zero() {
@@ -366,6 +367,9 @@ pub fn start(
             format!("in {} s", config.catch_up_delay.as_secs())
         };
         match newest {
+            None if only_future => tracing::warn!(
+                "every backup's capture time is ahead of this clock (CLOCK_SKEW): catch-up run {when}"
+            ),
             None => tracing::info!("no backup yet: first run {when}"),
             Some(newest) => {
                 tracing::info!(%newest, "a scheduled run was missed: catch-up run {when}")
@@ -376,6 +380,7 @@ pub fn start(
         (config.schedule.next_after(now), Trigger::Scheduled)
     };
     let catch_up_reason = match newest {
+        None if only_future => "catch-up: every backup's capture time was ahead of the clock",
         None => "first backup: none existed at start-up",
         Some(_) => "catch-up after a missed scheduled run",
     };
@@ -493,18 +498,7 @@ impl Engine {
                         .map(|every| tokio::time::Instant::now() + every);
                     self.begin_scrub(None);
                 }
-                () = timer, if self.running.is_none() => {
-                    let trigger = self.next_trigger;
-                    self.next_trigger = Trigger::Scheduled;
-                    self.next_run = self.config.schedule.next_after(self.config.clock.now());
-                    let reason = match trigger {
-                        Trigger::CatchUp => self.catch_up_reason,
-                        _ => "scheduled",
-                    };
-                    if let Err(e) = self.begin(trigger, Vec::new(), reason.into(), Vec::new()) {
-                        tracing::error!(error = %e, "scheduled run could not start");
-                    }
-                }
+                () = timer, if self.running.is_none() => self.begin_scheduled(),
             }
         }
         // Shutdown: copies see the cancelled token and stop between chunks.
@@ -641,6 +635,48 @@ impl Engine {
         Ok(Waiter { joined, done })
     }
 
+    /// Starts the scheduled (or catch-up) run that is due.
+    fn begin_scheduled(&mut self) {
+        let trigger = self.next_trigger;
+        self.next_trigger = Trigger::Scheduled;
+        self.next_run = self.config.schedule.next_after(self.config.clock.now());
+        let reason = match trigger {
+            Trigger::CatchUp => self.catch_up_reason,
+            _ => "scheduled",
+        };
+        if let Err(e) = self.begin(trigger, Vec::new(), reason.into(), Vec::new()) {
+            tracing::error!(error = %e, "scheduled run could not start");
+        }
+    }
+
+    /// What runs after a run ends: the scheduled run when it fell due
+    /// meanwhile (follow-ups never starve it; those whose tables it covers
+    /// ride along), else the follow-up run.
+    fn begin_next(&mut self) {
+        let due = self
+            .next_run
+            .is_some_and(|at| at <= self.config.clock.now());
+        if !due {
+            self.begin_follow_up();
+            return;
+        }
+        self.begin_scheduled();
+        let (Some(running), Some(follow_up)) = (self.running.as_mut(), self.follow_up.as_ref())
+        else {
+            return;
+        };
+        let covered = match &follow_up.tables {
+            None => true,
+            Some(asked) => asked.iter().all(|t| running.record.tables.contains(t)),
+        };
+        if covered {
+            if let Some(follow_up) = self.follow_up.take() {
+                running.record.joined.extend(follow_up.reasons);
+                running.waiters.extend(follow_up.waiters);
+            }
+        }
+    }
+
     /// Starts the follow-up run, if triggers wait for one.
     fn begin_follow_up(&mut self) {
         let Some(follow_up) = self.follow_up.take() else {
@@ -674,14 +710,9 @@ impl Engine {
         if !self.lock.still_in_place() {
             tracing::error!(
                 dir = %store.dir().display(),
-                "the backup directory was removed or replaced while tablesafe ran; recreating it, its lock and its ledger"
+                "the backup directory was removed or replaced while tablesafe ran; recreating it, its lock and its ledger if its parent is still on the same file system"
             );
-            crate::store::create_private_dir(store.dir()).map_err(|e| {
-                std::io::Error::new(
-                    e.kind(),
-                    format!("cannot recreate {}: {e}", store.dir().display()),
-                )
-            })?;
+            store.recreate(&self.lock)?;
             self.lock = store.lock()?;
         }
         if self.ledger.restore_if_gone()? {
@@ -714,7 +745,7 @@ impl Engine {
                 )
             })
             .collect();
-        let tables: Vec<TableEntry> = scan(&self.catalog, self.context.quiesce.as_deref())
+        let mut tables: Vec<TableEntry> = scan(&self.catalog, self.context.quiesce.as_deref())
             .into_iter()
             .filter(|t| {
                 if names.is_empty() {
@@ -724,6 +755,21 @@ impl Engine {
                 }
             })
             .collect();
+        // A table asked for that is gone by now (a follow-up run starts
+        // later than its triggers were checked) is a failed result of its
+        // own, never silently left out of a run that then "succeeds".
+        for name in &names {
+            if !tables.iter().any(|t| &t.name == name) {
+                let dir = self.catalog.data_dirs.first().cloned().unwrap_or_default();
+                tables.push(TableEntry {
+                    name: name.clone(),
+                    path: dir.join(format!("{name}.dets")),
+                    role: crate::catalog::Role::Discovered,
+                    present: false,
+                    backed_up: true,
+                });
+            }
+        }
         let record = RunRecord {
             run_id: new_run_id(self.config.clock.now()),
             trigger,
@@ -817,7 +863,7 @@ impl Engine {
             let _ = waiter.send(Ok(run.clone()));
         }
         if !self.shutdown.is_cancelled() {
-            self.begin_follow_up();
+            self.begin_next();
         }
     }
 }

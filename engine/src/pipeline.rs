@@ -324,6 +324,14 @@ impl CopyJob<'_> {
         partial: PartialFile,
     ) -> Result<(), TableError> {
         let final_path = self.store.path(&name.file_name());
+        // The copy gets the table's mode (never wider), and the manifest the
+        // copy's: a private table stays private.
+        let mode = fs::metadata(&self.table.path).map_or(0o600, |m| crate::store::copy_mode(&m));
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(partial.path(), fs::Permissions::from_mode(mode))
+                .map_err(|e| write_error(partial.path(), &e))?;
+        }
         self.store
             .write_manifest(name, manifest)
             .map_err(|e| write_error(&self.store.path(&name.manifest_name()), &e))?;
@@ -433,11 +441,9 @@ fn copy_file<T>(
     copied: impl FnOnce() -> T,
 ) -> Result<(String, T), TableError> {
     let mut src = File::open(source).map_err(|e| unreadable(source, &e))?;
-    let mode = src
-        .metadata()
-        .map(|m| crate::store::copy_mode(&m))
-        .map_err(|e| unreadable(source, &e))?;
-    let mut dst = crate::store::create_with_mode(dest, mode).map_err(|e| write_error(dest, &e))?;
+    // Owner-only while it is written and retried; the table's own mode once
+    // it is committed (see `commit`).
+    let mut dst = crate::store::create_with_mode(dest, 0o600).map_err(|e| write_error(dest, &e))?;
     let reader = File::open(dest).map_err(|e| write_error(dest, &e))?;
     let (chunks_tx, chunks_rx) = std::sync::mpsc::channel::<u64>();
     std::thread::scope(|scope| {

@@ -73,6 +73,21 @@ impl BackupName {
         })
     }
 
+    /// The backup a file of the store belongs to: the copy itself, its
+    /// manifest, or one of its temporary files (`.<name>.partial`,
+    /// `.<name>.kept.partial`, `.<name>.json.partial`).
+    pub fn of_any(file_name: &str) -> Option<Self> {
+        let hidden = file_name.strip_prefix('.');
+        let mut stem = hidden.unwrap_or(file_name);
+        if hidden.is_some() {
+            stem = stem
+                .strip_suffix(".kept.partial")
+                .or_else(|| stem.strip_suffix(PARTIAL_SUFFIX))?;
+        }
+        let stem = stem.strip_suffix(MANIFEST_SUFFIX).unwrap_or(stem);
+        Self::parse(stem)
+    }
+
     /// The file name.
     pub fn file_name(&self) -> String {
         let at = self.at.format(TIME_FORMAT);
@@ -253,6 +268,8 @@ pub enum LockError {
 pub struct StoreLock {
     file: File,
     path: PathBuf,
+    /// The device of the backup directory's parent when the lock was taken.
+    parent_device: Option<u64>,
 }
 
 impl StoreLock {
@@ -382,7 +399,36 @@ impl BackupStore {
                 path: path.clone(),
                 source: e,
             })?;
-        Ok(StoreLock { file, path })
+        Ok(StoreLock {
+            file,
+            path,
+            parent_device: self.parent_device(),
+        })
+    }
+
+    fn parent_device(&self) -> Option<u64> {
+        use std::os::unix::fs::MetadataExt;
+        let parent = self.dir.parent()?;
+        fs::metadata(parent).ok().map(|m| m.dev())
+    }
+
+    /// Makes the backup directory again after it was removed while `lock`
+    /// was held: only the directory itself (0700), and only when its parent
+    /// is still on the file system it was on. An unmounted volume leaves an
+    /// empty mount point behind: copies made there would fill the wrong disk
+    /// and hide under the volume once it is back.
+    pub fn recreate(&self, lock: &StoreLock) -> io::Result<()> {
+        if self.parent_device() != lock.parent_device {
+            return Err(io::Error::other(format!(
+                "backup directory {} is gone and its parent is not the file system it was on (unmounted?); not making it there",
+                self.dir.display()
+            )));
+        }
+        use std::os::unix::fs::DirBuilderExt;
+        match fs::DirBuilder::new().mode(0o700).create(&self.dir) {
+            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => Err(naming(&self.dir)(e)),
+            _ => Ok(()),
+        }
     }
 
     /// Full path of a file in the store.
@@ -433,10 +479,7 @@ impl BackupStore {
     pub fn free_name(&self, table: &str, at: DateTime<Utc>) -> io::Result<BackupName> {
         let mut name = BackupName::new(table, at);
         let same_second = |file_name: &str| {
-            let file_name = file_name.strip_prefix('.').unwrap_or(file_name);
-            let end = file_name.find(SUFFIX)? + SUFFIX.len();
-            BackupName::parse(&file_name[..end])
-                .filter(|n| n.table == name.table && n.at == name.at)
+            BackupName::of_any(file_name).filter(|n| n.table == name.table && n.at == name.at)
         };
         let mut taken = 0;
         for entry in fs::read_dir(&self.dir)? {
@@ -571,6 +614,10 @@ mod tests {
         std::fs::remove_file(store.path(&first.file_name())).unwrap();
         std::fs::remove_file(store.path(&second.partial_name())).unwrap();
         assert_eq!(store.free_name("t", at).unwrap().seq, 4);
+        // A table whose name holds ".dets" is no exception.
+        let odd = store.free_name("x.dets_y", at).unwrap();
+        std::fs::write(store.path(&odd.partial_name()), b"x").unwrap();
+        assert_eq!(store.free_name("x.dets_y", at).unwrap().seq, 2);
         // Other tables and other seconds do not count.
         assert_eq!(store.free_name("u", at).unwrap().seq, 1);
         assert_eq!(

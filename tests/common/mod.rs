@@ -296,9 +296,26 @@ pub fn refused_start(args: &[String]) -> String {
 
 /// [`refused_start`] with exactly the tablesafe variables `env` in its environment.
 pub fn refused_start_with(args: &[String], env: &[(&str, &str)]) -> String {
+    refused_on(args, env, "127.0.0.1:0")
+}
+
+/// [`refused_start_with`], and the refusal came before the port was bound:
+/// the port it is given is held here, so a server that got as far as
+/// binding would fail with "cannot listen" instead.
+pub fn refused_before_binding(args: &[String], env: &[(&str, &str)]) -> String {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let stderr = refused_on(args, env, &held.local_addr().unwrap().to_string());
+    assert!(
+        !stderr.contains("cannot listen"),
+        "it refused only after binding: {stderr}"
+    );
+    stderr
+}
+
+fn refused_on(args: &[String], env: &[(&str, &str)], listen: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_tablesafe"))
         .arg("serve")
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", listen])
         .args(args)
         .env_remove("TABLESAFE_ADMIN_TOKEN")
         .env_remove("TABLESAFE_READ_TOKEN")
@@ -307,10 +324,5 @@ pub fn refused_start_with(args: &[String], env: &[(&str, &str)]) -> String {
         .output()
         .unwrap();
     assert!(!out.status.success(), "it started: {out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        !stderr.contains("tablesafe listening"),
-        "it refused only after binding: {stderr}"
-    );
-    stderr
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
