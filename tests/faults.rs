@@ -11,7 +11,9 @@ use std::io::Write;
 
 use common::{refused_start, Dirs, ServerProcess, ADMIN};
 use tablesafe_client::proto::event::Payload;
-use tablesafe_client::proto::{BackupRun, IssueCode, RunOutcome, TableOutcome, WatchEventsRequest};
+use tablesafe_client::proto::{
+    BackupRun, Event, IssueCode, RunOutcome, TableOutcome, WatchEventsRequest,
+};
 use tablesafe_client::Client;
 use tablesafe_engine::store::BackupName;
 
@@ -327,17 +329,36 @@ fn slow_table(dirs: &Dirs, name: &str, bytes: u64) {
         .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_trigger_the_run_under_way_does_not_cover_waits_for_a_follow_up_run() {
+/// A table with a slow copy and `fixtures`, served by the real binary; its
+/// client and a watch from now on.
+async fn with_slow_table(
+    fixtures: &[(&str, &str)],
+) -> (Dirs, ServerProcess, Client, tonic::Streaming<Event>) {
     let dirs = Dirs::new();
-    dirs.add_fixtures(&[("small", "set_10.dets")]);
+    dirs.add_fixtures(fixtures);
     slow_table(&dirs, "big", 512 << 20);
     let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
-    let mut events = client
+    let events = client
         .watch_events(WatchEventsRequest::default())
         .await
         .unwrap();
+    (dirs, server, client, events)
+}
+
+/// The tables of the next run to start.
+async fn next_run_started(events: &mut tonic::Streaming<Event>) -> Vec<String> {
+    loop {
+        if let Some(Payload::RunStarted(started)) = events.message().await.unwrap().unwrap().payload
+        {
+            return started.tables;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trigger_the_run_under_way_does_not_cover_waits_for_a_follow_up_run() {
+    let (dirs, _server, client, mut events) = with_slow_table(&[("small", "set_10.dets")]).await;
 
     let trigger = |tables: &[&str], reason: &str| {
         let (client, tables, reason) = (
@@ -348,13 +369,7 @@ async fn a_trigger_the_run_under_way_does_not_cover_waits_for_a_follow_up_run() 
         tokio::spawn(async move { client.trigger_backup(tables, reason).await.unwrap() })
     };
     let first = trigger(&["big"], "big first");
-    loop {
-        let event = events.message().await.unwrap().unwrap();
-        if let Some(Payload::RunStarted(started)) = event.payload {
-            assert_eq!(started.tables, ["big"]);
-            break;
-        }
-    }
+    assert_eq!(next_run_started(&mut events).await, ["big"]);
     let also_big = trigger(&["big"], "also big");
     let small = trigger(&["small"], "small please");
     let both = trigger(&["small", "big"], "both");
@@ -428,12 +443,8 @@ async fn a_backup_directory_removed_while_running_is_recreated_with_its_lock_and
         let client = client.clone();
         tokio::spawn(async move { client.trigger_backup(vec!["big".into()], "during").await })
     };
-    loop {
-        let event = events.message().await.unwrap().unwrap();
-        if matches!(event.payload, Some(Payload::RunStarted(ref r)) if r.tables == ["big"]) {
-            break;
-        }
-    }
+    // The watch began before the "before" run: skip past its start.
+    while next_run_started(&mut events).await != ["big"] {}
     while dirs.backups.exists() {
         let _ = std::fs::remove_dir_all(&dirs.backups);
     }
@@ -477,26 +488,13 @@ async fn a_backup_directory_removed_while_running_is_recreated_with_its_lock_and
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_table_that_vanishes_before_its_follow_up_run_is_a_failed_result_not_left_out() {
-    let dirs = Dirs::new();
-    dirs.add_fixtures(&[("ephemeral", "set_10.dets")]);
-    slow_table(&dirs, "big", 512 << 20);
-    let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
-    let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
-    let mut events = client
-        .watch_events(WatchEventsRequest::default())
-        .await
-        .unwrap();
+    let (dirs, server, client, mut events) = with_slow_table(&[("ephemeral", "set_10.dets")]).await;
     let spawn_trigger = |table: &str| {
         let (client, table) = (client.clone(), table.to_owned());
         tokio::spawn(async move { client.trigger_backup(vec![table], "t").await.unwrap() })
     };
     let first = spawn_trigger("big");
-    loop {
-        let event = events.message().await.unwrap().unwrap();
-        if matches!(event.payload, Some(Payload::RunStarted(_))) {
-            break;
-        }
-    }
+    assert_eq!(next_run_started(&mut events).await, ["big"]);
     let waiting = spawn_trigger("ephemeral");
     // Accepted (the table existed then) and waiting: the log says so.
     tokio::time::timeout(std::time::Duration::from_secs(30), async {
