@@ -359,7 +359,7 @@ pub fn start(
         .find(|b| !b.from_the_future(now))
         .map(BackupEntry::captured_at);
     let only_future = newest.is_none() && !copies.is_empty();
-    let (next_run, next_trigger) = if config.schedule.needs_catch_up(newest, now) {
+    let next = if config.schedule.needs_catch_up(newest, now) {
         let delay = chrono::Duration::from_std(config.catch_up_delay).unwrap_or_default();
         let when = if config.catch_up_delay.is_zero() {
             "now".to_owned()
@@ -375,9 +375,12 @@ pub fn start(
                 tracing::info!(%newest, "a scheduled run was missed: catch-up run {when}")
             }
         }
-        (Some(now + delay), Trigger::CatchUp)
+        Some(NextRun {
+            at: now + delay,
+            trigger: Trigger::CatchUp,
+        })
     } else {
-        (config.schedule.next_after(now), Trigger::Scheduled)
+        NextRun::scheduled(&config.schedule, now)
     };
     let catch_up_reason = match newest {
         None if only_future => "catch-up: every backup's capture time was ahead of the clock",
@@ -408,8 +411,7 @@ pub fn start(
         config,
         catalog,
         ledger,
-        next_run,
-        next_trigger,
+        next,
         catch_up_reason,
         running: None,
         follow_up: None,
@@ -464,6 +466,23 @@ fn config_scrub_start(config: &EngineConfig) -> Option<tokio::time::Instant> {
         .map(|every| tokio::time::Instant::now() + every)
 }
 
+/// The run the engine's timer starts next, and why.
+#[derive(Debug, Clone, Copy)]
+struct NextRun {
+    at: DateTime<Utc>,
+    trigger: Trigger,
+}
+
+impl NextRun {
+    /// The schedule's next run after `now` (none when it is off).
+    fn scheduled(schedule: &Schedule, now: DateTime<Utc>) -> Option<Self> {
+        schedule.next_after(now).map(|at| Self {
+            at,
+            trigger: Trigger::Scheduled,
+        })
+    }
+}
+
 struct Engine {
     /// The backup directory's lock, held while the engine runs.
     lock: StoreLock,
@@ -471,8 +490,8 @@ struct Engine {
     context: Arc<RunContext>,
     catalog: Arc<CatalogConfig>,
     ledger: Ledger,
-    next_run: Option<DateTime<Utc>>,
-    next_trigger: Trigger,
+    /// The run the timer starts, if one is planned.
+    next: Option<NextRun>,
     /// The reason a catch-up run gives: the first backup, or a missed run.
     catch_up_reason: &'static str,
     running: Option<Running>,
@@ -485,7 +504,7 @@ struct Engine {
 impl Engine {
     async fn serve(mut self, mut commands: mpsc::Receiver<Command>) {
         loop {
-            let timer = sleep_until_utc(self.config.clock, self.next_run);
+            let timer = sleep_until_utc(self.config.clock, self.next.map(|n| n.at));
             tokio::select! {
                 () = self.shutdown.cancelled() => break,
                 Some(command) = commands.recv() => self.handle(command),
@@ -575,7 +594,7 @@ impl Engine {
             Command::Status { reply } => {
                 let _ = reply.send(SchedulerStatus {
                     schedule: self.config.schedule.describe().into(),
-                    next_run: self.next_run,
+                    next_run: self.next.map(|n| n.at),
                     running: self.running.as_ref().map(|r| r.record.clone()),
                     last_run: self.ledger.last_finished().cloned(),
                 });
@@ -637,9 +656,8 @@ impl Engine {
 
     /// Starts the scheduled (or catch-up) run that is due.
     fn begin_scheduled(&mut self) {
-        let trigger = self.next_trigger;
-        self.next_trigger = Trigger::Scheduled;
-        self.next_run = self.config.schedule.next_after(self.config.clock.now());
+        let trigger = self.next.map_or(Trigger::Scheduled, |n| n.trigger);
+        self.next = NextRun::scheduled(&self.config.schedule, self.config.clock.now());
         let reason = match trigger {
             Trigger::CatchUp => self.catch_up_reason,
             _ => "scheduled",
@@ -653,9 +671,7 @@ impl Engine {
     /// meanwhile (follow-ups never starve it; those whose tables it covers
     /// ride along), else the follow-up run.
     fn begin_next(&mut self) {
-        let due = self
-            .next_run
-            .is_some_and(|at| at <= self.config.clock.now());
+        let due = self.next.is_some_and(|n| n.at <= self.config.clock.now());
         if !due {
             self.begin_follow_up();
             return;
@@ -813,10 +829,9 @@ impl Engine {
         let Some(running) = self.running.take() else {
             return;
         };
-        if self.next_trigger == Trigger::CatchUp {
+        if self.next.is_some_and(|n| n.trigger == Trigger::CatchUp) {
             // Any run makes a pending catch-up moot.
-            self.next_trigger = Trigger::Scheduled;
-            self.next_run = self.config.schedule.next_after(self.config.clock.now());
+            self.next = NextRun::scheduled(&self.config.schedule, self.config.clock.now());
         }
         let mut run = running.record;
         run.finished_at = Some(self.config.clock.now());
@@ -885,53 +900,60 @@ async fn copy_tables(
             permits.clone(),
         );
         let span = tracing::info_span!("table", table = %table.name);
-        jobs.push(tokio::spawn(
-            async move {
-                let Ok(_permit) = permits.acquire_owned().await else {
-                    return skipped(&table.name);
-                };
-                if cancel.is_cancelled() {
-                    return skipped(&table.name);
-                }
-                let name = table.name.clone();
-                let job_context = context.clone();
-                let job_run_id = run_id.clone();
-                let result = tokio::task::spawn_blocking(move || {
-                    CopyJob {
-                        table: &table,
-                        store: &job_context.store,
-                        run_id: &job_run_id,
-                        options: &job_context.options,
-                        cancel: &cancel,
-                        quiesce: job_context.quiesce.as_deref(),
-                        clock: job_context.clock,
+        let job_table = table.name.clone();
+        jobs.push((
+            job_table,
+            tokio::spawn(
+                async move {
+                    let Ok(_permit) = permits.acquire_owned().await else {
+                        return skipped(&table.name);
+                    };
+                    if cancel.is_cancelled() {
+                        return skipped(&table.name);
                     }
-                    .run()
-                })
-                .await
-                .unwrap_or_else(|e| {
-                    TableResult::failed(
-                        &name,
-                        TableError::new(ErrorCode::BackupIo, format!("copy task failed: {e}")),
-                        Duration::ZERO,
-                    )
-                });
-                log_table(&result);
-                context.events.publish(table_event(&run_id, &result));
-                result
-            }
-            .instrument(span),
+                    let name = table.name.clone();
+                    let job_context = context.clone();
+                    let job_run_id = run_id.clone();
+                    let result = tokio::task::spawn_blocking(move || {
+                        CopyJob {
+                            table: &table,
+                            store: &job_context.store,
+                            run_id: &job_run_id,
+                            options: &job_context.options,
+                            cancel: &cancel,
+                            quiesce: job_context.quiesce.as_deref(),
+                            clock: job_context.clock,
+                        }
+                        .run()
+                    })
+                    .await
+                    .unwrap_or_else(|e| {
+                        TableResult::failed(
+                            &name,
+                            TableError::new(ErrorCode::BackupIo, format!("copy task failed: {e}")),
+                            Duration::ZERO,
+                        )
+                    });
+                    log_table(&result);
+                    context.events.publish(table_event(&run_id, &result));
+                    result
+                }
+                .instrument(span),
+            ),
         ));
     }
     let mut results = Vec::with_capacity(jobs.len());
-    for job in jobs {
+    for (table, job) in jobs {
         let result = match job.await {
             Ok(result) => result,
-            Err(e) => TableResult::failed(
-                "?",
-                TableError::new(ErrorCode::BackupIo, e.to_string()),
-                Duration::ZERO,
-            ),
+            Err(e) => {
+                tracing::error!(%table, error = %e, "a table's copy task failed");
+                TableResult::failed(
+                    &table,
+                    TableError::new(ErrorCode::BackupIo, format!("the copy task failed: {e}")),
+                    Duration::ZERO,
+                )
+            }
         };
         results.push(result);
     }
@@ -1012,9 +1034,30 @@ fn log_table(result: &TableResult) {
     }
 }
 
+/// The run's results once its task ends; a task that failed (a panic) is a
+/// failed result for each of its tables, logged, never an empty success.
 async fn wait_for(running: &mut Option<Running>) -> Vec<TableResult> {
     match running {
-        Some(run) => (&mut run.task).await.unwrap_or_default(),
+        Some(run) => match (&mut run.task).await {
+            Ok(results) => results,
+            Err(e) => {
+                tracing::error!(run_id = %run.record.run_id, error = %e, "the run's task failed");
+                run.record
+                    .tables
+                    .iter()
+                    .map(|table| {
+                        TableResult::failed(
+                            table,
+                            TableError::new(
+                                ErrorCode::BackupIo,
+                                format!("the run's task failed: {e}"),
+                            ),
+                            Duration::ZERO,
+                        )
+                    })
+                    .collect()
+            }
+        },
         None => std::future::pending().await,
     }
 }
