@@ -8,13 +8,19 @@ use tonic::{Code, Status};
 
 /// The status a client sees for an engine error.
 pub fn to_status(error: EngineError) -> Status {
-    match &error {
-        EngineError::UnknownTables { .. } => Status::invalid_argument(error.to_string()),
-        EngineError::ShuttingDown => Status::unavailable(error.to_string()),
-        EngineError::Store(_) => Status::internal(error.to_string()),
+    Status::new(code(&error), error.to_string())
+}
+
+/// The gRPC code of an engine error (a follow-up's is its cause's).
+fn code(error: &EngineError) -> Code {
+    match error {
+        EngineError::UnknownTables { .. } => Code::InvalidArgument,
+        EngineError::ShuttingDown => Code::Unavailable,
+        EngineError::Store(_) => Code::Internal,
         EngineError::Locked(_)
         | EngineError::NameClash { .. }
-        | EngineError::DataDirUnreadable { .. } => Status::failed_precondition(error.to_string()),
+        | EngineError::DataDirUnreadable { .. } => Code::FailedPrecondition,
+        EngineError::FollowUp(cause) => code(cause),
     }
 }
 

@@ -346,6 +346,17 @@ async fn with_slow_table(
     (dirs, server, client, events)
 }
 
+/// Waits (bounded) until the server's log has a line containing `text`.
+async fn wait_for_log(server: &ServerProcess, text: &str) {
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while !std::fs::read_to_string(&server.log).unwrap().contains(text) {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the log never said {text:?}"));
+}
+
 /// The tables of the next run to start.
 async fn next_run_started(events: &mut tonic::Streaming<Event>) -> Vec<String> {
     loop {
@@ -497,16 +508,7 @@ async fn a_table_that_vanishes_before_its_follow_up_run_is_a_failed_result_not_l
     assert_eq!(next_run_started(&mut events).await, ["big"]);
     let waiting = spawn_trigger("ephemeral");
     // Accepted (the table existed then) and waiting: the log says so.
-    tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        while !std::fs::read_to_string(&server.log)
-            .unwrap()
-            .contains("trigger waits for a follow-up run")
-        {
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the trigger waits for a follow-up");
+    wait_for_log(&server, "trigger waits for a follow-up run").await;
     std::fs::remove_file(dirs.data.join("ephemeral.dets")).unwrap();
     first.await.unwrap();
     let run = waiting.await.unwrap().run.unwrap();
@@ -539,4 +541,39 @@ async fn a_backup_volume_gone_with_its_mount_point_is_not_recreated_elsewhere() 
         "{error}"
     );
     assert!(!volume.exists(), "nothing was made in its place");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_follow_up_that_cannot_start_tells_its_callers_why_with_the_right_code() {
+    let (dirs, server, client, mut events) = with_slow_table(&[("small", "set_10.dets")]).await;
+    let first = {
+        let client = client.clone();
+        tokio::spawn(async move { client.trigger_backup(vec!["big".into()], "big").await })
+    };
+    assert_eq!(next_run_started(&mut events).await, ["big"]);
+    let waiting = {
+        let client = client.clone();
+        tokio::spawn(async move { client.trigger_backup(vec!["small".into()], "small").await })
+    };
+    // While it waits, the backup directory is removed and a second instance
+    // takes it: the follow-up cannot take the directory back.
+    wait_for_log(&server, "trigger waits for a follow-up run").await;
+    while dirs.backups.exists() {
+        let _ = std::fs::remove_dir_all(&dirs.backups);
+    }
+    let mut other_data = dirs.serve_args();
+    other_data[1] = dirs.root.path().join("other").display().to_string();
+    std::fs::create_dir_all(&other_data[1]).unwrap();
+    let _second = ServerProcess::spawn(dirs.root.path(), "", &other_data);
+    first.await.unwrap().unwrap();
+    let error = waiting.await.unwrap().unwrap_err();
+    assert_eq!(
+        error.code(),
+        Some(tonic::Code::FailedPrecondition),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("in use by another tablesafe"),
+        "{error}"
+    );
 }

@@ -87,6 +87,10 @@ pub enum EngineError {
     /// Another process holds the backup directory.
     #[error(transparent)]
     Locked(#[from] crate::store::LockError),
+    /// The follow-up run a trigger waited for could not start, and why
+    /// (shared by every trigger that waited for it).
+    #[error("the follow-up run could not start: {0}")]
+    FollowUp(Arc<EngineError>),
 }
 
 /// A trigger's answer: the run it started or joined, once finished.
@@ -143,7 +147,7 @@ struct Waiter {
 }
 
 /// A run's record once it finished, or why the run could not start.
-type RunDone = Result<RunRecord, String>;
+type RunDone = Result<RunRecord, Arc<EngineError>>;
 
 /// A cheap, cloneable handle to the engine task.
 #[derive(Clone)]
@@ -175,7 +179,7 @@ impl Handle {
             .done
             .await
             .map_err(|_| EngineError::ShuttingDown)?
-            .map_err(|e| EngineError::Store(std::io::Error::other(e)))?;
+            .map_err(EngineError::FollowUp)?;
         Ok(TriggerReply {
             run,
             joined_existing_run: waiter.joined,
@@ -709,8 +713,9 @@ impl Engine {
             }
             Err(e) => {
                 tracing::error!(error = %e, "follow-up run could not start");
+                let e = Arc::new(e);
                 for waiter in follow_up.waiters {
-                    let _ = waiter.send(Err(format!("the follow-up run could not start: {e}")));
+                    let _ = waiter.send(Err(e.clone()));
                 }
             }
         }
