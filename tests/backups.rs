@@ -133,12 +133,7 @@ async fn five_triggers_keep_three_and_a_corrupt_table_keeps_its_older_backups() 
 
     let mut pruned = Vec::new();
     for i in 0..5 {
-        let run = client
-            .trigger_backup(vec![], format!("round {i}"))
-            .await
-            .unwrap()
-            .run
-            .unwrap();
+        let run = common::backed_up(&client, vec![], &format!("round {i}")).await;
         assert_eq!(run.outcome(), RunOutcome::Succeeded);
         pruned.extend(run.tables.iter().flat_map(|t| t.pruned.clone()));
     }
@@ -181,12 +176,7 @@ async fn five_triggers_keep_three_and_a_corrupt_table_keeps_its_older_backups() 
         .filter(|f| f.starts_with("users_"))
         .collect();
 
-    let run = client
-        .trigger_backup(vec![], "after damage")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "after damage").await;
     assert_eq!(run.outcome(), RunOutcome::Partial);
     let users_result = run.tables.iter().find(|t| t.table == "users").unwrap();
     assert_eq!(users_result.outcome(), TableOutcome::Failed);
@@ -241,12 +231,7 @@ async fn unknown_tables_are_rejected_by_name_and_nothing_is_done() {
 
     // Only the named table is backed up when one is named.
     dirs.add_fixtures(&[("other", "set_empty.dets")]);
-    let run = client
-        .trigger_backup(vec!["other".into()], "")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec!["other".into()], "").await;
     let names: Vec<_> = run.tables.iter().map(|t| t.table.as_str()).collect();
     assert_eq!(names, ["other"]);
     server.stop().await;
@@ -359,12 +344,7 @@ async fn listed_tables_orphans_and_missing_tables() {
     ];
     let server = TestServer::start(config).await;
     let client = server.client(Some(ADMIN)).await;
-    let run = client
-        .trigger_backup(vec![], "")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "").await;
     let view: Vec<_> = run
         .tables
         .iter()

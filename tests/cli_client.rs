@@ -181,12 +181,7 @@ async fn demo_serves_bundled_tables_with_no_other_argument() {
         assert!(ok, "{command}: {out:?}");
     }
     assert!(commands.len() >= 3, "{commands:?}");
-    let run = client
-        .trigger_backup(vec![], "demo")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "demo").await;
     assert_eq!(run.tables.len(), 5);
     assert_eq!(
         run.outcome(),

@@ -242,12 +242,7 @@ async fn dashboard_shows_every_table_and_updates_the_last_backup_live() {
     browser.eval("window.notReloaded = true").await;
 
     let triggered = Instant::now();
-    let run = admin
-        .trigger_backup(vec!["users".into()], "while watching")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&admin, vec!["users".into()], "while watching").await;
     let file = &run.tables[0].file_name;
     let changed = browser
         .wait_for(
@@ -413,12 +408,7 @@ async fn dashboard_healthy_state_speaks_plainly_and_keeps_numbers_aligned() {
     config.engine.catch_up_delay = Duration::from_secs(3600);
     let server = TestServer::start(config).await;
     let admin = server.client(Some(ADMIN)).await;
-    let run = admin
-        .trigger_backup(vec![], "before the page")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&admin, vec![], "before the page").await;
     assert_eq!(run.tables.len(), 3);
     let report = admin.get_health(true).await.unwrap();
     assert!(

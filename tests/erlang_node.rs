@@ -228,12 +228,7 @@ async fn wrong_cookie_node_down_and_restart_are_reported_and_backups_go_on() {
     config.erlang = Some(node_config(&writer, "not-the-cookie"));
     let server = TestServer::start(config).await;
     let client = server.client(Some(ADMIN)).await;
-    let run = client
-        .trigger_backup(vec![], "wrong cookie")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "wrong cookie").await;
     assert_eq!(run.outcome(), RunOutcome::Succeeded);
     assert!(
         run.tables
@@ -253,12 +248,7 @@ async fn wrong_cookie_node_down_and_restart_are_reported_and_backups_go_on() {
     config.erlang = Some(node_config(&writer, COOKIE));
     let server = TestServer::start(config).await;
     let client = server.client(Some(ADMIN)).await;
-    let run = client
-        .trigger_backup(vec![], "connected")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "connected").await;
     assert_eq!(run.outcome(), RunOutcome::Succeeded);
     assert_eq!(
         node_component(&client).await.status(),
@@ -306,12 +296,7 @@ async fn wrong_cookie_node_down_and_restart_are_reported_and_backups_go_on() {
     })
     .await
     .expect("reconnected to the restarted node");
-    let run = client
-        .trigger_backup(vec![], "node back")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "node back").await;
     assert_eq!(run.outcome(), RunOutcome::Succeeded);
     assert!(
         run.tables

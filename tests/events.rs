@@ -75,12 +75,7 @@ async fn a_watcher_sees_each_run_and_resumes_exactly_where_it_left_off() {
     let client = server.client(Some(ADMIN)).await;
 
     let mut stream = client.watch_events(request(0, "")).await.unwrap();
-    let run = client
-        .trigger_backup(vec![], "first")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "first").await;
     let events = run_events(&mut stream, 3).await;
     let kinds: Vec<_> = events.iter().map(kind).collect();
     assert_eq!(
@@ -109,12 +104,7 @@ async fn a_watcher_sees_each_run_and_resumes_exactly_where_it_left_off() {
     drop(stream);
 
     // Missed while disconnected: health changes after the first run, and a second run.
-    let second = client
-        .trigger_backup(vec![], "second")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let second = common::backed_up(&client, vec![], "second").await;
     let mut resumed = client
         .watch_events(request(last.sequence, &epoch))
         .await
@@ -266,12 +256,7 @@ async fn a_watcher_that_never_reads_slows_nothing_and_costs_a_bounded_amount() {
         })
     };
     // A backup runs meanwhile and finishes.
-    let run = client
-        .trigger_backup(vec![], "under load")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "under load").await;
     assert_eq!(run.tables.len(), 1);
     tokio::time::timeout(Duration::from_secs(120), publisher)
         .await
@@ -433,12 +418,7 @@ async fn the_sdk_watcher_and_watch_command_resume_across_a_server_restart() {
     until(&mut cli_lines, "resyncRequired").await;
 
     let admin = Client::connect(&url, Some(ADMIN)).await.unwrap();
-    let first = admin
-        .trigger_backup(vec![], "before restart")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let first = common::backed_up(&admin, vec![], "before restart").await;
     let mut finished = None;
     while finished.is_none() {
         let e = next_of(&mut sdk_events).await;
@@ -463,12 +443,7 @@ async fn the_sdk_watcher_and_watch_command_resume_across_a_server_restart() {
     }
     until(&mut cli_lines, "resyncRequired").await;
     let admin = Client::connect(&url, Some(ADMIN)).await.unwrap();
-    let second = admin
-        .trigger_backup(vec![], "after restart")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let second = common::backed_up(&admin, vec![], "after restart").await;
     loop {
         if let Some(Payload::RunFinished(r)) = next_of(&mut sdk_events).await.payload {
             assert_eq!(r.run_id, second.run_id);

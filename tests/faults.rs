@@ -23,12 +23,7 @@ async fn a_torn_ledger_line_is_skipped_and_every_other_run_survives() {
     dirs.add_fixtures(&[("settings", "set_10.dets")]);
     let mut server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
-    let first = client
-        .trigger_backup(vec![], "before")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let first = common::backed_up(&client, vec![], "before").await;
     assert_eq!(first.outcome(), RunOutcome::Succeeded);
     server.kill();
 
@@ -49,12 +44,7 @@ async fn a_torn_ledger_line_is_skipped_and_every_other_run_survives() {
         "the log names the file: {log}"
     );
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
-    let second = client
-        .trigger_backup(vec![], "after")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let second = common::backed_up(&client, vec![], "after").await;
     assert_eq!(second.outcome(), RunOutcome::Succeeded);
     server.kill();
 
@@ -86,12 +76,7 @@ async fn a_second_instance_on_one_backup_directory_refuses_to_start_and_names_th
 
     // The first instance is untouched and goes on backing up.
     let client = Client::connect(&first.url(), Some(ADMIN)).await.unwrap();
-    let run = client
-        .trigger_backup(vec![], "still mine")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "still mine").await;
     assert_eq!(run.outcome(), RunOutcome::Succeeded);
     assert!(client
         .list_runs(10)
@@ -116,12 +101,7 @@ async fn a_static_damaged_open_table_is_corrupt_after_two_identical_copies() {
     std::fs::write(dirs.data.join("stuck.dets"), &bytes).unwrap();
     let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
-    let run = client
-        .trigger_backup(vec![], "damaged")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "damaged").await;
     let result = &run.tables[0];
     assert_eq!(result.error_code, "TABLE_CORRUPT", "{result:?}");
     assert!(
@@ -199,12 +179,7 @@ async fn a_missing_data_directory_refuses_start_up_and_one_that_vanishes_is_crit
         issue.message
     );
     // A run then is no success, and says why.
-    let run = client
-        .trigger_backup(vec![], "after")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "after").await;
     assert_ne!(run.outcome(), RunOutcome::Succeeded);
     assert!(
         run.errors
@@ -229,12 +204,7 @@ async fn retention_follows_capture_time_and_never_prunes_the_copy_a_run_just_mad
     let from_the_future = dirs.backup_files();
     assert_eq!(from_the_future.len(), 3);
 
-    let run = client
-        .trigger_backup(vec![], "after the clock was corrected")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "after the clock was corrected").await;
     assert_eq!(run.outcome(), RunOutcome::Succeeded);
     let own = &run.tables[0];
     assert!(!own.pruned.contains(&own.file_name), "{own:?}");
@@ -280,12 +250,7 @@ async fn back_to_back_runs_keep_the_capture_second_in_their_names() {
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
     let mut names = Vec::new();
     for _ in 0..12 {
-        let run = client
-            .trigger_backup(vec![], "burst")
-            .await
-            .unwrap()
-            .run
-            .unwrap();
+        let run = common::backed_up(&client, vec![], "burst").await;
         let name = BackupName::parse(&run.tables[0].file_name).unwrap();
         // The name's second is the capture's: never ahead of the clock.
         assert!(name.at <= chrono::Utc::now(), "{name:?}");
@@ -464,12 +429,7 @@ async fn a_backup_directory_removed_while_running_is_recreated_with_its_lock_and
 
     // Recreated at once: the next run backs up, the lock is held again, and
     // the history is whole.
-    let after = client
-        .trigger_backup(vec!["small".into()], "after")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let after = common::backed_up(&client, vec!["small".into()], "after").await;
     assert_eq!(after.outcome(), RunOutcome::Succeeded);
     assert!(dirs.backups.join(&after.tables[0].file_name).is_file());
     let log = std::fs::read_to_string(&server.log).unwrap();

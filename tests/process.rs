@@ -93,12 +93,7 @@ async fn killed_during_a_large_copy_leaves_no_final_file_and_the_run_shows_inter
     assert_eq!(runs[0].outcome(), RunOutcome::Interrupted);
     assert_eq!(runs[0].reason, "will be killed");
 
-    let run = client
-        .trigger_backup(vec![], "after restart")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "after restart").await;
     assert_eq!(run.outcome(), RunOutcome::Succeeded);
     assert_eq!(dirs.backup_files().len(), 1);
 }
@@ -175,12 +170,7 @@ async fn a_full_backup_volume_fails_the_table_cleanly_and_keeps_older_backups() 
     // 20,000 KiB: room for the small table, the manifests and the ledger, not the big one.
     let server = ServerProcess::spawn(dirs.root.path(), "ulimit -f 20000", &dirs.serve_args());
     let client = client(&server).await;
-    let run = client
-        .trigger_backup(vec![], "no room")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "no room").await;
     assert_eq!(run.outcome(), RunOutcome::Partial);
     let big = run.tables.iter().find(|t| t.table == "big").unwrap();
     assert_eq!(big.outcome(), TableOutcome::Failed);

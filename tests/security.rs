@@ -38,12 +38,7 @@ async fn copies_keep_the_tables_mode_and_tablesafes_directories_are_private() {
     args[3] = backups.display().to_string();
     let server = ServerProcess::spawn(dirs.root.path(), "", &args);
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
-    let run = client
-        .trigger_backup(vec![], "modes")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "modes").await;
     assert_eq!(run.outcome(), RunOutcome::Succeeded);
     for result in &run.tables {
         let want = match result.table.as_str() {
@@ -249,12 +244,7 @@ async fn silent_and_preface_only_connections_are_closed_and_connections_are_capp
 
     // Places free again: a real client gets in and is served.
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
-    let run = client
-        .trigger_backup(vec![], "after")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "after").await;
     assert_eq!(run.outcome(), RunOutcome::Succeeded);
     let log = std::fs::read_to_string(&server.log).unwrap();
     assert!(log.contains("connection limit reached"), "{log}");
@@ -286,12 +276,7 @@ async fn running_out_of_file_descriptors_is_logged_with_the_os_error_and_survive
     .expect("the accept failure is logged");
     drop(held);
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
-    let run = client
-        .trigger_backup(vec![], "after")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "after").await;
     assert_eq!(run.outcome(), RunOutcome::Succeeded);
 }
 
@@ -320,12 +305,7 @@ async fn symlinks_leading_out_of_a_data_directory_are_not_followed_unless_config
     };
     let server = ServerProcess::spawn(dirs.root.path(), "", &config_args(&dirs, ""));
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
-    let run = client
-        .trigger_backup(vec![], "links")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "links").await;
     assert_eq!(tables(run), ["alias", "users"], "a link inside is a table");
     let log = std::fs::read_to_string(&server.log).unwrap();
     assert!(
@@ -337,11 +317,6 @@ async fn symlinks_leading_out_of_a_data_directory_are_not_followed_unless_config
     let follow = config_args(&dirs, "follow_symlinks = true");
     let server = ServerProcess::spawn(dirs.root.path(), "", &follow);
     let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
-    let run = client
-        .trigger_backup(vec![], "links")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "links").await;
     assert_eq!(tables(run), ["alias", "planted", "users"]);
 }

@@ -36,12 +36,7 @@ async fn tls_and_client_certificates() {
     let client = Client::connect_tls(&url, Some(ADMIN), &trusted)
         .await
         .unwrap();
-    let run = client
-        .trigger_backup(vec![], "over tls")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "over tls").await;
     assert_eq!(run.outcome(), RunOutcome::Succeeded);
 
     // Plaintext, or a CA that did not sign the server's certificate: no connection.

@@ -37,12 +37,7 @@ async fn a_copy_with_a_flipped_object_bit_is_refused_and_the_good_copy_survives_
     let server = TestServer::start(dirs.config()).await;
     let client = server.client(Some(ADMIN)).await;
 
-    let good = client
-        .trigger_backup(vec![], "good")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let good = common::backed_up(&client, vec![], "good").await;
     let good = &good.tables[0];
     assert_eq!(good.outcome(), TableOutcome::Succeeded, "{good:?}");
     let digest = good.digest.unwrap();
@@ -63,12 +58,7 @@ async fn a_copy_with_a_flipped_object_bit_is_refused_and_the_good_copy_survives_
 
     std::fs::write(dirs.data.join("sessions.dets"), flipped_fixture()).unwrap();
     for attempt in 0..3 {
-        let run = client
-            .trigger_backup(vec![], "damaged")
-            .await
-            .unwrap()
-            .run
-            .unwrap();
+        let run = common::backed_up(&client, vec![], "damaged").await;
         let result = &run.tables[0];
         assert_eq!(
             result.outcome(),
@@ -116,12 +106,7 @@ async fn the_scrub_finds_a_backup_that_rotted_after_commit_and_health_names_it()
     dirs.add_fixtures(&[("sessions", "bag_100.dets"), ("settings", "set_10.dets")]);
     let server = TestServer::start(dirs.config()).await;
     let client = server.client(Some(ADMIN)).await;
-    let run = client
-        .trigger_backup(vec![], "first")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "first").await;
     let file_of = |table: &str| {
         run.tables
             .iter()
@@ -189,12 +174,7 @@ async fn the_scrub_finds_a_backup_that_rotted_after_commit_and_health_names_it()
         found(&report, &sessions).outcome(),
         ScrubOutcome::AlreadyCorrupt
     );
-    let run = client
-        .trigger_backup(vec!["sessions".into()], "again")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec!["sessions".into()], "again").await;
     assert_eq!(run.tables[0].outcome(), TableOutcome::Succeeded);
     assert!(run.tables[0].pruned.is_empty());
     let health = client.get_health(true).await.unwrap();
@@ -212,12 +192,7 @@ async fn the_scrub_sees_through_a_manifest_rewritten_to_the_new_hash() {
     dirs.add_fixtures(&[("sessions", "bag_100.dets")]);
     let server = TestServer::start(dirs.config()).await;
     let client = server.client(Some(ADMIN)).await;
-    let run = client
-        .trigger_backup(vec![], "first")
-        .await
-        .unwrap()
-        .run
-        .unwrap();
+    let run = common::backed_up(&client, vec![], "first").await;
     let file = run.tables[0].file_name.clone();
 
     // The copy is damaged and its manifest's sha256 "fixed" to match: only

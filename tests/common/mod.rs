@@ -155,6 +155,21 @@ impl Dirs {
     }
 }
 
+/// Triggers a backup of `tables` (every table when empty) and waits for it:
+/// the finished run.
+pub async fn backed_up(
+    client: &Client,
+    tables: Vec<String>,
+    reason: &str,
+) -> tablesafe_client::proto::BackupRun {
+    client
+        .trigger_backup(tables, reason)
+        .await
+        .unwrap()
+        .run
+        .unwrap()
+}
+
 /// A server running in this process on an ephemeral port.
 pub struct TestServer {
     pub addr: SocketAddr,
