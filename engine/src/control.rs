@@ -618,7 +618,7 @@ impl Engine {
         check_known(&catalog, &tables)?;
         let (done_tx, done) = oneshot::channel();
         let Some(running) = self.running.as_mut() else {
-            self.begin(Trigger::Manual, tables, reason, Vec::new())?;
+            self.begin_on(catalog, Trigger::Manual, tables, reason, Vec::new())?;
             let running = self.running.as_mut().ok_or(EngineError::ShuttingDown)?;
             running.waiters.push(done_tx);
             return Ok(Waiter {
@@ -738,7 +738,7 @@ impl Engine {
         }
         if self.ledger.restore_if_gone()? {
             tracing::error!(
-                ledger = %store.state_dir().join("ledger.jsonl").display(),
+                ledger = %self.ledger.path().display(),
                 runs = self.ledger.len(),
                 "the ledger was gone; wrote it anew from the runs in memory"
             );
@@ -746,9 +746,23 @@ impl Engine {
         Ok(())
     }
 
-    /// Records the run in the ledger, then starts copying.
+    /// Scans the catalog, then [`Engine::begin_on`] it.
     fn begin(
         &mut self,
+        trigger: Trigger,
+        names: Vec<String>,
+        reason: String,
+        joined: Vec<String>,
+    ) -> Result<(), EngineError> {
+        let catalog = scan(&self.catalog, self.context.quiesce.as_deref());
+        self.begin_on(catalog, trigger, names, reason, joined)
+    }
+
+    /// Records the run of `names` (every backed-up table when empty) among
+    /// the `catalog` just scanned in the ledger, then starts copying.
+    fn begin_on(
+        &mut self,
+        catalog: Vec<TableEntry>,
         trigger: Trigger,
         names: Vec<String>,
         reason: String,
@@ -766,7 +780,7 @@ impl Engine {
                 )
             })
             .collect();
-        let mut tables: Vec<TableEntry> = scan(&self.catalog, self.context.quiesce.as_deref())
+        let mut tables: Vec<TableEntry> = catalog
             .into_iter()
             .filter(|t| {
                 if names.is_empty() {

@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 
 use crate::catalog::{Role, TableEntry};
 use crate::model::{Consistency, RunOutcome, TableOutcome};
-use crate::store::FUTURE_TOLERANCE;
+use crate::store;
 
 /// Overall, component and table status, ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -398,7 +398,7 @@ fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> 
         );
     }
 
-    let from_the_future = |b: &BackupFacts| b.at > now + FUTURE_TOLERANCE;
+    let from_the_future = |b: &BackupFacts| store::from_the_future(b.at, now);
     for b in obs.backups.iter().filter(|b| from_the_future(b)) {
         issue(
             IssueCode::ClockSkew,

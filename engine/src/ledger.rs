@@ -186,6 +186,11 @@ impl Ledger {
         Ok(true)
     }
 
+    /// The ledger file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The number of runs it holds.
     pub fn len(&self) -> usize {
         self.runs.len()

@@ -233,8 +233,12 @@ fn gather(
     let observations = tables
         .into_iter()
         .map(|entry| {
+            // One stat: the size shown even when the file is unreadable as
+            // DETS, and the key of the figure cache.
+            let meta = std::fs::metadata(&entry.path);
+            let file_size = meta.as_ref().ok().map(std::fs::Metadata::len);
             let file = if entry.present {
-                figures(&entry.path, &mut cache, &mut fresh)
+                figures(&entry.path, meta, &mut cache, &mut fresh)
             } else {
                 Err("missing".into())
             };
@@ -245,7 +249,7 @@ fn gather(
                 }
             }
             TableObservation {
-                file_size: std::fs::metadata(&entry.path).ok().map(|m| m.len()),
+                file_size,
                 backups: backups.remove(&entry.name).unwrap_or_default(),
                 last_attempt: attempts.remove(&entry.name),
                 file,
@@ -272,11 +276,11 @@ fn gather(
 /// A table's figures, from the cache while its size and mtime are unchanged.
 fn figures(
     path: &std::path::Path,
+    meta: std::io::Result<std::fs::Metadata>,
     old: &mut FigureCache,
     fresh: &mut FigureCache,
 ) -> Result<FileFigures, String> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let meta = meta.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let (len, mtime) = (meta.len(), meta.modified().ok());
     let result = match old.remove(path) {
         Some((l, m, cached)) if l == len && m == mtime => cached,

@@ -197,6 +197,12 @@ pub struct BackupEntry {
 /// for a clock that was wrong (`CLOCK_SKEW`) rather than clocks a little apart.
 pub const FUTURE_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
+/// Whether a capture time `at` is later than `now` allows (see
+/// [`FUTURE_TOLERANCE`]): the clock was ahead then, or is behind now.
+pub fn from_the_future(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    at > now + FUTURE_TOLERANCE
+}
+
 impl BackupEntry {
     /// When the copy was captured: its manifest's time, else its name's.
     pub fn captured_at(&self) -> DateTime<Utc> {
@@ -209,7 +215,7 @@ impl BackupEntry {
     /// the clock was ahead (or the clock is behind now), so its real age is
     /// unknown.
     pub fn from_the_future(&self, now: DateTime<Utc>) -> bool {
-        self.captured_at() > now + FUTURE_TOLERANCE
+        from_the_future(self.captured_at(), now)
     }
 
     /// Whether tablesafe made this file (only such files are ever deleted).
