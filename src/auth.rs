@@ -5,7 +5,6 @@ use std::fmt;
 use std::path::Path;
 
 use tonic::metadata::MetadataMap;
-use tonic::Status;
 
 /// What a call needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +13,20 @@ pub enum Access {
     Read,
     /// Changing things: the admin token.
     Admin,
+}
+
+/// Why a call was refused (mapped to a status in `status.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No bearer token was presented.
+    #[error("missing bearer token in the authorization metadata")]
+    Missing,
+    /// The token is neither of the configured ones.
+    #[error("invalid token")]
+    Invalid,
+    /// The read token was presented for a call that changes things.
+    #[error("this call needs the admin token; the read token was given")]
+    NeedsAdmin,
 }
 
 /// The configured tokens.
@@ -75,7 +88,7 @@ impl Tokens {
     }
 
     /// Checks the `authorization` metadata of a call needing `access`.
-    pub fn check(&self, metadata: &MetadataMap, access: Access) -> Result<(), Status> {
+    pub fn check(&self, metadata: &MetadataMap, access: Access) -> Result<(), AuthError> {
         let presented = metadata
             .get("authorization")
             .and_then(|v| v.to_str().ok())
@@ -91,13 +104,9 @@ impl Tokens {
         match access {
             _ if is_admin => Ok(()),
             Access::Read if is_reader || self.read.is_none() => Ok(()),
-            Access::Admin if is_reader => Err(Status::permission_denied(
-                "this call needs the admin token; the read token was given",
-            )),
-            _ if presented.is_none() => Err(Status::unauthenticated(
-                "missing bearer token in the authorization metadata",
-            )),
-            _ => Err(Status::unauthenticated("invalid token")),
+            Access::Admin if is_reader => Err(AuthError::NeedsAdmin),
+            _ if presented.is_none() => Err(AuthError::Missing),
+            _ => Err(AuthError::Invalid),
         }
     }
 }
@@ -151,7 +160,12 @@ mod tests {
     #[test]
     fn admin_read_and_missing_tokens() {
         let tokens = Tokens::new("adm", Some("rd".into()));
-        let code = |v: Option<&str>, a: Access| tokens.check(&meta(v), a).err().map(|s| s.code());
+        let code = |v: Option<&str>, a: Access| {
+            tokens
+                .check(&meta(v), a)
+                .err()
+                .map(|e| tonic::Status::from(e).code())
+        };
         assert_eq!(code(Some("Bearer adm"), Access::Admin), None);
         assert_eq!(code(Some("Bearer adm"), Access::Read), None);
         assert_eq!(code(Some("Bearer rd"), Access::Read), None);
@@ -175,7 +189,7 @@ mod tests {
         let open = Tokens::new("adm", None);
         assert!(open.check(&meta(None), Access::Read).is_ok());
         assert_eq!(
-            open.check(&meta(None), Access::Admin).unwrap_err().code(),
+            tonic::Status::from(open.check(&meta(None), Access::Admin).unwrap_err()).code(),
             Code::Unauthenticated
         );
     }

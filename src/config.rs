@@ -307,215 +307,28 @@ impl FileConfig {
         overrides: Overrides,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let invalid = |m: String| ConfigError::Invalid(m);
-        let listen = overrides
-            .listen
-            .or(self.listen)
-            .unwrap_or_else(|| DEFAULT_LISTEN.into());
-        // An address, or host:port with a name (`localhost:50051`): the
-        // first address the name resolves to.
-        let listen: SocketAddr = match listen.parse() {
-            Ok(addr) => addr,
-            Err(_) => std::net::ToSocketAddrs::to_socket_addrs(&listen)
-                .map_err(|e| invalid(format!("listen address {listen:?}: {e}")))?
-                .next()
-                .ok_or_else(|| invalid(format!("listen address {listen:?} resolves to nothing")))?,
-        };
+        let listen = listen_address(overrides.listen.or(self.listen))?;
         let data_dirs = if overrides.data_dirs.is_empty() {
             self.data_dirs
         } else {
             overrides.data_dirs
         };
-        if data_dirs.is_empty() {
-            return Err(invalid(
-                "no data directory: give --data-dir or data_dirs".into(),
-            ));
-        }
-        let backup_dir = overrides.backup_dir.or(self.backup_dir).ok_or_else(|| {
-            invalid("no backup directory: give --backup-dir or backup_dir".into())
-        })?;
-        // Compared as the kernel resolves them: through symlinks and `..`.
-        let backup_real = canonical(&backup_dir);
-        if let Some(d) = data_dirs.iter().find(|d| {
-            let d = canonical(d);
-            backup_real.starts_with(&d) || d.starts_with(&backup_real)
-        }) {
-            return Err(invalid(format!(
-                "backup directory {} overlaps data directory {}: keep them apart",
-                backup_dir.display(),
-                d.display()
-            )));
-        }
-        let mut names = std::collections::HashSet::new();
-        for spec in &self.tables {
-            check_name(&spec.name).map_err(|e| invalid(e.to_string()))?;
-            if !names.insert(spec.name.as_str()) {
-                return Err(invalid(format!(
-                    "[[tables]] lists {:?} twice: each table once",
-                    spec.name
-                )));
-            }
-        }
-        let keep = overrides.keep.or(self.backup.keep).unwrap_or(3);
-        in_range("backup.keep", keep, 1, MAX_KEEP)?;
-        let schedule_text = overrides
-            .schedule
-            .or(self.backup.schedule)
-            .unwrap_or_else(|| DEFAULT_SCHEDULE.into());
-        let schedule: Schedule = schedule_text
-            .parse()
-            .map_err(|e: tablesafe_engine::scheduler::ScheduleError| invalid(e.to_string()))?;
-        if matches!(schedule, Schedule::Cron { .. })
-            && schedule.next_after(chrono::Utc::now()).is_none()
-        {
-            return Err(invalid(format!(
-                "backup.schedule {schedule_text:?} never fires (no such date): fix it, or say \"off\""
-            )));
-        }
-        let concurrency = self.backup.concurrency.unwrap_or(2);
-        in_range("backup.concurrency", concurrency, 1, MAX_CONCURRENCY)?;
-        if let Some(attempts) = self.backup.settle_attempts {
-            in_range("backup.settle_attempts", attempts, 1, MAX_SETTLE_ATTEMPTS)?;
-        }
-        let defaults = PipelineOptions::default();
-        let free_space_margin = self
-            .backup
-            .free_space_margin_bytes
-            .unwrap_or(defaults.free_space_margin);
-        let fragmentation_warn = self.health.fragmentation_warn.unwrap_or(0.5);
-        if !(0.0..=1.0).contains(&fragmentation_warn) {
-            return Err(invalid(format!(
-                "health.fragmentation_warn {fragmentation_warn} must be between 0 and 1"
-            )));
-        }
-        let ring_size = self.events.ring_size.unwrap_or(DEFAULT_RING_SIZE);
-        in_range("events.ring_size", ring_size, 1, MAX_RING_SIZE)?;
-        let health = MonitorConfig {
-            thresholds: Thresholds {
-                stale_after: duration("health.stale_after", self.health.stale_after, "48h")?,
-                fragmentation_warn,
-                min_free_bytes: self.health.min_free_bytes.unwrap_or(0),
-            },
-            refresh_interval: positive(
-                duration(
-                    "health.refresh_interval",
-                    self.health.refresh_interval,
-                    "60s",
-                )?,
-                "health.refresh_interval",
-            )?,
-            free_space_margin,
-        };
-        let erlang = match self.erlang {
-            None => None,
-            Some(section) => {
-                if !section.node.contains('@') {
-                    return Err(invalid(format!(
-                        "erlang.node {:?} must be name@host",
-                        section.node
-                    )));
-                }
-                let cookie =
-                    match (env(ERLANG_COOKIE_ENV), &section.cookie_file) {
-                        (Some(c), _) => c,
-                        (None, Some(path)) => std::fs::read_to_string(path).map_err(|e| {
-                            invalid(format!(
-                                "cannot read erlang.cookie_file {}: {e}",
-                                path.display()
-                            ))
-                        })?,
-                        (None, None) => return Err(invalid(
-                            "no Erlang cookie: set TABLESAFE_ERLANG_COOKIE or erlang.cookie_file"
-                                .into(),
-                        )),
-                    };
-                Some(NodeConfig {
-                    node: section.node,
-                    cookie: cookie.trim().to_owned(),
-                    timeout: positive(
-                        duration("erlang.timeout", section.timeout, "5s")?,
-                        "erlang.timeout",
-                    )?,
-                })
-            }
-        };
-        let read_pem = |what: &str, path: &Path| {
-            std::fs::read(path)
-                .map_err(|e| invalid(format!("cannot read tls.{what} {}: {e}", path.display())))
-        };
-        let tls = match &self.tls {
-            None => None,
-            Some(t) => Some(TlsFiles {
-                cert: read_pem("cert_file", &t.cert_file)?,
-                key: read_pem("key_file", &t.key_file)?,
-                client_ca: t
-                    .client_ca_file
-                    .as_deref()
-                    .map(|p| read_pem("client_ca_file", p))
-                    .transpose()?,
-            }),
-        };
-        if let (Some(files), Some(section)) = (&tls, &self.tls) {
-            // Built once here, so that a bad PEM stops start-up before the
-            // port is bound, naming the files.
-            tonic::transport::Server::builder()
-                .tls_config(crate::server::tls_settings(files))
-                .map_err(|e| {
-                    invalid(format!(
-                        "tls.cert_file {} / tls.key_file {}{}: not a usable certificate and key: {}",
-                        section.cert_file.display(),
-                        section.key_file.display(),
-                        section
-                            .client_ca_file
-                            .as_ref()
-                            .map(|p| format!(" / tls.client_ca_file {}", p.display()))
-                            .unwrap_or_default(),
-                        error_chain(&e)
-                    ))
-                })?;
-        }
-        let heartbeat_interval = positive(
-            duration(
-                "events.heartbeat_interval",
-                self.events.heartbeat_interval,
-                "15s",
-            )?,
-            "events.heartbeat_interval",
-        )?;
-        let mut limits = Limits::for_heartbeat(heartbeat_interval);
-        if let Some(max) = self.server.max_connections {
-            in_range("server.max_connections", max, 1, MAX_CONNECTIONS)?;
-            limits.max_connections = max;
-        }
-        if let Some(text) = self.server.first_byte_timeout {
-            limits.first_byte = positive(
-                duration("server.first_byte_timeout", Some(text), "")?,
-                "server.first_byte_timeout",
-            )?;
-        }
-        if let Some(text) = self.server.idle_timeout {
-            limits.idle = duration("server.idle_timeout", Some(text), "")?;
-            if limits.idle <= heartbeat_interval {
-                return Err(invalid(format!(
-                    "server.idle_timeout {} must be longer than events.heartbeat_interval {}: event streams would be cut",
-                    humantime::format_duration(limits.idle),
-                    humantime::format_duration(heartbeat_interval)
-                )));
-            }
-        }
-        if let Some(text) = self.server.keepalive_interval {
-            limits.keepalive = positive(
-                duration("server.keepalive_interval", Some(text), "")?,
-                "server.keepalive_interval",
-            )?;
-        }
+        let backup_dir = overrides.backup_dir.or(self.backup_dir);
+        let backup_dir = check_directories(&data_dirs, backup_dir)?;
+        check_tables(&self.tables)?;
+        let pipeline = self.backup.pipeline(overrides.keep)?;
+        let health = self.health.monitor(pipeline.free_space_margin)?;
+        let events = self.events.checked()?;
+        let erlang = self.erlang.map(|s| s.node(env)).transpose()?;
+        let tls = self.tls.as_ref().map(TlsSection::load).transpose()?;
+        let limits = self.server.limits(events.heartbeat_interval)?;
         let tokens = Tokens::load(
             env(ADMIN_TOKEN_ENV),
             self.auth.admin_token_file.as_deref(),
             env(READ_TOKEN_ENV),
             self.auth.read_token_file.as_deref(),
         )
-        .map_err(invalid)?;
+        .map_err(ConfigError::Invalid)?;
         Ok(Config {
             listen,
             engine: EngineConfig {
@@ -526,45 +339,317 @@ impl FileConfig {
                     follow_symlinks: self.follow_symlinks,
                 },
                 backup_dir,
-                pipeline: PipelineOptions {
-                    keep,
-                    settle_attempts: self
-                        .backup
-                        .settle_attempts
-                        .unwrap_or(defaults.settle_attempts)
-                        .max(1),
-                    free_space_margin: self
-                        .backup
-                        .free_space_margin_bytes
-                        .unwrap_or(defaults.free_space_margin),
-                },
-                schedule,
-                concurrency,
+                schedule: self.backup.schedule(overrides.schedule)?,
+                concurrency: self.backup.concurrency()?,
                 catch_up_delay: duration(
                     "backup.catch_up_delay",
                     self.backup.catch_up_delay,
-                    "30s",
+                    defaults::CATCH_UP_DELAY,
                 )?,
+                pipeline,
                 clock: tablesafe_engine::clock::Clock::System,
-                scrub_interval: match self.verify.scrub_interval.as_deref() {
-                    Some("off") => None,
-                    other => Some(positive(
-                        duration("verify.scrub_interval", other.map(Into::into), "24h")?,
-                        "verify.scrub_interval",
-                    )?),
-                },
+                scrub_interval: self.verify.scrub_interval()?,
             },
             tokens,
-            shutdown_grace: duration("shutdown_grace", self.shutdown_grace, "10s")?,
+            shutdown_grace: duration(
+                "shutdown_grace",
+                self.shutdown_grace,
+                defaults::SHUTDOWN_GRACE,
+            )?,
             health,
-            ring_size,
-            heartbeat_interval,
+            ring_size: events.ring_size,
+            heartbeat_interval: events.heartbeat_interval,
             erlang,
             tls,
             metrics_public: self.metrics.public,
             limits,
         })
     }
+}
+
+/// The defaults of settings only the server has; the engine's own (keep,
+/// settle attempts, free-space margin, health thresholds) are its types'
+/// `Default`s.
+mod defaults {
+    use std::time::Duration;
+
+    pub const CONCURRENCY: usize = 2;
+    pub const CATCH_UP_DELAY: Duration = Duration::from_secs(30);
+    pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+    pub const REFRESH_INTERVAL: Duration = Duration::from_secs(60);
+    pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
+    pub const SCRUB_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+    pub const ERLANG_TIMEOUT: Duration = Duration::from_secs(5);
+}
+
+/// An address, or host:port with a name (`localhost:50051`): the first
+/// address the name resolves to.
+fn listen_address(text: Option<String>) -> Result<SocketAddr, ConfigError> {
+    let text = text.unwrap_or_else(|| DEFAULT_LISTEN.into());
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    std::net::ToSocketAddrs::to_socket_addrs(&text)
+        .map_err(|e| invalid(format!("listen address {text:?}: {e}")))?
+        .next()
+        .ok_or_else(|| invalid(format!("listen address {text:?} resolves to nothing")))
+}
+
+/// There are data directories and a backup directory, and they do not
+/// overlap as the kernel resolves them (through symlinks and `..`).
+fn check_directories(
+    data_dirs: &[PathBuf],
+    backup_dir: Option<PathBuf>,
+) -> Result<PathBuf, ConfigError> {
+    if data_dirs.is_empty() {
+        return Err(invalid(
+            "no data directory: give --data-dir or data_dirs".into(),
+        ));
+    }
+    let backup_dir = backup_dir
+        .ok_or_else(|| invalid("no backup directory: give --backup-dir or backup_dir".into()))?;
+    let backup_real = canonical(&backup_dir);
+    if let Some(d) = data_dirs.iter().find(|d| {
+        let d = canonical(d);
+        backup_real.starts_with(&d) || d.starts_with(&backup_real)
+    }) {
+        return Err(invalid(format!(
+            "backup directory {} overlaps data directory {}: keep them apart",
+            backup_dir.display(),
+            d.display()
+        )));
+    }
+    Ok(backup_dir)
+}
+
+/// Every `[[tables]]` name is plain and listed once.
+fn check_tables(tables: &[TableSpec]) -> Result<(), ConfigError> {
+    let mut names = std::collections::HashSet::new();
+    for spec in tables {
+        check_name(&spec.name).map_err(|e| invalid(e.to_string()))?;
+        if !names.insert(spec.name.as_str()) {
+            return Err(invalid(format!(
+                "[[tables]] lists {:?} twice: each table once",
+                spec.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl BackupSection {
+    fn pipeline(&self, keep: Option<usize>) -> Result<PipelineOptions, ConfigError> {
+        let defaults = PipelineOptions::default();
+        let keep = keep.or(self.keep).unwrap_or(defaults.keep);
+        in_range("backup.keep", keep, 1, MAX_KEEP)?;
+        let settle_attempts = self.settle_attempts.unwrap_or(defaults.settle_attempts);
+        in_range(
+            "backup.settle_attempts",
+            settle_attempts,
+            1,
+            MAX_SETTLE_ATTEMPTS,
+        )?;
+        Ok(PipelineOptions {
+            keep,
+            settle_attempts,
+            free_space_margin: self
+                .free_space_margin_bytes
+                .unwrap_or(defaults.free_space_margin),
+        })
+    }
+
+    /// The schedule, which must fire some day.
+    fn schedule(&self, text: Option<String>) -> Result<Schedule, ConfigError> {
+        let text = text
+            .or_else(|| self.schedule.clone())
+            .unwrap_or_else(|| DEFAULT_SCHEDULE.into());
+        let schedule: Schedule = text
+            .parse()
+            .map_err(|e: tablesafe_engine::scheduler::ScheduleError| invalid(e.to_string()))?;
+        if matches!(schedule, Schedule::Cron { .. })
+            && schedule.next_after(chrono::Utc::now()).is_none()
+        {
+            return Err(invalid(format!(
+                "backup.schedule {text:?} never fires (no such date): fix it, or say \"off\""
+            )));
+        }
+        Ok(schedule)
+    }
+
+    fn concurrency(&self) -> Result<usize, ConfigError> {
+        let concurrency = self.concurrency.unwrap_or(defaults::CONCURRENCY);
+        in_range("backup.concurrency", concurrency, 1, MAX_CONCURRENCY)?;
+        Ok(concurrency)
+    }
+}
+
+impl HealthSection {
+    fn monitor(self, free_space_margin: u64) -> Result<MonitorConfig, ConfigError> {
+        let defaults = Thresholds::default();
+        let fragmentation_warn = self
+            .fragmentation_warn
+            .unwrap_or(defaults.fragmentation_warn);
+        if !(0.0..=1.0).contains(&fragmentation_warn) {
+            return Err(invalid(format!(
+                "health.fragmentation_warn {fragmentation_warn} must be between 0 and 1"
+            )));
+        }
+        Ok(MonitorConfig {
+            thresholds: Thresholds {
+                stale_after: duration(
+                    "health.stale_after",
+                    self.stale_after,
+                    defaults.stale_after,
+                )?,
+                fragmentation_warn,
+                min_free_bytes: self.min_free_bytes.unwrap_or(defaults.min_free_bytes),
+            },
+            refresh_interval: positive_duration(
+                "health.refresh_interval",
+                self.refresh_interval,
+                defaults::REFRESH_INTERVAL,
+            )?,
+            free_space_margin,
+        })
+    }
+}
+
+impl VerifySection {
+    /// Time between scrubs; `None` for `off`.
+    fn scrub_interval(&self) -> Result<Option<Duration>, ConfigError> {
+        match self.scrub_interval.as_deref() {
+            Some("off") => Ok(None),
+            other => positive_duration(
+                "verify.scrub_interval",
+                other.map(Into::into),
+                defaults::SCRUB_INTERVAL,
+            )
+            .map(Some),
+        }
+    }
+}
+
+/// The `[events]` settings, checked.
+struct EventSettings {
+    ring_size: usize,
+    heartbeat_interval: Duration,
+}
+
+impl EventsSection {
+    fn checked(&self) -> Result<EventSettings, ConfigError> {
+        let ring_size = self.ring_size.unwrap_or(DEFAULT_RING_SIZE);
+        in_range("events.ring_size", ring_size, 1, MAX_RING_SIZE)?;
+        Ok(EventSettings {
+            ring_size,
+            heartbeat_interval: positive_duration(
+                "events.heartbeat_interval",
+                self.heartbeat_interval.clone(),
+                defaults::HEARTBEAT_INTERVAL,
+            )?,
+        })
+    }
+}
+
+impl ErlangSection {
+    /// The node to call, with its cookie (from the environment first).
+    fn node(self, env: &dyn Fn(&str) -> Option<String>) -> Result<NodeConfig, ConfigError> {
+        if !self.node.contains('@') {
+            return Err(invalid(format!(
+                "erlang.node {:?} must be name@host",
+                self.node
+            )));
+        }
+        let cookie = match (env(ERLANG_COOKIE_ENV), &self.cookie_file) {
+            (Some(c), _) => c,
+            (None, Some(path)) => std::fs::read_to_string(path).map_err(|e| {
+                invalid(format!(
+                    "cannot read erlang.cookie_file {}: {e}",
+                    path.display()
+                ))
+            })?,
+            (None, None) => {
+                return Err(invalid(
+                    "no Erlang cookie: set TABLESAFE_ERLANG_COOKIE or erlang.cookie_file".into(),
+                ))
+            }
+        };
+        Ok(NodeConfig {
+            node: self.node,
+            cookie: cookie.trim().to_owned(),
+            timeout: positive_duration("erlang.timeout", self.timeout, defaults::ERLANG_TIMEOUT)?,
+        })
+    }
+}
+
+impl TlsSection {
+    /// The PEM files, read and built into a server config once here, so that
+    /// a bad PEM stops start-up before the port is bound, naming the files.
+    fn load(&self) -> Result<TlsFiles, ConfigError> {
+        let read_pem = |what: &str, path: &Path| {
+            std::fs::read(path)
+                .map_err(|e| invalid(format!("cannot read tls.{what} {}: {e}", path.display())))
+        };
+        let files = TlsFiles {
+            cert: read_pem("cert_file", &self.cert_file)?,
+            key: read_pem("key_file", &self.key_file)?,
+            client_ca: self
+                .client_ca_file
+                .as_deref()
+                .map(|p| read_pem("client_ca_file", p))
+                .transpose()?,
+        };
+        tonic::transport::Server::builder()
+            .tls_config(crate::server::tls_settings(&files))
+            .map_err(|e| {
+                invalid(format!(
+                    "tls.cert_file {} / tls.key_file {}{}: not a usable certificate and key: {}",
+                    self.cert_file.display(),
+                    self.key_file.display(),
+                    self.client_ca_file
+                        .as_ref()
+                        .map(|p| format!(" / tls.client_ca_file {}", p.display()))
+                        .unwrap_or_default(),
+                    error_chain(&e)
+                ))
+            })?;
+        Ok(files)
+    }
+}
+
+impl ServerSection {
+    /// The connection limits, with idle connections outliving heartbeats.
+    fn limits(self, heartbeat_interval: Duration) -> Result<Limits, ConfigError> {
+        let mut limits = Limits::for_heartbeat(heartbeat_interval);
+        if let Some(max) = self.max_connections {
+            in_range("server.max_connections", max, 1, MAX_CONNECTIONS)?;
+            limits.max_connections = max;
+        }
+        limits.first_byte = positive_duration(
+            "server.first_byte_timeout",
+            self.first_byte_timeout,
+            limits.first_byte,
+        )?;
+        if let Some(text) = self.idle_timeout {
+            limits.idle = duration("server.idle_timeout", Some(text), limits.idle)?;
+            if limits.idle <= heartbeat_interval {
+                return Err(invalid(format!(
+                    "server.idle_timeout {} must be longer than events.heartbeat_interval {}: event streams would be cut",
+                    humantime::format_duration(limits.idle),
+                    humantime::format_duration(heartbeat_interval)
+                )));
+            }
+        }
+        limits.keepalive = positive_duration(
+            "server.keepalive_interval",
+            self.keepalive_interval,
+            limits.keepalive,
+        )?;
+        Ok(limits)
+    }
+}
+
+fn invalid(message: String) -> ConfigError {
+    ConfigError::Invalid(message)
 }
 
 /// `value` of `field` must be within `min..=max`.
@@ -594,17 +679,29 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-fn duration(field: &str, value: Option<String>, default: &str) -> Result<Duration, ConfigError> {
-    let text = value.unwrap_or_else(|| default.into());
-    humantime::parse_duration(&text)
-        .map_err(|e| ConfigError::Invalid(format!("{field} {text:?}: {e}")))
+/// `field`'s duration as written (`90s`, `2h`), or `default`.
+fn duration(
+    field: &str,
+    value: Option<String>,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(text) => {
+            humantime::parse_duration(&text).map_err(|e| invalid(format!("{field} {text:?}: {e}")))
+        }
+    }
 }
 
-fn positive(value: Duration, field: &str) -> Result<Duration, ConfigError> {
+/// [`duration`], which must be longer than zero.
+fn positive_duration(
+    field: &str,
+    value: Option<String>,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    let value = duration(field, value, default)?;
     if value.is_zero() {
-        return Err(ConfigError::Invalid(format!(
-            "{field} must be longer than zero"
-        )));
+        return Err(invalid(format!("{field} must be longer than zero")));
     }
     Ok(value)
 }

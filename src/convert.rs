@@ -85,30 +85,30 @@ impl ToProto for TableOutcome {
 impl ToProto for TableResult {
     type Output = proto::TableBackupResult;
     fn to_proto(&self) -> Self::Output {
-        proto::TableBackupResult {
+        let error = self.outcome.error();
+        let mut wire = proto::TableBackupResult {
             table: self.table.clone(),
-            outcome: self.outcome.to_proto().into(),
-            file_name: self.file_name.clone().unwrap_or_default(),
-            bytes: self.bytes,
-            records: self.records,
-            keys: self.keys,
-            consistency: self.consistency.map_or(0, |c| c.to_proto().into()),
-            sha256: self.sha256.clone().unwrap_or_default(),
+            outcome: self.kind().to_proto().into(),
             duration: Some(self.duration.to_proto()),
-            error_code: self
-                .error
+            error_code: error
                 .as_ref()
                 .map(|e| e.code.as_str().to_owned())
                 .unwrap_or_default(),
-            error_message: self
-                .error
-                .as_ref()
-                .map(|e| e.message.clone())
-                .unwrap_or_default(),
-            pruned: self.pruned.clone(),
+            error_message: error.map(|e| e.message).unwrap_or_default(),
             attempts: self.attempts,
-            digest: self.digest.map(|d| d.to_proto()),
+            ..Default::default()
+        };
+        if let Some(copy) = self.committed() {
+            wire.file_name = copy.file_name.clone();
+            wire.bytes = copy.bytes;
+            wire.records = copy.records;
+            wire.keys = copy.keys;
+            wire.consistency = copy.consistency.to_proto().into();
+            wire.sha256 = copy.sha256.clone();
+            wire.pruned = copy.pruned.clone();
+            wire.digest = copy.digest.map(|d| d.to_proto());
         }
+        wire
     }
 }
 
@@ -344,7 +344,7 @@ impl ToProto for Event {
             } => Payload::TableBackupFailed(proto::TableBackupFailed {
                 run_id: run_id.clone(),
                 table: table.clone(),
-                code: code.clone(),
+                code: code.as_str().to_owned(),
                 message: message.clone(),
             }),
             EventPayload::RunFinished {

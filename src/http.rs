@@ -170,7 +170,7 @@ fn refusal(tokens: &Tokens, headers: &HeaderMap) -> Option<Response> {
     tokens
         .check(&MetadataMap::from_headers(headers.clone()), Access::Read)
         .err()
-        .map(|status| http_response(&status))
+        .map(|refused| http_response(&refused.into()))
 }
 
 /// `GET /v1/health[?refresh=true]`: the GetHealth response in the proto3 JSON

@@ -13,6 +13,7 @@ use prometheus_client::registry::{Registry, Unit};
 use tablesafe_engine::events::{EventBus, EventPayload};
 use tablesafe_engine::health::{HealthReport, Status};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 type Labels = Vec<(&'static str, String)>;
 type FloatGauge = Gauge<f64, AtomicU64>;
@@ -128,10 +129,10 @@ impl Metrics {
     }
 
     /// Counts runs and table backups as the engine announces them, until `stop`.
-    pub fn follow(self: &Arc<Self>, bus: &EventBus, stop: CancellationToken) {
+    pub fn follow(self: &Arc<Self>, bus: &EventBus, stop: CancellationToken, tasks: &TaskTracker) {
         let metrics = self.clone();
         let mut events = bus.subscribe(None);
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             loop {
                 let event = tokio::select! {
                     () = stop.cancelled() => break,
@@ -145,8 +146,9 @@ impl Metrics {
     fn record(&self, payload: &EventPayload) {
         match payload {
             EventPayload::RunFinished { outcome, .. } => {
-                let outcome = format!("{outcome:?}").to_lowercase();
-                self.runs.get_or_create(&vec![("outcome", outcome)]).inc();
+                self.runs
+                    .get_or_create(&vec![("outcome", outcome.as_str().to_owned())])
+                    .inc();
             }
             EventPayload::TableBackedUp {
                 table, duration, ..

@@ -7,12 +7,14 @@ use std::future::Future;
 
 use std::sync::Arc;
 
+use tablesafe_engine::catalog::OpenFiles;
 use tablesafe_engine::erlang::{NodeClient, NodeQuiesce};
 use tablesafe_engine::events::EventBus;
 use tablesafe_engine::pipeline::Quiesce;
 use tablesafe_engine::{control, monitor};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tonic::service::Routes;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 
@@ -64,67 +66,9 @@ pub async fn run_with_events(
     bus: EventBus,
 ) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
-    // With a node configured, every copy is preceded by dets:sync on it.
-    let node = config
-        .erlang
-        .clone()
-        .map(|node| NodeClient::start(node, stop.child_token()))
-        .transpose()?;
-    let quiesce = node.clone().map(|client| {
-        Arc::new(NodeQuiesce {
-            client,
-            runtime: tokio::runtime::Handle::current(),
-        }) as Arc<dyn Quiesce>
-    });
-    let (engine, engine_task) = control::start(
-        config.engine.clone(),
-        quiesce,
-        bus.clone(),
-        stop.child_token(),
-    )?;
-    let (health_snapshot, monitor_task) = monitor::start(
-        config.health.clone(),
-        engine.clone(),
-        node,
-        stop.child_token(),
-    )
-    .await;
-    let metrics = Metrics::new();
-    metrics.follow(&bus, stop.child_token());
-
-    let (health_switch, health_service) = grpc_health::health_service(stop.clone());
-    // grpcurl 1.8.6 speaks only v1alpha; newer clients use v1. Both list
-    // every service on the port.
-    let reflection_v1 = reflection().build_v1()?;
-    let reflection_v1alpha = reflection().build_v1alpha()?;
-    let service = StorageAdminService {
-        engine,
-        health: health_snapshot.clone(),
-        tokens: config.tokens.clone(),
-        shutdown: stop.clone(),
-        heartbeat_interval: config.heartbeat_interval,
-        health_wire: HealthWire::default(),
-    };
-    let http = http::router(HttpState {
-        engine: service.engine.clone(),
-        shutdown: stop.clone(),
-        heartbeat_interval: config.heartbeat_interval,
-        health: health_snapshot,
-        health_wire: service.health_wire.clone(),
-        tokens: config.tokens.clone(),
-        metrics,
-        metrics_public: config.metrics_public,
-    });
-
-    let mut routes = Routes::new(StorageAdminServer::new(service))
-        .add_service(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
-        .prepare();
-    *routes.axum_router_mut() = std::mem::take(routes.axum_router_mut())
-        .merge(http)
-        .fallback(http::not_found);
-
+    // Every long-lived task: shutdown waits for all of them, within the grace.
+    let tasks = TaskTracker::new();
+    let (routes, health_switch) = start_services(&config, &bus, &stop, &tasks).await?;
     let addr = listener.local_addr()?;
     // Bounded connections with deadlines for silent clients; TCP_NODELAY
     // (without it multi-segment responses wait on delayed ACKs, ~40 ms).
@@ -152,8 +96,91 @@ pub async fn run_with_events(
         .http2_keepalive_timeout(Some(config.limits.keepalive_timeout()))
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, signal);
-    // One grace period from the moment shutdown begins, shared by the
-    // connections and the engine: never twice the configured time.
+    drain(serve, &stop, grace, &tasks).await
+}
+
+/// Starts the node client, the engine, the monitor and the metrics on
+/// `tasks`, and gives the routes of every service on the port.
+async fn start_services(
+    config: &Config,
+    bus: &EventBus,
+    stop: &CancellationToken,
+    tasks: &TaskTracker,
+) -> anyhow::Result<(Routes, grpc_health::HealthSwitch)> {
+    // With a node configured, every copy is preceded by dets:sync on it, and
+    // every scan asks it which files it has open.
+    let node = config
+        .erlang
+        .clone()
+        .map(|node| NodeClient::start(node, stop.child_token(), tasks))
+        .transpose()?;
+    let parts = control::Parts {
+        quiesce: node.clone().map(|client| {
+            Arc::new(NodeQuiesce {
+                client,
+                runtime: tokio::runtime::Handle::current(),
+            }) as Arc<dyn Quiesce>
+        }),
+        open_files: node
+            .clone()
+            .map(|client| Arc::new(client) as Arc<dyn OpenFiles>),
+        events: bus.clone(),
+    };
+    let engine = control::start(config.engine.clone(), parts, stop.child_token(), tasks)?;
+    let health = monitor::start(
+        config.health.clone(),
+        engine.clone(),
+        node,
+        stop.child_token(),
+        tasks,
+    )
+    .await;
+    let metrics = Metrics::new();
+    metrics.follow(bus, stop.child_token(), tasks);
+
+    let (health_switch, health_service) = grpc_health::health_service(stop.clone());
+    // grpcurl 1.8.6 speaks only v1alpha; newer clients use v1. Both list
+    // every service on the port.
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
+    let health_wire = HealthWire::default();
+    let http = http::router(HttpState {
+        engine: engine.clone(),
+        shutdown: stop.clone(),
+        heartbeat_interval: config.heartbeat_interval,
+        health: health.clone(),
+        health_wire: health_wire.clone(),
+        tokens: config.tokens.clone(),
+        metrics,
+        metrics_public: config.metrics_public,
+    });
+    let service = StorageAdminService {
+        engine,
+        health,
+        tokens: config.tokens.clone(),
+        shutdown: stop.clone(),
+        heartbeat_interval: config.heartbeat_interval,
+        health_wire,
+    };
+    let mut routes = Routes::new(StorageAdminServer::new(service))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .prepare();
+    *routes.axum_router_mut() = std::mem::take(routes.axum_router_mut())
+        .merge(http)
+        .fallback(http::not_found);
+    Ok((routes, health_switch))
+}
+
+/// Serves until shutdown begins, then gives the connections and every task
+/// one grace period from that moment, shared: never twice the configured time.
+async fn drain(
+    serve: impl Future<Output = Result<(), tonic::transport::Error>>,
+    stop: &CancellationToken,
+    grace: std::time::Duration,
+    tasks: &TaskTracker,
+) -> anyhow::Result<()> {
     tokio::pin!(serve);
     let deadline = tokio::select! {
         result = &mut serve => {
@@ -170,12 +197,15 @@ pub async fn run_with_events(
         }
     };
     stop.cancel();
-    let drained = async {
-        let _ = engine_task.await;
-        let _ = monitor_task.await;
-    };
-    if tokio::time::timeout_at(deadline, drained).await.is_err() {
-        tracing::warn!("grace period over: the engine did not stop in time");
+    tasks.close();
+    if tokio::time::timeout_at(deadline, tasks.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            still_running = tasks.len(),
+            "grace period over: the engine did not stop in time"
+        );
     }
     Ok(())
 }

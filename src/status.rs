@@ -1,10 +1,23 @@
-//! Errors to what clients see, in exactly one place: engine errors to gRPC
-//! statuses, and statuses to HTTP answers for the plain-HTTP routes.
+//! Errors to what clients see, in exactly one place: engine and token errors
+//! to gRPC statuses, and statuses to HTTP answers for the plain-HTTP routes.
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tablesafe_engine::control::EngineError;
+
+use crate::auth::AuthError;
 use tonic::{Code, Status};
+
+/// The status a client sees for a refused token.
+impl From<AuthError> for Status {
+    fn from(error: AuthError) -> Self {
+        let code = match error {
+            AuthError::Missing | AuthError::Invalid => Code::Unauthenticated,
+            AuthError::NeedsAdmin => Code::PermissionDenied,
+        };
+        Status::new(code, error.to_string())
+    }
+}
 
 /// The status a client sees for an engine error.
 pub fn to_status(error: EngineError) -> Status {

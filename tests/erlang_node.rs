@@ -88,7 +88,12 @@ async fn backups_of_live_tables_are_classified_honestly_with_and_without_the_nod
     let Some(writer) = WriterNode::start(&dirs.data, TABLES, COOKIE) else {
         return;
     };
-    let node = NodeClient::start(node_config(&writer, COOKIE), CancellationToken::new()).unwrap();
+    let node = NodeClient::start(
+        node_config(&writer, COOKIE),
+        CancellationToken::new(),
+        &tokio_util::task::TaskTracker::new(),
+    )
+    .unwrap();
     tokio::time::timeout(Duration::from_secs(10), async {
         while written(&node).await < 100 {
             tokio::task::yield_now().await;

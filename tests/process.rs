@@ -223,7 +223,7 @@ async fn json_logs_carry_a_structured_line_per_table_and_per_run() {
     assert_eq!(committed["file"], run.tables[0].file_name.as_str());
     assert_eq!(committed["bytes"], 54857);
     assert_eq!(committed["records"], 1200);
-    assert_eq!(committed["consistency"], "Clean");
+    assert_eq!(committed["consistency"], "clean");
     assert!(committed["duration_ms"].is_u64());
     let finished = lines
         .iter()
@@ -231,5 +231,6 @@ async fn json_logs_carry_a_structured_line_per_table_and_per_run() {
         .expect("a line per run");
     assert_eq!(finished["run_id"], run.run_id.as_str());
     assert_eq!(finished["succeeded"], 1);
+    assert_eq!(finished["outcome"], "succeeded");
     assert!(!log.contains(ADMIN), "tokens are never logged");
 }

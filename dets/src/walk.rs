@@ -123,46 +123,93 @@ pub(crate) fn walk<R: ReadAt + Sync + ?Sized>(
     // Parts and segments are 2048-byte reads scattered over the file: read
     // exactly those. Collections are dense and read a window at a time.
     let mut table_reader = Window::new(source, len, SEGMENT_SIZE as usize);
-    let mut blocks = Vec::new();
-
-    // Parts: positions in the header table give the segment numbering.
-    let mut parts = Vec::new();
-    for (index, &ptr) in header.part_pointers.iter().enumerate() {
-        if let Some(problem) = check_extent(ptr, PART_SIZE, len, || format!("part {index}")) {
-            problems.push(problem);
-            continue;
-        }
-        parts.push((ptr, index as u32));
-        blocks.push(Block {
-            offset: ptr,
+    let parts = find_parts(header, len, closed, problems);
+    let segments = find_segments(&mut table_reader, &parts, header, len, closed, problems)?;
+    let mut blocks: Vec<Block> = parts
+        .iter()
+        .map(|&(offset, _)| Block {
+            offset,
             size: PART_SIZE as u32,
             kind: BlockKind::Part,
-        });
+        })
+        .collect();
+    find_collections(
+        &mut table_reader,
+        &segments,
+        header,
+        len,
+        closed,
+        &mut blocks,
+        problems,
+    )?;
+    let mut layout = lay_out(blocks, data_end, problems);
+    layout.figures.parts = parts.len() as u64;
+    layout.figures.segments = segments.len() as u64;
+    // Keys are checked against the slots they sit in only when the header's
+    // hashing state is the one the objects were placed with.
+    let placement = closed.then_some(Placement {
+        m: header.m,
+        n: header.n,
+    });
+    let mut figures = layout.figures;
+    count_all(
+        source,
+        len,
+        header,
+        placement,
+        &layout.collections,
+        &mut figures,
+        problems,
+    )?;
+    Ok(Walk {
+        figures,
+        live: layout.live,
+    })
+}
+
+/// The parts the header points to, as (offset, index), in file order.
+fn find_parts(header: &Header, len: u64, closed: bool, problems: &mut Problems) -> Vec<(u32, u32)> {
+    let mut parts = Vec::new();
+    for (index, &ptr) in header.part_pointers.iter().enumerate() {
+        match check_extent(ptr, PART_SIZE, len, || format!("part {index}")) {
+            Some(problem) => problems.push(problem),
+            None => parts.push((ptr, index as u32)),
+        }
     }
-    let expected_parts = u64::from(header.next).div_ceil(SLOTS_PER_SEGMENT * SEGMENTS_PER_PART);
-    if closed && header.part_pointers.len() as u64 != expected_parts {
+    let expected = u64::from(header.next).div_ceil(SLOTS_PER_SEGMENT * SEGMENTS_PER_PART);
+    if closed && header.part_pointers.len() as u64 != expected {
         problems.push(DetsError::corrupt(
             HEADEND,
             format!(
-                "{} parts for Next = {} (expected {expected_parts})",
+                "{} parts for Next = {} (expected {expected})",
                 header.part_pointers.len(),
                 header.next
             ),
         ));
     }
-
-    // Segments, reading parts in file order.
     parts.sort_unstable();
+    parts
+}
+
+/// The segments the parts point to, as (offset, number), in file order.
+fn find_segments<R: ReadAt + ?Sized>(
+    reader: &mut Window<'_, R>,
+    parts: &[(u32, u32)],
+    header: &Header,
+    len: u64,
+    closed: bool,
+    problems: &mut Problems,
+) -> Result<Vec<(u32, u32)>, DetsError> {
     let mut segments = Vec::new();
-    let mut segment_count = 0u64;
-    for &(ptr, part) in &parts {
-        let raw = table_reader.bytes(u64::from(ptr), PART_SIZE as usize, "segment-array part")?;
+    let mut count = 0u64;
+    for &(ptr, part) in parts {
+        let raw = reader.bytes(u64::from(ptr), PART_SIZE as usize, "segment-array part")?;
         for s in 0..SEGMENTS_PER_PART as usize {
             let seg_ptr = be_word(raw, s * WORD as usize);
             if seg_ptr == 0 {
                 break;
             }
-            segment_count += 1;
+            count += 1;
             let number = part * SEGMENTS_PER_PART as u32 + s as u32;
             match check_extent(seg_ptr, SEGMENT_SIZE, len, || format!("segment {number}")) {
                 Some(problem) => problems.push(problem),
@@ -170,72 +217,86 @@ pub(crate) fn walk<R: ReadAt + Sync + ?Sized>(
             }
         }
     }
-    let expected_segments = u64::from(header.next) / SLOTS_PER_SEGMENT;
-    if closed && segment_count != expected_segments {
+    let expected = u64::from(header.next) / SLOTS_PER_SEGMENT;
+    if closed && count != expected {
         problems.push(DetsError::corrupt(
             HEADEND,
             format!(
-                "{segment_count} segments for Next = {} (expected {expected_segments})",
+                "{count} segments for Next = {} (expected {expected})",
                 header.next
             ),
         ));
     }
-
-    // Slots, reading segments in file order.
     segments.sort_unstable();
-    for &(seg_ptr, number) in &segments {
+    Ok(segments)
+}
+
+/// Adds each segment and every collection its slots point to to `blocks`.
+fn find_collections<R: ReadAt + ?Sized>(
+    reader: &mut Window<'_, R>,
+    segments: &[(u32, u32)],
+    header: &Header,
+    len: u64,
+    closed: bool,
+    blocks: &mut Vec<Block>,
+    problems: &mut Problems,
+) -> Result<(), DetsError> {
+    for &(seg_ptr, number) in segments {
         blocks.push(Block {
             offset: seg_ptr,
             size: SEGMENT_SIZE as u32,
             kind: BlockKind::Segment,
         });
-        let raw = table_reader.bytes(u64::from(seg_ptr), SEGMENT_SIZE as usize, "segment")?;
+        let raw = reader.bytes(u64::from(seg_ptr), SEGMENT_SIZE as usize, "segment")?;
         for j in 0..SLOTS_PER_SEGMENT as usize {
             let size = be_word(raw, j * SLOT_ENTRY as usize);
             let ptr = be_word(raw, j * SLOT_ENTRY as usize + WORD as usize);
             let slot = number * SLOTS_PER_SEGMENT as u32 + j as u32;
             let entry_at = u64::from(seg_ptr) + j as u64 * SLOT_ENTRY;
-            if size == 0 {
-                if ptr != 0 {
-                    problems.push(DetsError::corrupt(
-                        entry_at,
-                        format!("slot {slot}: empty slot with pointer {ptr}"),
-                    ));
+            let problem = if size == 0 {
+                (ptr != 0).then(|| format!("slot {slot}: empty slot with pointer {ptr}"))
+            } else if closed && slot >= header.next {
+                Some(format!("slot {slot}: in use beyond Next = {}", header.next))
+            } else if u64::from(size) < COLLECTION_HEADER + 5 {
+                Some(format!("slot {slot}: collection size {size} is too small"))
+            } else {
+                match check_extent(ptr, u64::from(size), len, || {
+                    format!("slot {slot}: collection")
+                }) {
+                    Some(problem) => {
+                        problems.push(problem);
+                        continue;
+                    }
+                    None => {
+                        blocks.push(Block {
+                            offset: ptr,
+                            size,
+                            kind: BlockKind::Collection { slot },
+                        });
+                        None
+                    }
                 }
-                continue;
-            }
-            if closed && slot >= header.next {
-                problems.push(DetsError::corrupt(
-                    entry_at,
-                    format!("slot {slot}: in use beyond Next = {}", header.next),
-                ));
-                continue;
-            }
-            if u64::from(size) < COLLECTION_HEADER + 5 {
-                problems.push(DetsError::corrupt(
-                    entry_at,
-                    format!("slot {slot}: collection size {size} is too small"),
-                ));
-                continue;
-            }
-            match check_extent(ptr, u64::from(size), len, || {
-                format!("slot {slot}: collection")
-            }) {
-                Some(problem) => problems.push(problem),
-                None => blocks.push(Block {
-                    offset: ptr,
-                    size,
-                    kind: BlockKind::Collection { slot },
-                }),
+            };
+            if let Some(message) = problem {
+                problems.push(DetsError::corrupt(entry_at, message));
             }
         }
     }
+    Ok(())
+}
 
-    // Every block in file order: collections parsed, overlaps and space counted.
+/// Where the blocks lie: the space they take, and the collections to parse.
+struct Layout {
+    figures: WalkFigures,
+    live: Vec<(u64, u64)>,
+    collections: Vec<Block>,
+}
+
+/// Every block in file order: overlaps and blocks past the data end are
+/// problems; the rest are counted as live space.
+fn lay_out(mut blocks: Vec<Block>, data_end: u64, problems: &mut Problems) -> Layout {
     blocks.sort_unstable_by_key(|b| b.offset);
     let mut figures = WalkFigures {
-        parts: parts.len() as u64,
-        segments: segments.len() as u64,
         allocated_bytes: BASE.min(data_end),
         live_bytes: BASE,
         ..WalkFigures::default()
@@ -243,7 +304,7 @@ pub(crate) fn walk<R: ReadAt + Sync + ?Sized>(
     let mut live = Vec::with_capacity(blocks.len());
     let mut collections = Vec::with_capacity(blocks.len());
     let mut previous_end = BASE;
-    for block in &blocks {
+    for block in blocks {
         let start = u64::from(block.offset);
         if start < previous_end {
             problems.push(DetsError::corrupt(
@@ -273,19 +334,27 @@ pub(crate) fn walk<R: ReadAt + Sync + ?Sized>(
         // free lists hold the space after it.
         live.push((start, previous_end));
         if matches!(block.kind, BlockKind::Collection { .. }) {
-            collections.push(*block);
+            collections.push(block);
         }
     }
-    drop(blocks);
+    Layout {
+        figures,
+        live,
+        collections,
+    }
+}
 
-    // Keys are checked against the slots they sit in only when the header's
-    // hashing state is the one the objects were placed with.
-    let placement = closed.then_some(Placement {
-        m: header.m,
-        n: header.n,
-    });
-
-    // Collections are parsed in contiguous runs of the file, one run per core.
+/// Parses every collection, in contiguous runs of the file, one run per
+/// core, and adds up what they hold.
+fn count_all<R: ReadAt + Sync + ?Sized>(
+    source: &R,
+    len: u64,
+    header: &Header,
+    placement: Option<Placement>,
+    collections: &[Block],
+    figures: &mut WalkFigures,
+    problems: &mut Problems,
+) -> Result<(), DetsError> {
     let total_bytes: u64 = collections.iter().map(|b| u64::from(b.size)).sum();
     let threads = if total_bytes < PARALLEL_THRESHOLD {
         1
@@ -299,7 +368,7 @@ pub(crate) fn walk<R: ReadAt + Sync + ?Sized>(
             len,
             header,
             placement,
-            &collections,
+            collections,
         )]
     } else {
         std::thread::scope(|scope| {
@@ -330,7 +399,7 @@ pub(crate) fn walk<R: ReadAt + Sync + ?Sized>(
         }
         problems.merge(run.problems);
     }
-    Ok(Walk { figures, live })
+    Ok(())
 }
 
 /// Collection bytes below which one thread parses everything.

@@ -46,15 +46,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             clock: tablesafe_engine::clock::Clock::System,
         }
         .run();
-        if let Some(error) = result.error {
-            return Err(error.into());
-        }
+        let Some(copy) = result.committed() else {
+            return Err(format!("{:?}", result.outcome).into());
+        };
         println!(
             "{{\"capture_s\": {}, \"verify_s\": {}, \"total_s\": {}, \"bytes\": {}}}",
             result.timings.capture.as_secs_f64(),
             result.timings.verify.as_secs_f64(),
             result.duration.as_secs_f64(),
-            result.bytes
+            copy.bytes
         );
         // Two runs in the same second would otherwise get consecutive names; keep 1 prunes the rest.
     }

@@ -77,6 +77,25 @@ pub struct TableEntry {
     pub backed_up: bool,
 }
 
+/// The tables found by one listing of every data directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// The tables, listed ones first, then by name.
+    pub tables: Vec<TableEntry>,
+    /// Data directories that could not be listed, with the OS's reason: their
+    /// tables are not in `tables`.
+    pub unreadable: Vec<(PathBuf, String)>,
+}
+
+/// Tells which table files the application has open now, for telling a live
+/// table from a stale file (for DETS, `dets:all/0` on the node).
+pub trait OpenFiles: Send + Sync {
+    /// The files open now (canonical paths); `None` when it cannot tell.
+    fn open_files(
+        &self,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<HashSet<PathBuf>>> + Send + '_>>;
+}
+
 /// Why a name cannot be a table name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -124,18 +143,17 @@ pub fn check_name(name: &str) -> Result<(), InvalidName> {
 impl CatalogConfig {
     /// The tables as they are on disk now, listed ones first, then by name.
     ///
-    /// Unreadable data directories count as empty; files whose names are not
-    /// plain table names are skipped.
-    pub fn scan(&self) -> Vec<TableEntry> {
+    /// Files whose names are not plain table names are skipped.
+    pub fn scan(&self) -> Scan {
         self.scan_with_open(None)
     }
 
     /// [`CatalogConfig::scan`], knowing which files the application has open:
     /// a file found but not open there is orphaned (unless it is listed).
-    pub fn scan_with_open(&self, open: Option<&HashSet<PathBuf>>) -> Vec<TableEntry> {
-        let found = self.found_files();
+    pub fn scan_with_open(&self, open: Option<&HashSet<PathBuf>>) -> Scan {
+        let (found, unreadable) = self.found_files();
         let listed = !self.tables.is_empty();
-        let mut entries = Vec::new();
+        let mut tables = Vec::with_capacity(self.tables.len() + found.len());
         for spec in &self.tables {
             let path = match &spec.path {
                 Some(p) if p.is_absolute() => p.clone(),
@@ -148,7 +166,7 @@ impl CatalogConfig {
                     dir.join(format!("{}.dets", spec.name))
                 }),
             };
-            entries.push(TableEntry {
+            tables.push(TableEntry {
                 name: spec.name.clone(),
                 present: path.is_file(),
                 path,
@@ -160,8 +178,10 @@ impl CatalogConfig {
                 backed_up: true,
             });
         }
+        let listed_names: HashSet<String> = tables.iter().map(|t| t.name.clone()).collect();
+        let listed_paths: HashSet<PathBuf> = tables.iter().map(|t| t.path.clone()).collect();
         for (name, path) in found {
-            if entries.iter().any(|e| e.name == name || e.path == path) {
+            if listed_names.contains(&name) || listed_paths.contains(&path) {
                 continue;
             }
             let closed_by_app = open.is_some_and(|open| !open.contains(&canonical(&path)));
@@ -170,7 +190,7 @@ impl CatalogConfig {
             } else {
                 Role::Discovered
             };
-            entries.push(TableEntry {
+            tables.push(TableEntry {
                 name,
                 path,
                 role,
@@ -178,25 +198,14 @@ impl CatalogConfig {
                 backed_up: role == Role::Discovered || self.backup_orphans,
             });
         }
-        entries
-    }
-
-    /// Data directories that cannot be listed now, with the OS's reason.
-    pub fn unreadable_data_dirs(&self) -> Vec<(PathBuf, String)> {
-        self.data_dirs
-            .iter()
-            .filter_map(|dir| match std::fs::read_dir(dir) {
-                Ok(_) => None,
-                Err(e) => Some((dir.clone(), e.to_string())),
-            })
-            .collect()
+        Scan { tables, unreadable }
     }
 
     /// Files of one table name in two data directories, as (name, first,
     /// second). tablesafe refuses to start on any: it would back up only one.
     pub fn name_clashes(&self) -> Vec<(String, PathBuf, PathBuf)> {
         let mut clashes = Vec::new();
-        self.scan_files(|name, first, second| {
+        let _ = self.scan_files(|name, first, second| {
             clashes.push((name.to_owned(), first.to_owned(), second.to_owned()));
         });
         clashes
@@ -205,7 +214,7 @@ impl CatalogConfig {
     /// `*.dets` files by table name; the first data directory wins a clash,
     /// which is logged with both paths (start-up refuses one, see
     /// [`CatalogConfig::name_clashes`]).
-    fn found_files(&self) -> BTreeMap<String, PathBuf> {
+    fn found_files(&self) -> (BTreeMap<String, PathBuf>, Vec<(PathBuf, String)>) {
         self.scan_files(|name, first, second| {
             tracing::error!(
                 table = name,
@@ -216,13 +225,19 @@ impl CatalogConfig {
         })
     }
 
-    fn scan_files(&self, mut clash: impl FnMut(&str, &Path, &Path)) -> BTreeMap<String, PathBuf> {
+    /// The files by table name, and the data directories that could not be
+    /// listed (each listed once).
+    fn scan_files(
+        &self,
+        mut clash: impl FnMut(&str, &Path, &Path),
+    ) -> (BTreeMap<String, PathBuf>, Vec<(PathBuf, String)>) {
         let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
+        let mut unreadable = Vec::new();
         for dir in &self.data_dirs {
             let listing = match std::fs::read_dir(dir) {
                 Ok(listing) => listing,
                 Err(e) => {
-                    tracing::error!(dir = %dir.display(), error = %e, "data directory cannot be listed");
+                    unreadable.push((dir.clone(), e.to_string()));
                     continue;
                 }
             };
@@ -254,7 +269,7 @@ impl CatalogConfig {
                 }
             }
         }
-        found
+        (found, unreadable)
     }
 }
 
@@ -277,7 +292,7 @@ mod tests {
             data_dirs: vec![dir.path().into()],
             ..Default::default()
         };
-        let tables = catalog.scan();
+        let tables = catalog.scan().tables;
         let names: Vec<_> = tables.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["sessions", "users"]);
         assert!(tables
@@ -298,7 +313,7 @@ mod tests {
             ],
             ..Default::default()
         };
-        let tables = catalog.scan();
+        let tables = catalog.scan().tables;
         let view: Vec<_> = tables
             .iter()
             .map(|t| (t.name.as_str(), t.role, t.present, t.backed_up))
@@ -312,7 +327,7 @@ mod tests {
             ]
         );
         catalog.backup_orphans = true;
-        assert!(catalog.scan().iter().all(|t| t.backed_up));
+        assert!(catalog.scan().tables.iter().all(|t| t.backed_up));
     }
 
     #[test]
@@ -327,6 +342,7 @@ mod tests {
         let open: HashSet<PathBuf> = [canonical(&dir.path().join("live.dets"))].into();
         let view: Vec<_> = catalog
             .scan_with_open(Some(&open))
+            .tables
             .into_iter()
             .map(|t| (t.name, t.role, t.backed_up))
             .collect();

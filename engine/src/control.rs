@@ -6,22 +6,23 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use crate::catalog::{CatalogConfig, TableEntry};
+use crate::catalog::{CatalogConfig, OpenFiles, Scan, TableEntry};
 use crate::clock::Clock;
 use crate::events::{EventBus, EventPayload};
 use crate::health::AttemptFacts;
 use crate::ledger::Ledger;
 use crate::model::{
-    ErrorCode, RunOutcome, RunRecord, TableError, TableOutcome, TableResult, Trigger,
+    ErrorCode, Outcome, RunOutcome, RunRecord, TableError, TableOutcome, TableResult, Trigger,
 };
 use crate::pipeline::{CopyJob, PipelineOptions, Quiesce};
 use crate::scheduler::Schedule;
@@ -47,6 +48,18 @@ pub struct EngineConfig {
     pub scrub_interval: Option<Duration>,
     /// Where the time is read (the system's clock but in tests).
     pub clock: Clock,
+}
+
+/// What the engine works with besides its config.
+#[derive(Clone)]
+pub struct Parts {
+    /// Flushes a table just before it is copied.
+    pub quiesce: Option<Arc<dyn Quiesce>>,
+    /// Tells which table files the application has open, asked before every
+    /// scan of the data directories.
+    pub open_files: Option<Arc<dyn OpenFiles>>,
+    /// Where run events are published.
+    pub events: EventBus,
 }
 
 /// Why the engine refused a request.
@@ -111,6 +124,8 @@ pub struct SchedulerStatus {
     pub next_run: Option<DateTime<Utc>>,
     /// The run in progress.
     pub running: Option<RunRecord>,
+    /// The reasons of triggers waiting for a follow-up run after it.
+    pub follow_up: Vec<String>,
     /// The newest finished run.
     pub last_run: Option<RunRecord>,
 }
@@ -118,6 +133,8 @@ pub struct SchedulerStatus {
 /// The closed set of requests the engine task serves.
 enum Command {
     Trigger {
+        /// The catalog the tables asked for were checked against.
+        scan: Scan,
         tables: Vec<String>,
         reason: String,
         reply: oneshot::Sender<Result<Waiter, EngineError>>,
@@ -138,7 +155,11 @@ enum Command {
 }
 
 /// A caller waiting for a scrub to finish.
-type ScrubWaiter = oneshot::Receiver<Result<Arc<ScrubReport>, String>>;
+type ScrubWaiter = oneshot::Receiver<ScrubDone>;
+
+/// A scrub's report, or why it could not go through the backup directory
+/// (shared by every caller that waited for it).
+type ScrubDone = Result<Arc<ScrubReport>, Arc<std::io::Error>>;
 
 /// A caller waiting for a run to finish.
 struct Waiter {
@@ -153,10 +174,33 @@ type RunDone = Result<RunRecord, Arc<EngineError>>;
 #[derive(Clone)]
 pub struct Handle {
     commands: mpsc::Sender<Command>,
-    catalog: Arc<CatalogConfig>,
-    quiesce: Option<Arc<dyn Quiesce>>,
+    scanner: Scanner,
     store: BackupStore,
     events: EventBus,
+}
+
+/// Lists the data directories (on a blocking thread), asking first which
+/// files the application has open.
+#[derive(Clone)]
+struct Scanner {
+    catalog: Arc<CatalogConfig>,
+    open_files: Option<Arc<dyn OpenFiles>>,
+}
+
+impl Scanner {
+    async fn scan(&self) -> Scan {
+        let open = match &self.open_files {
+            Some(source) => source.open_files().await,
+            None => None,
+        };
+        let catalog = self.catalog.clone();
+        tokio::task::spawn_blocking(move || catalog.scan_with_open(open.as_ref()))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "the catalog scan failed");
+                Scan::default()
+            })
+    }
 }
 
 impl Handle {
@@ -167,8 +211,11 @@ impl Handle {
         tables: Vec<String>,
         reason: String,
     ) -> Result<TriggerReply, EngineError> {
+        // The scan runs here, in the caller's task, not in the engine's.
+        let scan = self.scanner.scan().await;
         let (reply, answer) = oneshot::channel();
         self.send(Command::Trigger {
+            scan,
             tables,
             reason,
             reply,
@@ -215,12 +262,7 @@ impl Handle {
         let done = answer.await.map_err(|_| EngineError::ShuttingDown)?;
         done.await
             .map_err(|_| EngineError::ShuttingDown)?
-            .map_err(|e| EngineError::Store(std::io::Error::other(e)))
-    }
-
-    /// Data directories that cannot be listed now, with the OS's reason.
-    pub fn unreadable_data_dirs(&self) -> Vec<(PathBuf, String)> {
-        self.catalog.unreadable_data_dirs()
+            .map_err(|e| EngineError::Store(std::io::Error::new(e.kind(), e.to_string())))
     }
 
     /// The backup store.
@@ -239,7 +281,7 @@ impl Handle {
         table: Option<String>,
     ) -> Result<Vec<BackupEntry>, EngineError> {
         if let Some(name) = &table {
-            check_known(&self.tables(), std::slice::from_ref(name))?;
+            check_known(&self.scan().await.tables, std::slice::from_ref(name))?;
         }
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || store.list(table.as_deref()))
@@ -249,9 +291,9 @@ impl Handle {
     }
 
     /// The tables as the catalog sees them now (and, with a node, as the
-    /// node has them open).
-    pub fn tables(&self) -> Vec<TableEntry> {
-        scan(&self.catalog, self.quiesce.as_deref())
+    /// node has them open), and the data directories it could not list.
+    pub async fn scan(&self) -> Scan {
+        self.scanner.scan().await
     }
 
     async fn send(&self, command: Command) -> Result<(), EngineError> {
@@ -260,10 +302,6 @@ impl Handle {
             .await
             .map_err(|_| EngineError::ShuttingDown)
     }
-}
-
-fn scan(catalog: &CatalogConfig, quiesce: Option<&dyn Quiesce>) -> Vec<TableEntry> {
-    catalog.scan_with_open(quiesce.and_then(|q| q.open_files()).as_ref())
 }
 
 fn check_known(tables: &[TableEntry], names: &[String]) -> Result<(), EngineError> {
@@ -306,12 +344,17 @@ fn few(names: &[String]) -> String {
 }
 
 /// Waits for the scrub in progress; pending forever when there is none.
-async fn wait_for_scrub(scrubbing: &mut Option<Scrubbing>) -> Result<Arc<ScrubReport>, String> {
+async fn wait_for_scrub(scrubbing: &mut Option<Scrubbing>) -> ScrubDone {
     match scrubbing {
         Some(s) => match (&mut s.task).await {
             Ok(Ok(report)) => Ok(Arc::new(report)),
-            Ok(Err(e)) => Err(format!("cannot scrub the backup directory: {e}")),
-            Err(e) => Err(format!("the scrub task failed: {e}")),
+            Ok(Err(e)) => Err(Arc::new(std::io::Error::new(
+                e.kind(),
+                format!("cannot scrub the backup directory: {e}"),
+            ))),
+            Err(e) => Err(Arc::new(std::io::Error::other(format!(
+                "the scrub task failed: {e}"
+            )))),
         },
         None => std::future::pending().await,
     }
@@ -325,16 +368,18 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     }
 }
 
-/// Starts the engine: cleans leftovers, recovers the ledger, plans a catch-up
-/// run if one is due, and spawns the task. It stops when `shutdown` fires,
-/// after the run in progress (if any) has stopped and been recorded.
+/// Starts the engine on `tasks`: cleans leftovers, recovers the ledger, plans
+/// a catch-up run if one is due, and spawns the task. It stops when
+/// `shutdown` fires, after the run in progress (if any) has stopped and been
+/// recorded.
 pub fn start(
     config: EngineConfig,
-    quiesce: Option<Arc<dyn Quiesce>>,
-    events: EventBus,
+    parts: Parts,
     shutdown: CancellationToken,
-) -> Result<(Handle, JoinHandle<()>), EngineError> {
-    if let Some((dir, reason)) = config.catalog.unreadable_data_dirs().into_iter().next() {
+    tasks: &TaskTracker,
+) -> Result<Handle, EngineError> {
+    let first = config.catalog.scan();
+    if let Some((dir, reason)) = first.unreadable.into_iter().next() {
         return Err(EngineError::DataDirUnreadable { dir, reason });
     }
     if let Some((name, first, second)) = config.catalog.name_clashes().into_iter().next() {
@@ -391,43 +436,49 @@ pub fn start(
         None => "first backup: none existed at start-up",
         Some(_) => "catch-up after a missed scheduled run",
     };
-    let catalog = Arc::new(config.catalog.clone());
+    let scanner = Scanner {
+        catalog: Arc::new(config.catalog.clone()),
+        open_files: parts.open_files,
+    };
     let (commands, command_rx) = mpsc::channel(64);
     let handle = Handle {
         commands,
-        catalog: catalog.clone(),
-        quiesce: quiesce.clone(),
+        scanner: scanner.clone(),
         store: store.clone(),
-        events: events.clone(),
+        events: parts.events.clone(),
     };
     let next_scrub = config_scrub_start(&config);
     let engine = Engine {
-        lock,
+        durable: Arc::new(Mutex::new(Durable {
+            store: store.clone(),
+            lock,
+            ledger,
+        })),
         next_scrub,
         context: Arc::new(RunContext {
             store,
             clock: config.clock,
             options: config.pipeline.clone(),
-            quiesce,
+            quiesce: parts.quiesce,
             concurrency: config.concurrency.max(1),
-            events,
+            events: parts.events,
         }),
         config,
-        catalog,
-        ledger,
+        scanner,
         next,
         catch_up_reason,
         running: None,
         follow_up: None,
         scrubbing: None,
         shutdown,
+        tasks: tasks.clone(),
     };
-    let task = tokio::spawn(
+    tasks.spawn(
         engine
             .serve(command_rx)
             .instrument(tracing::info_span!("engine")),
     );
-    Ok((handle, task))
+    Ok(handle)
 }
 
 /// What every table copy of a run shares.
@@ -459,7 +510,7 @@ struct FollowUp {
 
 /// A scrub under way and who waits for it.
 struct Scrubbing {
-    waiters: Vec<oneshot::Sender<Result<Arc<ScrubReport>, String>>>,
+    waiters: Vec<oneshot::Sender<ScrubDone>>,
     task: JoinHandle<std::io::Result<ScrubReport>>,
 }
 
@@ -487,13 +538,63 @@ impl NextRun {
     }
 }
 
-struct Engine {
-    /// The backup directory's lock, held while the engine runs.
+/// What the engine keeps on disk: the backup directory's lock (held while the
+/// engine runs) and the ledger. Its I/O runs on blocking threads, one call at
+/// a time, awaited by the engine task (see [`Engine::durably`]).
+struct Durable {
+    store: BackupStore,
     lock: StoreLock,
+    ledger: Ledger,
+}
+
+impl Durable {
+    /// Makes sure the backup directory, its lock and the ledger are still in
+    /// place before the ledger is written: the directory may have been
+    /// removed or replaced while tablesafe ran. Recreates them, loudly (the
+    /// ledger from the runs in memory, so no history is lost); fails when
+    /// another instance took the directory meanwhile.
+    fn ensure_store(&mut self) -> Result<(), EngineError> {
+        if !self.lock.still_in_place() {
+            tracing::error!(
+                dir = %self.store.dir().display(),
+                "the backup directory was removed or replaced while tablesafe ran; recreating it, its lock and its ledger if its parent is still on the same file system"
+            );
+            self.store.recreate(&self.lock)?;
+            self.lock = self.store.lock()?;
+        }
+        if self.ledger.restore_if_gone()? {
+            tracing::error!(
+                ledger = %self.ledger.path().display(),
+                runs = self.ledger.len(),
+                "the ledger was gone; wrote it anew from the runs in memory"
+            );
+        }
+        Ok(())
+    }
+
+    /// Records that `run` starts: durable before any copy is written.
+    fn record_started(&mut self, run: &RunRecord) -> Result<(), EngineError> {
+        self.ensure_store()?;
+        Ok(self.ledger.record_started(run)?)
+    }
+
+    /// Records how `run` ended; a failure is logged (the run is over either way).
+    fn record_finished(&mut self, run: &RunRecord) {
+        if let Err(e) = self.ensure_store() {
+            tracing::error!(run_id = %run.run_id, error = %e, "the backup directory cannot be restored");
+        }
+        if let Err(e) = self.ledger.record_finished(run) {
+            tracing::error!(run_id = %run.run_id, error = %e, "cannot record the run's end in the ledger");
+        }
+    }
+}
+
+struct Engine {
+    /// The lock and the ledger; see [`Durable`].
+    durable: Arc<Mutex<Durable>>,
     config: EngineConfig,
     context: Arc<RunContext>,
-    catalog: Arc<CatalogConfig>,
-    ledger: Ledger,
+    scanner: Scanner,
     /// The run the timer starts, if one is planned.
     next: Option<NextRun>,
     /// The reason a catch-up run gives: the first backup, or a missed run.
@@ -503,6 +604,7 @@ struct Engine {
     next_scrub: Option<tokio::time::Instant>,
     scrubbing: Option<Scrubbing>,
     shutdown: CancellationToken,
+    tasks: TaskTracker,
 }
 
 impl Engine {
@@ -511,8 +613,8 @@ impl Engine {
             let timer = sleep_until_utc(self.config.clock, self.next.map(|n| n.at));
             tokio::select! {
                 () = self.shutdown.cancelled() => break,
-                Some(command) = commands.recv() => self.handle(command),
-                results = wait_for(&mut self.running) => self.finish(results),
+                Some(command) = commands.recv() => self.handle(command).await,
+                results = wait_for(&mut self.running) => self.finish(results).await,
                 report = wait_for_scrub(&mut self.scrubbing) => self.finish_scrub(report),
                 () = sleep_until(self.next_scrub), if self.scrubbing.is_none() => {
                     self.next_scrub = self
@@ -521,24 +623,47 @@ impl Engine {
                         .map(|every| tokio::time::Instant::now() + every);
                     self.begin_scrub(None);
                 }
-                () = timer, if self.running.is_none() => self.begin_scheduled(),
+                () = timer, if self.running.is_none() => self.begin_scheduled().await,
             }
         }
         // Shutdown: copies see the cancelled token and stop between chunks.
         if self.running.is_some() {
             let results = wait_for(&mut self.running).await;
-            self.finish(results);
+            self.finish(results).await;
         }
     }
 
+    /// Runs `io` on a blocking thread with the lock and the ledger, and waits
+    /// for it: the engine task never blocks its runtime thread on a fsync.
+    async fn durably<T: Send + 'static>(
+        &self,
+        io: impl FnOnce(&mut Durable) -> T + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let durable = self.durable.clone();
+        tokio::task::spawn_blocking(move || {
+            io(&mut durable.lock().unwrap_or_else(PoisonError::into_inner))
+        })
+        .await
+        .map_err(|e| match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(_) => EngineError::ShuttingDown,
+        })
+    }
+
+    /// The lock and the ledger, for reading what is in memory (never
+    /// contended: only the engine task takes it, and it waits for its I/O).
+    fn memory(&self) -> MutexGuard<'_, Durable> {
+        self.durable.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Starts a scrub, or joins the one under way.
-    fn begin_scrub(&mut self, waiter: Option<oneshot::Sender<Result<Arc<ScrubReport>, String>>>) {
+    fn begin_scrub(&mut self, waiter: Option<oneshot::Sender<ScrubDone>>) {
         let scrubbing = self.scrubbing.get_or_insert_with(|| {
             let store = self.context.store.clone();
             let clock = self.config.clock;
-            let task = tokio::task::spawn_blocking(move || {
-                crate::scrub::scrub(&store, &[], || clock.now())
-            });
+            let task = self
+                .tasks
+                .spawn_blocking(move || crate::scrub::scrub(&store, &[], || clock.now()));
             tracing::info!("scrub started");
             Scrubbing {
                 waiters: Vec::new(),
@@ -548,7 +673,7 @@ impl Engine {
         scrubbing.waiters.extend(waiter);
     }
 
-    fn finish_scrub(&mut self, report: Result<Arc<ScrubReport>, String>) {
+    fn finish_scrub(&mut self, report: ScrubDone) {
         if let Err(e) = &report {
             tracing::error!(error = %e, "scrub failed");
         }
@@ -559,14 +684,15 @@ impl Engine {
         }
     }
 
-    fn handle(&mut self, command: Command) {
+    async fn handle(&mut self, command: Command) {
         match command {
             Command::Trigger {
+                scan,
                 tables,
                 reason,
                 reply,
             } => {
-                let answer = self.join_or_begin(tables, reason);
+                let answer = self.join_or_begin(scan, tables, reason).await;
                 let _ = reply.send(answer);
             }
             Command::Scrub { reply } => {
@@ -575,50 +701,54 @@ impl Engine {
                 let _ = reply.send(done_rx);
             }
             Command::ListRuns { limit, reply } => {
-                let _ = reply.send(self.ledger.recent(limit));
+                let _ = reply.send(self.memory().ledger.recent(limit));
             }
             Command::LastAttempts { reply } => {
                 let mut attempts = HashMap::new();
-                for run in self.ledger.recent(usize::MAX) {
+                for run in self.memory().ledger.recent(usize::MAX) {
                     for result in &run.results {
                         attempts
                             .entry(result.table.clone())
                             .or_insert_with(|| AttemptFacts {
-                                outcome: result.outcome,
+                                outcome: result.kind(),
                                 at: run.started_at,
-                                error: result
-                                    .error
-                                    .as_ref()
-                                    .map(|e| (e.code.as_str().to_owned(), e.message.clone())),
+                                error: result.outcome.error(),
                             });
                     }
                 }
                 let _ = reply.send(attempts);
             }
             Command::Status { reply } => {
+                let last_run = self.memory().ledger.last_finished().cloned();
                 let _ = reply.send(SchedulerStatus {
                     schedule: self.config.schedule.describe().into(),
                     next_run: self.next.map(|n| n.at),
                     running: self.running.as_ref().map(|r| r.record.clone()),
-                    last_run: self.ledger.last_finished().cloned(),
+                    follow_up: self
+                        .follow_up
+                        .as_ref()
+                        .map(|f| f.reasons.clone())
+                        .unwrap_or_default(),
+                    last_run,
                 });
             }
         }
     }
 
-    /// Starts a run for `tables` (every backed-up table when empty), or
-    /// joins the run under way when it covers every table asked for, or
-    /// waits for the follow-up run after it.
-    fn join_or_begin(
+    /// Starts a run for `tables` (every backed-up table when empty) among the
+    /// `scan` they were checked against, or joins the run under way when it
+    /// covers every table asked for, or waits for the follow-up run after it.
+    async fn join_or_begin(
         &mut self,
+        scan: Scan,
         tables: Vec<String>,
         reason: String,
     ) -> Result<Waiter, EngineError> {
-        let catalog = scan(&self.catalog, self.context.quiesce.as_deref());
-        check_known(&catalog, &tables)?;
+        check_known(&scan.tables, &tables)?;
         let (done_tx, done) = oneshot::channel();
         let Some(running) = self.running.as_mut() else {
-            self.begin_on(catalog, Trigger::Manual, tables, reason, Vec::new())?;
+            self.begin_on(scan, Trigger::Manual, tables, reason, Vec::new())
+                .await?;
             let running = self.running.as_mut().ok_or(EngineError::ShuttingDown)?;
             running.waiters.push(done_tx);
             return Ok(Waiter {
@@ -628,7 +758,7 @@ impl Engine {
         };
         let covered = |name: &String| running.record.tables.contains(name);
         let all_covered = if tables.is_empty() {
-            catalog
+            scan.tables
                 .iter()
                 .filter(|t| t.backed_up)
                 .all(|t| covered(&t.name))
@@ -659,14 +789,17 @@ impl Engine {
     }
 
     /// Starts the scheduled (or catch-up) run that is due.
-    fn begin_scheduled(&mut self) {
+    async fn begin_scheduled(&mut self) {
         let trigger = self.next.map_or(Trigger::Scheduled, |n| n.trigger);
         self.next = NextRun::scheduled(&self.config.schedule, self.config.clock.now());
         let reason = match trigger {
             Trigger::CatchUp => self.catch_up_reason,
             _ => "scheduled",
         };
-        if let Err(e) = self.begin(trigger, Vec::new(), reason.into(), Vec::new()) {
+        if let Err(e) = self
+            .begin(trigger, Vec::new(), reason.into(), Vec::new())
+            .await
+        {
             tracing::error!(error = %e, "scheduled run could not start");
         }
     }
@@ -674,13 +807,13 @@ impl Engine {
     /// What runs after a run ends: the scheduled run when it fell due
     /// meanwhile (follow-ups never starve it; those whose tables it covers
     /// ride along), else the follow-up run.
-    fn begin_next(&mut self) {
+    async fn begin_next(&mut self) {
         let due = self.next.is_some_and(|n| n.at <= self.config.clock.now());
         if !due {
-            self.begin_follow_up();
+            self.begin_follow_up().await;
             return;
         }
-        self.begin_scheduled();
+        self.begin_scheduled().await;
         let (Some(running), Some(follow_up)) = (self.running.as_mut(), self.follow_up.as_ref())
         else {
             return;
@@ -698,14 +831,17 @@ impl Engine {
     }
 
     /// Starts the follow-up run, if triggers wait for one.
-    fn begin_follow_up(&mut self) {
+    async fn begin_follow_up(&mut self) {
         let Some(follow_up) = self.follow_up.take() else {
             return;
         };
         let tables = follow_up.tables.map(Vec::from_iter).unwrap_or_default();
         let mut reasons = follow_up.reasons.into_iter();
         let reason = reasons.next().unwrap_or_default();
-        match self.begin(Trigger::Manual, tables, reason, reasons.collect()) {
+        match self
+            .begin(Trigger::Manual, tables, reason, reasons.collect())
+            .await
+        {
             Ok(()) => {
                 if let Some(running) = self.running.as_mut() {
                     running.waiters.extend(follow_up.waiters);
@@ -721,57 +857,31 @@ impl Engine {
         }
     }
 
-    /// Makes sure the backup directory, its lock and the ledger are still in
-    /// place before the ledger is written: the directory may have been
-    /// removed or replaced while tablesafe ran. Recreates them, loudly (the
-    /// ledger from the runs in memory, so no history is lost); fails when
-    /// another instance took the directory meanwhile.
-    fn ensure_store(&mut self) -> Result<(), EngineError> {
-        let store = &self.context.store;
-        if !self.lock.still_in_place() {
-            tracing::error!(
-                dir = %store.dir().display(),
-                "the backup directory was removed or replaced while tablesafe ran; recreating it, its lock and its ledger if its parent is still on the same file system"
-            );
-            store.recreate(&self.lock)?;
-            self.lock = store.lock()?;
-        }
-        if self.ledger.restore_if_gone()? {
-            tracing::error!(
-                ledger = %self.ledger.path().display(),
-                runs = self.ledger.len(),
-                "the ledger was gone; wrote it anew from the runs in memory"
-            );
-        }
-        Ok(())
-    }
-
     /// Scans the catalog, then [`Engine::begin_on`] it.
-    fn begin(
+    async fn begin(
         &mut self,
         trigger: Trigger,
         names: Vec<String>,
         reason: String,
         joined: Vec<String>,
     ) -> Result<(), EngineError> {
-        let catalog = scan(&self.catalog, self.context.quiesce.as_deref());
-        self.begin_on(catalog, trigger, names, reason, joined)
+        let scan = self.scanner.scan().await;
+        self.begin_on(scan, trigger, names, reason, joined).await
     }
 
     /// Records the run of `names` (every backed-up table when empty) among
-    /// the `catalog` just scanned in the ledger, then starts copying.
-    fn begin_on(
+    /// the `scan` just made in the ledger, then starts copying.
+    async fn begin_on(
         &mut self,
-        catalog: Vec<TableEntry>,
+        scan: Scan,
         trigger: Trigger,
         names: Vec<String>,
         reason: String,
         joined: Vec<String>,
     ) -> Result<(), EngineError> {
-        let errors: Vec<String> = self
-            .catalog
-            .unreadable_data_dirs()
-            .into_iter()
+        let errors: Vec<String> = scan
+            .unreadable
+            .iter()
             .map(|(dir, why)| {
                 tracing::error!(dir = %dir.display(), error = %why, "data directory cannot be listed; its tables are not in this run");
                 format!(
@@ -780,7 +890,8 @@ impl Engine {
                 )
             })
             .collect();
-        let mut tables: Vec<TableEntry> = catalog
+        let mut tables: Vec<TableEntry> = scan
+            .tables
             .into_iter()
             .filter(|t| {
                 if names.is_empty() {
@@ -795,7 +906,13 @@ impl Engine {
         // own, never silently left out of a run that then "succeeds".
         for name in &names {
             if !tables.iter().any(|t| &t.name == name) {
-                let dir = self.catalog.data_dirs.first().cloned().unwrap_or_default();
+                let dir = self
+                    .config
+                    .catalog
+                    .data_dirs
+                    .first()
+                    .cloned()
+                    .unwrap_or_default();
                 tables.push(TableEntry {
                     name: name.clone(),
                     path: dir.join(format!("{name}.dets")),
@@ -805,11 +922,12 @@ impl Engine {
                 });
             }
         }
+        let now = self.config.clock.now();
         let record = RunRecord {
-            run_id: new_run_id(self.config.clock.now()),
+            run_id: new_run_id(now),
             trigger,
             reason,
-            started_at: self.config.clock.now(),
+            started_at: now,
             finished_at: None,
             outcome: RunOutcome::Running,
             tables: tables.iter().map(|t| t.name.clone()).collect(),
@@ -817,9 +935,9 @@ impl Engine {
             joined,
             errors,
         };
-        self.ensure_store()?;
-        self.ledger.record_started(&record)?;
-        tracing::info!(run_id = %record.run_id, trigger = ?trigger, tables = record.tables.len(), "backup run started");
+        let started = record.clone();
+        self.durably(move |d| d.record_started(&started)).await??;
+        tracing::info!(run_id = %record.run_id, trigger = trigger.as_str(), tables = record.tables.len(), "backup run started");
         self.context.events.publish(EventPayload::RunStarted {
             run_id: record.run_id.clone(),
             trigger,
@@ -844,7 +962,7 @@ impl Engine {
         Ok(())
     }
 
-    fn finish(&mut self, results: Vec<TableResult>) {
+    async fn finish(&mut self, results: Vec<TableResult>) {
         let Some(running) = self.running.take() else {
             return;
         };
@@ -863,41 +981,36 @@ impl Engine {
             }
         };
         run.results = results;
-        if let Err(e) = self.ensure_store() {
-            tracing::error!(run_id = %run.run_id, error = %e, "the backup directory cannot be restored");
-        }
-        if let Err(e) = self.ledger.record_finished(&run) {
+        let finished = run.clone();
+        if let Err(e) = self.durably(move |d| d.record_finished(&finished)).await {
             tracing::error!(run_id = %run.run_id, error = %e, "cannot record the run's end in the ledger");
         }
-        let succeeded = run
-            .results
-            .iter()
-            .filter(|r| r.outcome == TableOutcome::Succeeded)
-            .count();
+        let count = |o: TableOutcome| run.results.iter().filter(|r| r.kind() == o).count();
+        let succeeded = count(TableOutcome::Succeeded);
+        let duration = (run.finished_at.unwrap_or(run.started_at) - run.started_at)
+            .to_std()
+            .unwrap_or_default();
         tracing::info!(
             run_id = %run.run_id,
-            outcome = ?run.outcome,
+            outcome = run.outcome.as_str(),
             succeeded,
             failed = run.results.len() - succeeded,
-            duration_ms = (run.finished_at.unwrap_or(run.started_at) - run.started_at).num_milliseconds(),
+            duration_ms = duration.as_millis() as u64,
             "backup run finished"
         );
-        let count = |o: TableOutcome| run.results.iter().filter(|r| r.outcome == o).count() as u32;
         self.context.events.publish(EventPayload::RunFinished {
             run_id: run.run_id.clone(),
             outcome: run.outcome,
-            succeeded: count(TableOutcome::Succeeded),
-            failed: count(TableOutcome::Failed),
-            skipped: count(TableOutcome::Skipped),
-            duration: (run.finished_at.unwrap_or(run.started_at) - run.started_at)
-                .to_std()
-                .unwrap_or_default(),
+            succeeded: succeeded as u32,
+            failed: count(TableOutcome::Failed) as u32,
+            skipped: count(TableOutcome::Skipped) as u32,
+            duration,
         });
         for waiter in running.waiters {
             let _ = waiter.send(Ok(run.clone()));
         }
         if !self.shutdown.is_cancelled() {
-            self.begin_next();
+            self.begin_next().await;
         }
     }
 }
@@ -925,10 +1038,10 @@ async fn copy_tables(
             tokio::spawn(
                 async move {
                     let Ok(_permit) = permits.acquire_owned().await else {
-                        return skipped(&table.name);
+                        return TableResult::skipped(&table.name);
                     };
                     if cancel.is_cancelled() {
-                        return skipped(&table.name);
+                        return TableResult::skipped(&table.name);
                     }
                     let name = table.name.clone();
                     let job_context = context.clone();
@@ -981,75 +1094,57 @@ async fn copy_tables(
 
 /// The event announcing one table's result.
 fn table_event(run_id: &str, result: &TableResult) -> EventPayload {
-    match (
-        &result.outcome,
-        &result.file_name,
-        result.consistency,
-        result.captured_at,
-    ) {
-        (TableOutcome::Succeeded, Some(file_name), Some(consistency), Some(captured_at)) => {
-            EventPayload::TableBackedUp {
-                run_id: run_id.to_owned(),
-                table: result.table.clone(),
-                file_name: file_name.clone(),
-                bytes: result.bytes,
-                records: result.records,
-                consistency,
-                duration: result.duration,
-                captured_at,
-            }
-        }
-        _ => EventPayload::TableBackupFailed {
+    match &result.outcome {
+        Outcome::Committed(copy) => EventPayload::TableBackedUp {
             run_id: run_id.to_owned(),
             table: result.table.clone(),
-            code: result
-                .error
-                .as_ref()
-                .map_or("", |e| e.code.as_str())
-                .to_owned(),
-            message: result
-                .error
-                .as_ref()
-                .map(|e| e.message.clone())
-                .unwrap_or_default(),
+            file_name: copy.file_name.clone(),
+            bytes: copy.bytes,
+            records: copy.records,
+            consistency: copy.consistency,
+            duration: result.duration,
+            captured_at: copy.captured_at,
         },
-    }
-}
-
-fn skipped(table: &str) -> TableResult {
-    TableResult {
-        outcome: TableOutcome::Skipped,
-        ..TableResult::failed(
-            table,
-            TableError::new(ErrorCode::Cancelled, "the run was stopped first"),
-            Duration::ZERO,
-        )
+        outcome => {
+            let error = outcome
+                .error()
+                .unwrap_or_else(|| TableError::new(ErrorCode::BackupIo, "no backup was made"));
+            EventPayload::TableBackupFailed {
+                run_id: run_id.to_owned(),
+                table: result.table.clone(),
+                code: error.code,
+                message: error.message,
+            }
+        }
     }
 }
 
 /// The structured log line after each table.
 fn log_table(result: &TableResult) {
-    match (&result.outcome, &result.error) {
-        (TableOutcome::Succeeded, _) => tracing::info!(
+    match &result.outcome {
+        Outcome::Committed(copy) => tracing::info!(
             table = %result.table,
-            file = result.file_name.as_deref().unwrap_or_default(),
-            bytes = result.bytes,
-            records = result.records,
-            keys = result.keys,
+            file = %copy.file_name,
+            bytes = copy.bytes,
+            records = copy.records,
+            keys = copy.keys,
             duration_ms = result.duration.as_millis() as u64,
             capture_ms = result.timings.capture.as_millis() as u64,
             verify_ms = result.timings.verify.as_millis() as u64,
-            consistency = ?result.consistency.unwrap_or(crate::model::Consistency::Dirty),
-            pruned = result.pruned.len(),
+            consistency = copy.consistency.as_str(),
+            pruned = copy.pruned.len(),
             "backup committed"
         ),
-        (_, error) => tracing::warn!(
+        Outcome::Failed(error) => tracing::warn!(
             table = %result.table,
-            code = error.as_ref().map_or("", |e| e.code.as_str()),
-            error = error.as_ref().map_or("", |e| e.message.as_str()),
+            code = error.code.as_str(),
+            error = %error.message,
             duration_ms = result.duration.as_millis() as u64,
             "backup failed"
         ),
+        Outcome::Skipped => {
+            tracing::info!(table = %result.table, "skipped: the run was stopped first")
+        }
     }
 }
 

@@ -19,9 +19,10 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::compat::TokioAsyncReadCompatExt;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
-use crate::catalog::TableEntry;
-use crate::pipeline::Quiesce;
+use crate::catalog::{OpenFiles, TableEntry};
+use crate::pipeline::{Quiesce, QuiesceError};
 
 /// How to reach the application's node.
 #[derive(Clone)]
@@ -85,8 +86,6 @@ struct Call {
 #[derive(Clone)]
 pub struct NodeClient {
     name: Arc<str>,
-    /// The files the node had open at the last successful discovery.
-    open_files: Arc<std::sync::Mutex<Option<HashSet<PathBuf>>>>,
     calls: mpsc::Sender<Call>,
     status: watch::Receiver<NodeStatus>,
     timeout: Duration,
@@ -97,9 +96,13 @@ const TICK: Duration = Duration::from_secs(15);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 impl NodeClient {
-    /// Starts the connection task; it connects at once and reconnects by
-    /// itself until `shutdown`.
-    pub fn start(config: NodeConfig, shutdown: CancellationToken) -> Result<Self, NodeError> {
+    /// Starts the connection task on `tasks`; it connects at once and
+    /// reconnects by itself until `shutdown`.
+    pub fn start(
+        config: NodeConfig,
+        shutdown: CancellationToken,
+        tasks: &TaskTracker,
+    ) -> Result<Self, NodeError> {
         let peer: NodeName = config.node.parse().map_err(|e| {
             NodeError::Unreachable(format!("invalid node name {:?}: {e}", config.node))
         })?;
@@ -107,12 +110,11 @@ impl NodeClient {
         let (status_tx, status) = watch::channel(NodeStatus::Connecting);
         let client = Self {
             name: config.node.clone().into(),
-            open_files: Arc::default(),
             calls,
             status,
             timeout: config.timeout,
         };
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             let span = tracing::info_span!("erlang", node = %config.node);
             let _ = tracing::Instrument::instrument(
                 connection_loop(config, peer, call_rx, status_tx, shutdown),
@@ -186,17 +188,7 @@ impl NodeClient {
                 tables.push((name, PathBuf::from(path)));
             }
         }
-        let files = tables.iter().map(|(_, path)| canonical(path)).collect();
-        *self.open_files.lock().unwrap_or_else(|p| p.into_inner()) = Some(files);
         Ok(tables)
-    }
-
-    /// The files the node had open at the last discovery ([`NodeClient::open_tables`]).
-    pub fn open_files(&self) -> Option<HashSet<PathBuf>> {
-        self.open_files
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
     }
 
     /// `dets:sync(Table)`: flushes the table and writes it as a closed file.
@@ -512,28 +504,41 @@ pub struct NodeQuiesce {
 }
 
 impl Quiesce for NodeQuiesce {
-    fn open_files(&self) -> Option<HashSet<PathBuf>> {
-        self.client.open_files()
-    }
-
-    fn quiesce(&self, table: &TableEntry) -> Result<(), String> {
+    fn quiesce(&self, table: &TableEntry) -> Result<(), QuiesceError> {
         let want = canonical(&table.path);
+        let owner = |e: NodeError| QuiesceError::Owner(Box::new(e));
         self.runtime.block_on(async {
-            let open = self.client.open_tables().await.map_err(|e| e.to_string())?;
+            let open = self.client.open_tables().await.map_err(owner)?;
             let (name, _) = open
                 .into_iter()
                 .find(|(_, file)| canonical(file) == want)
-                .ok_or_else(|| format!("the node does not have {} open", table.path.display()))?;
+                .ok_or_else(|| QuiesceError::NotOpen(table.path.clone()))?;
             // The first sync flushes the cache and fsyncs, which can take longer
             // than the application's write interval: a write that queued
             // behind it lands at once and reopens the file. The second sync is
             // short and usually falls in a quiet moment, so the copy that
             // follows sees a closed file.
-            self.client
-                .sync(name.clone())
-                .await
-                .map_err(|e| e.to_string())?;
-            self.client.sync(name).await.map_err(|e| e.to_string())
+            self.client.sync(name.clone()).await.map_err(owner)?;
+            self.client.sync(name).await.map_err(owner)
+        })
+    }
+}
+
+/// The node says which files it has open; a node it cannot ask says nothing
+/// (roles then stay as the files alone show them).
+impl OpenFiles for NodeClient {
+    fn open_files(
+        &self,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<HashSet<PathBuf>>> + Send + '_>>
+    {
+        Box::pin(async move {
+            match self.open_tables().await {
+                Ok(tables) => Some(tables.iter().map(|(_, path)| canonical(path)).collect()),
+                Err(e) => {
+                    tracing::debug!(error = %e, "cannot ask the node which tables it has open");
+                    None
+                }
+            }
         })
     }
 }

@@ -60,7 +60,7 @@ pub enum EventPayload {
         /// Table.
         table: String,
         /// Error code.
-        code: String,
+        code: crate::model::ErrorCode,
         /// Error message.
         message: String,
     },
@@ -324,7 +324,7 @@ mod tests {
         EventPayload::TableBackupFailed {
             run_id: "r".into(),
             table: table.into(),
-            code: "X".into(),
+            code: crate::model::ErrorCode::BackupIo,
             message: String::new(),
         }
     }

@@ -10,8 +10,12 @@
 //! | NEVER_BACKED_UP      | CRITICAL | WARNING             | WARNING              |
 //! | BACKUP_STALE         | CRITICAL | WARNING             | WARNING              |
 //! | LAST_BACKUP_FAILED   | CRITICAL | WARNING             | WARNING              |
+//! | BACKUP_CORRUPT       | CRITICAL | WARNING             | WARNING              |
 //! | LAST_BACKUP_DIRTY    | WARNING  | WARNING             | WARNING              |
 //! | FRAGMENTATION_HIGH   | WARNING  | WARNING             | WARNING              |
+//! | CLOCK_SKEW           | WARNING  | WARNING             | WARNING              |
+//!
+//! ([`severity`] is this table in code.)
 //!
 //! Orphans that are not backed up get no backup issues at all: not backing
 //! them up is the configuration's choice. Component issues: BACKUP_DISK_LOW
@@ -36,6 +40,17 @@ pub enum Status {
     Warning,
     /// Data is at risk.
     Critical,
+}
+
+impl Status {
+    /// The status as logs spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Healthy => "healthy",
+            Self::Warning => "warning",
+            Self::Critical => "critical",
+        }
+    }
 }
 
 /// What an issue is about.
@@ -166,8 +181,8 @@ pub struct AttemptFacts {
     pub outcome: TableOutcome,
     /// When its run started.
     pub at: DateTime<Utc>,
-    /// The error code and message of a failure.
-    pub error: Option<(String, String)>,
+    /// Why it made no backup.
+    pub error: Option<crate::model::TableError>,
 }
 
 /// Everything observed about one table.
@@ -338,71 +353,67 @@ pub fn compute_health(
     }
 }
 
-fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> TableHealth {
-    let entry = &obs.entry;
-    let weight = |critical: Status, listed: Status, orphan: Status| match entry.role {
-        Role::Critical => critical,
-        Role::Listed | Role::Discovered => listed,
-        Role::Orphaned => orphan,
-    };
-    let mut issues = Vec::new();
-    let mut issue = |code, severity, message: String| {
-        issues.push(Issue {
-            code,
-            severity,
-            table: Some(entry.name.clone()),
-            message,
-        });
-    };
+/// How much an issue of a table weighs, by the table's role: the table of
+/// the module doc, in code, and the only place severities of table issues
+/// are decided. `None` for issues of components, not of tables.
+fn severity(code: IssueCode, role: Role) -> Option<Status> {
+    use IssueCode::*;
     use Status::{Critical, Warning};
-
-    let figures = if !entry.present {
-        issue(
-            IssueCode::TableMissing,
-            weight(Critical, Warning, Warning),
-            format!("table file {} does not exist", entry.path.display()),
-        );
-        None
-    } else {
-        match &obs.file {
-            Ok(f) => {
-                if f.fragmentation_ratio > th.fragmentation_warn {
-                    issue(
-                        IssueCode::FragmentationHigh,
-                        Warning,
-                        format!(
-                            "{:.1}% of the file is free space (threshold {:.1}%); compact it with dets repair force",
-                            f.fragmentation_ratio * 100.0,
-                            th.fragmentation_warn * 100.0
-                        ),
-                    );
-                }
-                Some(f.clone())
-            }
-            Err(why) => {
-                issue(
-                    IssueCode::TableUnreadable,
-                    weight(Critical, Critical, Warning),
-                    why.clone(),
-                );
-                None
-            }
+    let (critical, listed, orphaned) = match code {
+        TableMissing => (Critical, Warning, Warning),
+        TableUnreadable => (Critical, Critical, Warning),
+        NeverBackedUp => (Critical, Warning, Warning),
+        BackupStale => (Critical, Warning, Warning),
+        LastBackupFailed => (Critical, Warning, Warning),
+        BackupCorrupt => (Critical, Warning, Warning),
+        LastBackupDirty => (Warning, Warning, Warning),
+        FragmentationHigh => (Warning, Warning, Warning),
+        ClockSkew => (Warning, Warning, Warning),
+        BackupDiskLow | ErlangNodeUnreachable | SchedulerStopped | DataDirUnreadable => {
+            return None
         }
     };
+    Some(match role {
+        Role::Critical => critical,
+        Role::Listed | Role::Discovered => listed,
+        Role::Orphaned => orphaned,
+    })
+}
 
+/// A table's issues as they are found, each weighed by [`severity`].
+struct TableIssues<'a> {
+    entry: &'a TableEntry,
+    issues: Vec<Issue>,
+}
+
+impl TableIssues<'_> {
+    fn add(&mut self, code: IssueCode, message: String) {
+        self.issues.push(Issue {
+            code,
+            severity: severity(code, self.entry.role).unwrap_or(Status::Warning),
+            table: Some(self.entry.name.clone()),
+            message,
+        });
+    }
+}
+
+fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> TableHealth {
+    let entry = &obs.entry;
+    let mut found = TableIssues {
+        entry,
+        issues: Vec::new(),
+    };
+    let figures = file_issues(obs, th, &mut found);
     for (file, why) in obs.backups.iter().filter_map(|b| b.corrupt.as_ref()) {
-        issue(
+        found.add(
             IssueCode::BackupCorrupt,
-            weight(Critical, Warning, Warning),
             format!("backup {file} is corrupt and no longer counts as a backup: {why}"),
         );
     }
-
     let from_the_future = |b: &BackupFacts| store::from_the_future(b.at, now);
     for b in obs.backups.iter().filter(|b| from_the_future(b)) {
-        issue(
+        found.add(
             IssueCode::ClockSkew,
-            Warning,
             format!(
                 "backup {} says it was captured at {}, {} ahead of this host's clock: \
                  the clock was wrong then or is wrong now, so its real age is unknown; \
@@ -423,50 +434,12 @@ fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> 
     let since = newest
         .filter(|b| !from_the_future(b))
         .map(|b| (now - b.at).to_std().unwrap_or_default());
+    // Orphans that are not backed up get no backup issues: not backing them
+    // up is the configuration's choice.
     if entry.backed_up {
-        match (newest, since) {
-            (Some(b), Some(age)) if age > th.stale_after => issue(
-                IssueCode::BackupStale,
-                weight(Critical, Warning, Warning),
-                format!(
-                    "last good backup is {} old ({}), older than {}",
-                    human(age),
-                    b.at.format("%Y-%m-%dT%H:%M:%SZ"),
-                    human(th.stale_after)
-                ),
-            ),
-            (None, _) => issue(
-                IssueCode::NeverBackedUp,
-                weight(Critical, Warning, Warning),
-                "no backup of this table exists".into(),
-            ),
-            _ => {}
-        }
-        if let Some(AttemptFacts {
-            outcome: TableOutcome::Failed,
-            at,
-            error,
-        }) = &obs.last_attempt
-        {
-            let (code, message) = error.clone().unwrap_or_default();
-            issue(
-                IssueCode::LastBackupFailed,
-                weight(Critical, Warning, Warning),
-                format!(
-                    "last attempt at {} failed: {code}: {message}",
-                    at.format("%Y-%m-%dT%H:%M:%SZ")
-                ),
-            );
-        }
-        if newest.and_then(|b| b.consistency) == Some(Consistency::Dirty) {
-            issue(
-                IssueCode::LastBackupDirty,
-                Warning,
-                "the newest backup is dirty: the table was open with unsaved writes; Erlang repairs it on open".into(),
-            );
-        }
+        backup_issues(obs, th, newest, since, &mut found);
     }
-    let issues = sorted(issues);
+    let issues = sorted(found.issues);
     TableHealth {
         name: entry.name.clone(),
         path: entry.path.display().to_string(),
@@ -480,6 +453,90 @@ fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> 
         last_backup_consistency: newest.and_then(|b| b.consistency),
         last_attempt_outcome: obs.last_attempt.as_ref().map(|a| a.outcome),
         backups_retained: obs.backups.len() as u32,
+    }
+}
+
+/// TABLE_MISSING, TABLE_UNREADABLE, FRAGMENTATION_HIGH; the file's figures
+/// when it could be read.
+fn file_issues(
+    obs: &TableObservation,
+    th: &Thresholds,
+    found: &mut TableIssues<'_>,
+) -> Option<FileFigures> {
+    if !obs.entry.present {
+        found.add(
+            IssueCode::TableMissing,
+            format!("table file {} does not exist", obs.entry.path.display()),
+        );
+        return None;
+    }
+    match &obs.file {
+        Ok(f) => {
+            if f.fragmentation_ratio > th.fragmentation_warn {
+                found.add(
+                    IssueCode::FragmentationHigh,
+                    format!(
+                        "{:.1}% of the file is free space (threshold {:.1}%); compact it with dets repair force",
+                        f.fragmentation_ratio * 100.0,
+                        th.fragmentation_warn * 100.0
+                    ),
+                );
+            }
+            Some(f.clone())
+        }
+        Err(why) => {
+            found.add(IssueCode::TableUnreadable, why.clone());
+            None
+        }
+    }
+}
+
+/// BACKUP_STALE, NEVER_BACKED_UP, LAST_BACKUP_FAILED, LAST_BACKUP_DIRTY.
+fn backup_issues(
+    obs: &TableObservation,
+    th: &Thresholds,
+    newest: Option<&BackupFacts>,
+    since: Option<Duration>,
+    found: &mut TableIssues<'_>,
+) {
+    match (newest, since) {
+        (Some(b), Some(age)) if age > th.stale_after => found.add(
+            IssueCode::BackupStale,
+            format!(
+                "last good backup is {} old ({}), older than {}",
+                human(age),
+                b.at.format("%Y-%m-%dT%H:%M:%SZ"),
+                human(th.stale_after)
+            ),
+        ),
+        (None, _) => found.add(
+            IssueCode::NeverBackedUp,
+            "no backup of this table exists".into(),
+        ),
+        _ => {}
+    }
+    if let Some(AttemptFacts {
+        outcome: TableOutcome::Failed,
+        at,
+        error,
+    }) = &obs.last_attempt
+    {
+        let (code, message) = error
+            .as_ref()
+            .map_or(("", ""), |e| (e.code.as_str(), e.message.as_str()));
+        found.add(
+            IssueCode::LastBackupFailed,
+            format!(
+                "last attempt at {} failed: {code}: {message}",
+                at.format("%Y-%m-%dT%H:%M:%SZ")
+            ),
+        );
+    }
+    if newest.and_then(|b| b.consistency) == Some(Consistency::Dirty) {
+        found.add(
+            IssueCode::LastBackupDirty,
+            "the newest backup is dirty: the table was open with unsaved writes; Erlang repairs it on open".into(),
+        );
     }
 }
 
@@ -503,10 +560,7 @@ fn scheduler_health(s: &SchedulerFacts) -> ComponentHealth {
             code: IssueCode::SchedulerStopped,
             severity: Status::Warning,
             table: None,
-            message: format!(
-                "the last run ended {}",
-                format!("{outcome:?}").to_lowercase()
-            ),
+            message: format!("the last run ended {}", outcome.as_str()),
         });
     }
     let next = s.next_run.map_or("no run planned".to_owned(), |t| {
@@ -616,6 +670,53 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn the_severity_table_of_the_docs_is_the_one_in_code() {
+        let parse = |cell: &str| match cell.trim() {
+            "CRITICAL" => Some(Status::Critical),
+            "WARNING" => Some(Status::Warning),
+            _ => None,
+        };
+        let mut rows = 0;
+        for line in include_str!("health.rs").lines() {
+            let cells: Vec<&str> = line.trim_start_matches("//!").split('|').collect();
+            if !line.starts_with("//! |") || cells.len() != 6 {
+                continue;
+            }
+            let Some(code) = ALL_CODES.iter().find(|c| c.as_str() == cells[1].trim()) else {
+                continue;
+            };
+            rows += 1;
+            for (role, cell) in [
+                (Role::Critical, cells[2]),
+                (Role::Listed, cells[3]),
+                (Role::Discovered, cells[3]),
+                (Role::Orphaned, cells[4]),
+            ] {
+                if let Some(documented) = parse(cell) {
+                    assert_eq!(severity(*code, role), Some(documented), "{code:?} {role:?}");
+                }
+            }
+        }
+        assert_eq!(rows, 9, "every table issue is in the doc's table");
+    }
+
+    const ALL_CODES: [IssueCode; 13] = [
+        IssueCode::BackupStale,
+        IssueCode::NeverBackedUp,
+        IssueCode::FragmentationHigh,
+        IssueCode::LastBackupFailed,
+        IssueCode::LastBackupDirty,
+        IssueCode::TableMissing,
+        IssueCode::TableUnreadable,
+        IssueCode::BackupDiskLow,
+        IssueCode::ErlangNodeUnreachable,
+        IssueCode::SchedulerStopped,
+        IssueCode::BackupCorrupt,
+        IssueCode::DataDirUnreadable,
+        IssueCode::ClockSkew,
+    ];
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap()
@@ -807,7 +908,10 @@ mod tests {
         failed.last_attempt = Some(AttemptFacts {
             outcome: TableOutcome::Failed,
             at: now(),
-            error: Some(("BACKUP_DISK_FULL".into(), "no room".into())),
+            error: Some(crate::model::TableError::new(
+                crate::model::ErrorCode::BackupDiskFull,
+                "no room",
+            )),
         });
         let dirty = table(
             "dirty",

@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime};
 
 use chrono::Utc;
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use crate::catalog::TableEntry;
@@ -79,13 +79,14 @@ struct Monitor {
     latest: watch::Sender<Arc<HealthReport>>,
 }
 
-/// Computes a first report, then keeps it fresh until `shutdown`.
+/// Computes a first report, then keeps it fresh on `tasks` until `shutdown`.
 pub async fn start(
     config: MonitorConfig,
     engine: Handle,
     node: Option<NodeClient>,
     shutdown: CancellationToken,
-) -> (HealthHandle, JoinHandle<()>) {
+    tasks: &TaskTracker,
+) -> HealthHandle {
     let bus = engine.events().clone();
     let mut monitor = Monitor {
         config,
@@ -102,12 +103,12 @@ pub async fn start(
         latest: monitor.latest.subscribe(),
         refresh: refresh_tx,
     };
-    let task = tokio::spawn(
+    tasks.spawn(
         monitor
             .serve(refresh_rx, shutdown)
             .instrument(tracing::info_span!("health")),
     );
-    (handle, task)
+    handle
 }
 
 impl Monitor {
@@ -146,8 +147,8 @@ impl Monitor {
         for (table, old, new) in status_changes(&previous, &report) {
             tracing::info!(
                 table = table.as_deref().unwrap_or("(system)"),
-                ?old,
-                ?new,
+                old = old.as_str(),
+                new = new.as_str(),
                 "health changed"
             );
             self.bus
@@ -158,14 +159,10 @@ impl Monitor {
     }
 
     async fn compute(&mut self) -> Arc<HealthReport> {
-        if let Some(node) = &self.node {
-            // Refreshes which files the node has open (roles); a failure shows in its status.
-            let _ = node.open_tables().await;
-        }
         let status = self.engine.status().await.ok();
         let attempts = self.engine.last_attempts().await.unwrap_or_default();
-        let tables = self.engine.tables();
-        let unreadable = self.engine.unreadable_data_dirs();
+        let scan = self.engine.scan().await;
+        let (tables, unreadable) = (scan.tables, scan.unreadable);
         let store = self.engine.store().clone();
         let margin = self.config.free_space_margin;
         let cache = std::mem::take(&mut self.cache);

@@ -19,7 +19,9 @@ use tokio_util::sync::CancellationToken;
 use crate::catalog::TableEntry;
 use crate::clock::Clock;
 use crate::dets::{self, format, DetsError, Inspection};
-use crate::model::{Consistency, ErrorCode, StageTimings, TableError, TableOutcome, TableResult};
+use crate::model::{
+    CommittedCopy, Consistency, ErrorCode, Outcome, StageTimings, TableError, TableResult,
+};
 use crate::retention::plan_prune;
 use crate::store::{BackupName, BackupStore, Manifest, TOOL};
 
@@ -48,12 +50,18 @@ impl Default for PipelineOptions {
 /// `dets:sync/1` on the node that holds it open).
 pub trait Quiesce: Send + Sync {
     /// Asks the owner of `table` to flush it; an error says why it could not.
-    fn quiesce(&self, table: &TableEntry) -> Result<(), String>;
+    fn quiesce(&self, table: &TableEntry) -> Result<(), QuiesceError>;
+}
 
-    /// The files the owner has open, when known (canonical paths).
-    fn open_files(&self) -> Option<std::collections::HashSet<PathBuf>> {
-        None
-    }
+/// Why a table could not be quiesced (the copy then goes ahead as it is).
+#[derive(Debug, thiserror::Error)]
+pub enum QuiesceError {
+    /// The owner does not have the table's file open.
+    #[error("the owner does not have {} open", .0.display())]
+    NotOpen(PathBuf),
+    /// The owner could not be asked, or refused.
+    #[error(transparent)]
+    Owner(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Bytes copied between two checks for cancellation (and hashed as one piece).
@@ -96,20 +104,20 @@ impl CopyJob<'_> {
                 let m = done.manifest;
                 TableResult {
                     table: self.table.name.clone(),
-                    outcome: TableOutcome::Succeeded,
-                    file_name: Some(done.name.file_name()),
-                    bytes: m.bytes,
-                    records: m.records,
-                    keys: m.keys,
-                    consistency: Some(m.consistency),
-                    sha256: Some(m.sha256),
+                    outcome: Outcome::Committed(Box::new(CommittedCopy {
+                        file_name: done.name.file_name(),
+                        bytes: m.bytes,
+                        records: m.records,
+                        keys: m.keys,
+                        consistency: m.consistency,
+                        sha256: m.sha256,
+                        captured_at: m.captured_at,
+                        digest: m.digest,
+                        pruned: done.pruned,
+                    })),
                     duration: started.elapsed(),
                     timings: done.timings,
-                    captured_at: Some(m.captured_at),
-                    error: None,
-                    pruned: done.pruned,
                     attempts: m.attempts,
-                    digest: m.digest,
                 }
             }
             Err(error) => TableResult::failed(&self.table.name, error, started.elapsed()),
@@ -210,110 +218,118 @@ impl CopyJob<'_> {
     }
 
     /// Capture and settle: copy until the source held still during a copy.
+    ///
+    /// The first verified copy that is not clean is kept aside (a stable one
+    /// replaces an unstable one) while clean ones are tried for, so that a
+    /// table that never holds still is still backed up, as dirty.
     fn capture_settled(&self, partial: &Path) -> Result<Capture, TableError> {
-        let source = &self.table.path;
         let attempts = self.options.settle_attempts.max(1);
         let mut ever_changed = false;
         let mut copy_time = Duration::ZERO;
-        // The first verified dirty copy is kept aside while clean ones are
-        // tried for, so that a table that never holds still is still backed up.
         let fallback = PartialFile::new(fallback_path(partial));
-        let mut kept: Option<Capture> = None;
+        let mut kept: Option<(Capture, bool)> = None;
         // The hash of the last copy that failed verification: the same bytes
         // failing twice are a damaged table, not a torn copy.
         let mut failed_sha256: Option<String> = None;
-        for attempt in 1..=attempts {
-            let quiesced = self.quiesce.is_some_and(|q| match q.quiesce(self.table) {
-                Ok(()) => true,
-                Err(why) => {
-                    tracing::warn!(table = %self.table.name, error = %why, "quiesce failed; copying as it is");
-                    false
-                }
-            });
-            let copy_started = Instant::now();
-            let before = SourceState::read(source)?;
-            // The source is read again the moment the last byte is copied:
-            // hashing and fsyncing the copy are not part of the window.
-            let (sha256, after) =
-                copy_file(source, partial, self.cancel, || SourceState::read(source))?;
-            let after = after?;
-            let copy_flag = closed_flag(partial).map_err(|e| write_error(partial, &e))?;
-            copy_time += copy_started.elapsed();
-            let stable = before == after;
-            let clean = stable && before.closed_flag() == Some(1) && copy_flag == Some(1);
-            ever_changed |= !stable;
+        for number in 1..=attempts {
+            let attempt = self.copy_once(partial, number, &mut copy_time)?;
+            ever_changed |= !attempt.stable;
+            let last = number == attempts;
             // Without a quiesce stage nothing will close an open table for us:
             // a stable copy of it is as good as it gets.
-            let settled = clean || (stable && !quiesced);
-            if settled || attempt == attempts {
-                // Verified here, so that a torn copy of a table being written
-                // (a change the size, mtime and header did not show) is retried.
-                match verify(partial) {
-                    Ok(inspection) => {
-                        return Ok(Capture {
-                            clean,
-                            attempts: attempt,
-                            source_mtime: before.mtime,
-                            sha256,
-                            inspection,
-                            copy_time,
-                        })
-                    }
-                    Err(Verify::Io(e)) => return Err(write_error(partial, &e)),
-                    Err(Verify::Damaged(_)) if !clean && attempt == attempts && kept.is_some() => {
-                        fs::rename(fallback.path(), partial)
-                            .map_err(|e| write_error(partial, &e))?;
-                        return kept
-                            .ok_or_else(|| TableError::new(ErrorCode::BackupIo, "no kept copy"));
-                    }
-                    Err(Verify::Damaged(e)) if failed_sha256.as_deref() == Some(&sha256) => {
-                        return Err(TableError::new(
-                            ErrorCode::TableCorrupt,
-                            format!(
-                                "copy failed verification (the table is damaged: two copies of the same bytes failed alike): {e}"
-                            ),
-                        ));
-                    }
-                    Err(Verify::Damaged(e)) if attempt == attempts => {
-                        let (code, cause) = if ever_changed {
-                            (
-                                ErrorCode::SourceUnstable,
-                                "the table kept changing during every copy",
-                            )
-                        } else {
-                            (ErrorCode::TableCorrupt, "the table is damaged")
-                        };
-                        return Err(TableError::new(
-                            code,
-                            format!("copy failed verification ({cause}): {e}"),
-                        ));
-                    }
-                    Err(Verify::Damaged(e)) => {
-                        ever_changed = true;
-                        failed_sha256 = Some(sha256);
-                        tracing::debug!(table = %self.table.name, attempt, error = %e, "torn copy; retrying");
-                    }
-                }
-            } else {
-                tracing::debug!(table = %self.table.name, attempt, stable, "copy not clean; retrying");
-                if kept.is_none() && stable {
+            let settled = attempt.clean || (attempt.stable && !attempt.quiesced);
+            if !settled && !last {
+                tracing::debug!(table = %self.table.name, attempt = number, stable = attempt.stable, "copy not clean; retrying");
+                let better = kept
+                    .as_ref()
+                    .is_none_or(|(_, stable)| attempt.stable && !stable);
+                if better {
                     if let Ok(inspection) = verify(partial) {
                         fs::rename(partial, fallback.path())
                             .map_err(|e| write_error(partial, &e))?;
-                        kept = Some(Capture {
-                            clean: false,
-                            attempts: attempt,
-                            source_mtime: before.mtime,
-                            sha256,
-                            inspection,
-                            copy_time,
-                        });
+                        let stable = attempt.stable;
+                        kept = Some((attempt.into_capture(inspection, copy_time), stable));
                     }
                 }
+                std::thread::sleep(backoff(number));
+                continue;
             }
-            std::thread::sleep(backoff(attempt));
+            // Verified here, so that a torn copy of a table being written (a
+            // change the size, mtime and header did not show) is retried.
+            let damage = match verify(partial) {
+                Ok(inspection) => return Ok(attempt.into_capture(inspection, copy_time)),
+                Err(Verify::Io(e)) => return Err(write_error(partial, &e)),
+                Err(Verify::Damaged(e)) => e,
+            };
+            if last && !attempt.clean {
+                if let Some((capture, _)) = kept {
+                    fs::rename(fallback.path(), partial).map_err(|e| write_error(partial, &e))?;
+                    return Ok(capture);
+                }
+            }
+            if failed_sha256.as_deref() == Some(&attempt.sha256) {
+                return Err(TableError::new(
+                    ErrorCode::TableCorrupt,
+                    format!(
+                        "copy failed verification (the table is damaged: two copies of the same bytes failed alike): {damage}"
+                    ),
+                ));
+            }
+            if last {
+                let (code, cause) = if ever_changed {
+                    (
+                        ErrorCode::SourceUnstable,
+                        "the table kept changing during every copy",
+                    )
+                } else {
+                    (ErrorCode::TableCorrupt, "the table is damaged")
+                };
+                return Err(TableError::new(
+                    code,
+                    format!("copy failed verification ({cause}): {damage}"),
+                ));
+            }
+            ever_changed = true;
+            failed_sha256 = Some(attempt.sha256);
+            tracing::debug!(table = %self.table.name, attempt = number, error = %damage, "torn copy; retrying");
+            std::thread::sleep(backoff(number));
         }
         unreachable!("the last attempt always returns")
+    }
+
+    /// Quiesces (when there is a stage for it) and copies once, reading the
+    /// source's state just before and the moment the last byte is across.
+    fn copy_once(
+        &self,
+        partial: &Path,
+        number: u32,
+        copy_time: &mut Duration,
+    ) -> Result<Attempt, TableError> {
+        let source = &self.table.path;
+        let quiesced = self.quiesce.is_some_and(|q| match q.quiesce(self.table) {
+            Ok(()) => true,
+            Err(why) => {
+                tracing::warn!(table = %self.table.name, error = %why, "quiesce failed; copying as it is");
+                false
+            }
+        });
+        let started = Instant::now();
+        let before = SourceState::read(source)?;
+        // Hashing and fsyncing the copy are not part of the window.
+        let (sha256, after) =
+            copy_file(source, partial, self.cancel, || SourceState::read(source))?;
+        let after = after?;
+        let copy_flag = closed_flag(partial).map_err(|e| write_error(partial, &e))?;
+        *copy_time += started.elapsed();
+        let stable = before == after;
+        Ok(Attempt {
+            number,
+            quiesced,
+            stable,
+            clean: stable && before.closed_flag() == Some(1) && copy_flag == Some(1),
+            sha256,
+            source_mtime: before.mtime,
+        })
     }
 
     /// Manifest first, then the copy under its final name, then the directory.
@@ -376,6 +392,32 @@ struct Capture {
     inspection: Inspection,
     /// Time spent copying (every attempt), as opposed to verifying.
     copy_time: Duration,
+}
+
+/// One copy of the source and what was seen around it.
+struct Attempt {
+    number: u32,
+    /// The quiesce stage ran and succeeded just before.
+    quiesced: bool,
+    /// The source's size, mtime and header were the same after as before.
+    stable: bool,
+    /// Stable, and the source and the copy both say closed properly.
+    clean: bool,
+    sha256: String,
+    source_mtime: Option<DateTime<Utc>>,
+}
+
+impl Attempt {
+    fn into_capture(self, inspection: Inspection, copy_time: Duration) -> Capture {
+        Capture {
+            clean: self.clean,
+            attempts: self.number,
+            source_mtime: self.source_mtime,
+            sha256: self.sha256,
+            inspection,
+            copy_time,
+        }
+    }
 }
 
 /// What is compared before and after a copy to tell whether the source changed.

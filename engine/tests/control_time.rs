@@ -1,30 +1,92 @@
 //! The control task on paused tokio time: the engine's clock starts where a
 //! test says and moves only as tokio's paused clock does, so a schedule's
 //! fire, a first backup and a catch-up after downtime are seen to happen at
-//! exactly the times they should, in milliseconds of real time.
+//! exactly the times they should, in milliseconds of real time. A gate in
+//! the quiesce stage holds a run under way for as long as a test needs, to
+//! show what triggers, follow-ups and shutdown do meanwhile.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
+use std::sync::{mpsc as sync_mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use tablesafe_engine::catalog::CatalogConfig;
+use tablesafe_engine::catalog::{CatalogConfig, TableEntry};
 use tablesafe_engine::clock::Clock;
-use tablesafe_engine::control::{self, EngineConfig, Handle};
+use tablesafe_engine::control::{self, EngineConfig, Handle, Parts, TriggerReply};
 use tablesafe_engine::events::{EventBus, EventPayload, Subscription};
-use tablesafe_engine::model::{RunOutcome, RunRecord, Trigger};
-use tablesafe_engine::pipeline::PipelineOptions;
+use tablesafe_engine::model::{ErrorCode, RunOutcome, RunRecord, TableOutcome, Trigger};
+use tablesafe_engine::pipeline::{PipelineOptions, Quiesce, QuiesceError};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 struct Engine {
     handle: Handle,
     events: Subscription,
     stop: CancellationToken,
-    task: JoinHandle<()>,
+    tasks: TaskTracker,
+}
+
+/// A quiesce stage that says which table it was asked for, then holds the
+/// copy until the test lets one through (all of them once the test drops
+/// its sender).
+struct Gate {
+    entered: mpsc::UnboundedSender<String>,
+    open: Mutex<sync_mpsc::Receiver<()>>,
+}
+
+impl Quiesce for Gate {
+    fn quiesce(&self, table: &TableEntry) -> Result<(), QuiesceError> {
+        let _ = self.entered.send(table.name.clone());
+        let _ = self.open.lock().unwrap().recv();
+        Ok(())
+    }
+}
+
+/// The test's side of a [`Gate`].
+struct GateControl {
+    entered: mpsc::UnboundedReceiver<String>,
+    open: Option<sync_mpsc::Sender<()>>,
+}
+
+impl GateControl {
+    /// The table whose copy waits at the gate now.
+    async fn waiting(&mut self) -> String {
+        self.entered.recv().await.unwrap()
+    }
+
+    /// Lets every copy through, from now on.
+    fn open(&mut self) {
+        self.open = None;
+    }
+}
+
+fn gate() -> (Arc<Gate>, GateControl) {
+    let (entered_tx, entered) = mpsc::unbounded_channel();
+    let (open_tx, open_rx) = sync_mpsc::channel();
+    (
+        Arc::new(Gate {
+            entered: entered_tx,
+            open: Mutex::new(open_rx),
+        }),
+        GateControl {
+            entered,
+            open: Some(open_tx),
+        },
+    )
 }
 
 fn start(dir: &std::path::Path, at: DateTime<Utc>) -> Engine {
+    start_with(dir, at, None)
+}
+
+fn start_with(
+    dir: &std::path::Path,
+    at: DateTime<Utc>,
+    quiesce: Option<Arc<dyn Quiesce>>,
+) -> Engine {
     let config = EngineConfig {
         catalog: CatalogConfig {
             data_dirs: vec![dir.join("data")],
@@ -41,12 +103,19 @@ fn start(dir: &std::path::Path, at: DateTime<Utc>) -> Engine {
     let bus = EventBus::new(64);
     let events = bus.subscribe(None);
     let stop = CancellationToken::new();
-    let (handle, task) = control::start(config, None, bus, stop.clone()).unwrap();
+    let tasks = TaskTracker::new();
+    let parts = Parts {
+        quiesce,
+        open_files: None,
+        events: bus,
+    };
+    let handle = control::start(config, parts, stop.clone(), &tasks).unwrap();
+    tasks.close();
     Engine {
         handle,
         events,
         stop,
-        task,
+        tasks,
     }
 }
 
@@ -62,9 +131,42 @@ impl Engine {
         }
     }
 
+    /// The next run to start.
+    async fn next_start(&mut self) -> (String, Vec<String>) {
+        loop {
+            if let EventPayload::RunStarted { run_id, tables, .. } =
+                &self.events.next().await.payload
+            {
+                return (run_id.clone(), tables.clone());
+            }
+        }
+    }
+
+    /// Until the engine has taken `joined` triggers into the run under way
+    /// and `follow_up` into the follow-up after it (a trigger scans the
+    /// catalog before the engine sees it).
+    async fn until_waiting(&self, joined: usize, follow_up: usize) {
+        loop {
+            let status = self.handle.status().await.unwrap();
+            let now = status.running.map_or(0, |r| r.joined.len());
+            if (now, status.follow_up.len()) == (joined, follow_up) {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// A trigger of `tables`, waiting for its run in a task of its own.
+    fn trigger(&self, tables: &[&str], reason: &str) -> JoinHandle<TriggerReply> {
+        let handle = self.handle.clone();
+        let tables = tables.iter().map(|t| t.to_string()).collect();
+        let reason = reason.to_owned();
+        tokio::spawn(async move { handle.trigger(tables, reason).await.unwrap() })
+    }
+
     async fn stop(self) {
         self.stop.cancel();
-        self.task.await.unwrap();
+        self.tasks.wait().await;
     }
 }
 
@@ -75,12 +177,16 @@ fn at(day: u32, h: u32, m: u32, s: u32) -> DateTime<Utc> {
 fn table_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    add_table(dir.path(), "t");
+    dir
+}
+
+fn add_table(dir: &std::path::Path, name: &str) {
     std::fs::copy(
         testkit::fixture("set_10.dets"),
-        dir.path().join("data/t.dets"),
+        dir.join(format!("data/{name}.dets")),
     )
     .unwrap();
-    dir
 }
 
 #[tokio::test(start_paused = true)]
@@ -135,5 +241,120 @@ async fn after_downtime_a_missed_run_is_caught_up_and_a_recent_backup_needs_none
     let next = engine.next_run().await;
     assert_eq!(next.trigger, Trigger::Scheduled);
     assert_eq!(next.started_at, at(4, 3, 0, 0));
+    engine.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_trigger_during_a_run_that_covers_its_tables_joins_it() {
+    let dir = table_dir();
+    let (quiesce, mut gate) = gate();
+    let mut engine = start_with(dir.path(), at(1, 2, 58, 0), Some(quiesce));
+    let (run_id, tables) = engine.next_start().await;
+    assert_eq!(tables, ["t"]);
+    assert_eq!(gate.waiting().await, "t");
+
+    let everything = engine.trigger(&[], "operator: before the upgrade");
+    let just_t = engine.trigger(&["t"], "ci: before the deploy");
+    engine.until_waiting(2, 0).await;
+    gate.open();
+
+    for reply in [everything.await.unwrap(), just_t.await.unwrap()] {
+        assert!(reply.joined_existing_run);
+        assert_eq!(reply.run.run_id, run_id);
+        assert_eq!(reply.run.trigger, Trigger::CatchUp);
+        assert_eq!(reply.run.outcome, RunOutcome::Succeeded);
+        assert_eq!(
+            reply.run.joined,
+            ["operator: before the upgrade", "ci: before the deploy"]
+        );
+    }
+    // One run, not three.
+    let runs = engine.handle.list_runs(10).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].joined.len(), 2, "the ledger has the joined reasons");
+    engine.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn triggers_the_run_under_way_does_not_cover_share_one_follow_up_run() {
+    let dir = table_dir();
+    let (quiesce, mut gate) = gate();
+    let mut engine = start_with(dir.path(), at(1, 2, 58, 0), Some(quiesce));
+    let (first_run, _) = engine.next_start().await;
+    assert_eq!(gate.waiting().await, "t");
+    // A table that appeared after the run began is not in it.
+    add_table(dir.path(), "u");
+    let for_u = engine.trigger(&["u"], "new table u");
+    engine.until_waiting(0, 1).await;
+    let for_both = engine.trigger(&["t", "u"], "both, please");
+    engine.until_waiting(0, 2).await;
+    gate.open();
+
+    let (for_u, for_both) = (for_u.await.unwrap(), for_both.await.unwrap());
+    assert_ne!(for_u.run.run_id, first_run, "not the run that lacks u");
+    assert_eq!(
+        for_u.run.run_id, for_both.run.run_id,
+        "one follow-up for both"
+    );
+    assert!(!for_u.joined_existing_run, "the first caller started it");
+    assert!(for_both.joined_existing_run, "the second joined it");
+    let follow_up = for_u.run;
+    assert_eq!(follow_up.trigger, Trigger::Manual);
+    assert_eq!(
+        follow_up.tables,
+        ["t", "u"],
+        "every table any caller asked for"
+    );
+    assert_eq!(follow_up.reason, "new table u");
+    assert_eq!(follow_up.joined, ["both, please"]);
+    assert_eq!(follow_up.outcome, RunOutcome::Succeeded);
+    let first = engine.handle.list_runs(10).await.unwrap();
+    assert_eq!(first.len(), 2);
+    assert_eq!(first[1].run_id, first_run);
+    assert_eq!(first[1].tables, ["t"]);
+    engine.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_during_a_run_records_it_interrupted_and_skips_what_had_not_started() {
+    let dir = table_dir();
+    add_table(dir.path(), "u");
+    let (quiesce, mut gate) = gate();
+    let mut engine = start_with(dir.path(), at(1, 2, 58, 0), Some(quiesce));
+    let (run_id, tables) = engine.next_start().await;
+    assert_eq!(tables, ["t", "u"]);
+    // One copy at a time: t waits at the gate, u has not started.
+    assert_eq!(gate.waiting().await, "t");
+    let waiting = engine.trigger(&[], "joined before the stop");
+    engine.until_waiting(1, 0).await;
+
+    engine.stop.cancel();
+    gate.open();
+    let reply = waiting.await.unwrap();
+    assert_eq!(reply.run.run_id, run_id);
+    assert_eq!(reply.run.outcome, RunOutcome::Interrupted);
+    let [t, u] = &reply.run.results[..] else {
+        panic!("{:?}", reply.run.results)
+    };
+    assert_eq!(t.kind(), TableOutcome::Failed);
+    assert_eq!(t.outcome.error().unwrap().code, ErrorCode::Cancelled);
+    assert_eq!(u.kind(), TableOutcome::Skipped);
+    engine.tasks.wait().await;
+    // No copy under a final name, no partial left behind.
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains(".dets"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // The ledger has it as it ended, and a restart catches up.
+    let mut engine = start(dir.path(), at(1, 3, 10, 0));
+    let runs = engine.handle.list_runs(10).await.unwrap();
+    assert_eq!(runs[0].run_id, run_id);
+    assert_eq!(runs[0].outcome, RunOutcome::Interrupted);
+    let caught_up = engine.next_run().await;
+    assert_eq!(caught_up.trigger, Trigger::CatchUp);
+    assert_eq!(caught_up.outcome, RunOutcome::Succeeded);
     engine.stop().await;
 }
