@@ -136,7 +136,10 @@ async fn get_health_bytes(channel: Channel) -> Result<Bytes, Status> {
     grpc.ready()
         .await
         .map_err(|e| Status::unavailable(e.to_string()))?;
-    let mut request = Request::new(proto::GetHealthRequest { refresh: false });
+    let mut request = Request::new(proto::GetHealthRequest {
+        refresh: false,
+        ..Default::default()
+    });
     let bearer = format!("Bearer {TOKEN}").parse().expect("ascii token");
     request.metadata_mut().insert("authorization", bearer);
     let path = PathAndQuery::from_static("/tablesafe.v1.StorageAdmin/GetHealth");

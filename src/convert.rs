@@ -125,6 +125,10 @@ impl ToProto for RunRecord {
             reason: self.reason.clone(),
             joined_reasons: self.joined.clone(),
             errors: self.errors.clone(),
+            succeeded: self.counts.succeeded,
+            failed: self.counts.failed,
+            skipped: self.counts.skipped,
+            results_omitted: self.results_omitted,
         }
     }
 }
@@ -297,6 +301,9 @@ impl ToProto for HealthReport {
             computed_at: Some(self.computed_at.to_proto()),
             components: self.components.iter().map(ToProto::to_proto).collect(),
             tables: self.tables.iter().map(ToProto::to_proto).collect(),
+            total_tables: self.tables.len() as u32,
+            // The wire layer names the snapshot and cuts views and pages.
+            ..Default::default()
         }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::sse::{Event as SseEvent, Sse};
 use axum::response::Html;
 use axum::response::{IntoResponse, Response};
@@ -22,7 +22,7 @@ use crate::metrics::Metrics;
 use crate::proto;
 use crate::service::stream_events;
 use crate::status::http_response;
-use crate::wire::HealthWire;
+use crate::wire::{HealthQuery, HealthWire};
 
 /// What the HTTP handlers read.
 #[derive(Clone)]
@@ -173,8 +173,10 @@ fn refusal(tokens: &Tokens, headers: &HeaderMap) -> Option<Response> {
         .map(|refused| http_response(&refused.into()))
 }
 
-/// `GET /v1/health[?refresh=true]`: the GetHealth response in the proto3 JSON
-/// mapping, the same field names grpcurl prints.
+/// `GET /v1/health[?refresh=true&view=summary&page_size=N&page_token=T]`:
+/// the GetHealth response in the proto3 JSON mapping, the same field names
+/// grpcurl prints. The snapshot id is the `ETag`; `If-None-Match` with it
+/// answers `304 Not Modified`.
 async fn health_json(
     State(state): State<HttpState>,
     headers: HeaderMap,
@@ -183,30 +185,69 @@ async fn health_json(
     if let Some(response) = refusal(&state.tokens, &headers) {
         return response;
     }
-    let mut refresh = false;
-    for (key, value) in form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
-        match (&*key, &*value) {
-            ("refresh", "true" | "1") => refresh = true,
-            ("refresh", "false" | "0") => refresh = false,
-            _ => {
-                return http_response(&tonic::Status::invalid_argument(format!(
-                    "unknown query {}={}: /v1/health takes refresh=true|false",
-                    bounded(&key),
-                    bounded(&value)
-                )))
-            }
-        }
+    let (refresh, mut query) = match parse_health_query(raw.as_deref().unwrap_or("")) {
+        Ok(parsed) => parsed,
+        Err(status) => return http_response(&status),
+    };
+    if let Some(tag) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        query.if_none_match = tag
+            .trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .to_owned();
     }
     let report = if refresh {
         state.health.refresh().await
     } else {
         state.health.latest()
     };
+    let answer = match state.health_wire.forms(report).answer(&query) {
+        Ok(answer) => answer,
+        Err(e) => return http_response(&tonic::Status::invalid_argument(e.to_string())),
+    };
+    let etag = format!("\"{}\"", answer.snapshot_id);
+    if answer.unchanged {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
     (
-        [(header::CONTENT_TYPE, "application/json")],
-        state.health_wire.forms(report).json,
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, "no-cache".to_owned()),
+        ],
+        answer.json,
     )
         .into_response()
+}
+
+/// `refresh`, `view`, `page_size` and `page_token`; anything else is a 400
+/// that says what the endpoint takes.
+fn parse_health_query(raw: &str) -> Result<(bool, HealthQuery), tonic::Status> {
+    let mut refresh = false;
+    let mut query = HealthQuery::default();
+    for (key, value) in form_urlencoded::parse(raw.as_bytes()) {
+        match (&*key, &*value) {
+            ("refresh", "true" | "1") => refresh = true,
+            ("refresh", "false" | "0") => refresh = false,
+            ("view", "full" | "FULL") => query.summary = false,
+            ("view", "summary" | "SUMMARY") => query.summary = true,
+            ("page_size", size) if size.parse::<u32>().is_ok() => {
+                query.page_size = size.parse().unwrap_or_default();
+            }
+            ("page_token", token) => query.page_token = token.to_owned(),
+            _ => {
+                return Err(tonic::Status::invalid_argument(format!(
+                    "unknown query {}={}: /v1/health takes refresh=true|false, view=full|summary, page_size=N, page_token=T",
+                    bounded(&key),
+                    bounded(&value)
+                )))
+            }
+        }
+    }
+    Ok((refresh, query))
 }
 
 /// `GET /metrics`: Prometheus text format. Needs the read token (when one is

@@ -19,7 +19,7 @@ use crate::auth::{Access, Tokens};
 use crate::convert::{event_kind, ToProto};
 use crate::proto;
 use crate::status::to_status;
-use crate::wire::{EncodedHealth, HealthWire};
+use crate::wire::{EncodedHealth, HealthQuery, HealthWire};
 
 /// Runs listed when a request asks for none.
 const DEFAULT_RUN_LIMIT: u32 = 20;
@@ -142,12 +142,19 @@ impl proto::StorageAdmin for StorageAdminService {
         request: Request<proto::GetHealthRequest>,
     ) -> Result<Response<EncodedHealth>, Status> {
         self.tokens.check(request.metadata(), Access::Read)?;
-        let report = if request.into_inner().refresh {
+        let request = request.into_inner();
+        let query = HealthQuery::of(&request);
+        let report = if request.refresh {
             self.health.refresh().await
         } else {
             self.health.latest()
         };
-        Ok(Response::new(self.health_wire.forms(report).protobuf))
+        let answer = self
+            .health_wire
+            .forms(report)
+            .answer(&query)
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        Ok(Response::new(answer.protobuf))
     }
 
     type WatchEventsStream = EventStream;

@@ -5,7 +5,8 @@
 //! under their component, an empty state when there are no tables, numbers
 //! aligned under their headers and never wrapped, labels instead of enum
 //! names, local times with an age kept current. Screenshots of the healthy,
-//! problem and empty states are checked to be real PNGs.
+//! problem and empty states are checked to be real PNGs. A report of more
+//! tables than one page holds is loaded in pages and shown whole.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
@@ -712,5 +713,124 @@ async fn dashboard_says_so_when_there_are_no_tables() {
     assert_humane_text(&mut browser).await;
     let shots = tempfile::tempdir().unwrap();
     screenshot_state(&mut browser, shots.path(), "empty").await;
+    server.stop().await;
+}
+
+/// The health requests the page has made (their URLs, oldest first).
+const HEALTH_REQUESTS: &str = "performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.includes('/v1/health'))";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dashboard_shows_every_table_when_the_report_takes_several_pages() {
+    let Some(chromium) = testkit::require("chromium") else {
+        return;
+    };
+    // The dashboard asks for 500 tables a page: 1,200 take three pages.
+    const TABLES: usize = 1200;
+    let dirs = Dirs::new();
+    let names: Vec<String> = (0..TABLES).map(|i| format!("table_{i:04}")).collect();
+    for name in &names {
+        std::fs::copy(
+            testkit::fixture("set_10.dets"),
+            dirs.data.join(format!("{name}.dets")),
+        )
+        .unwrap();
+    }
+    let server = TestServer::start(dirs.config()).await;
+    let admin = server.client(Some(ADMIN)).await;
+    let run = common::backed_up(&admin, vec![], "before the page").await;
+    assert_eq!(run.tables.len(), TABLES);
+    // The server does cut the report into pages of that size.
+    let (status, body) =
+        common::http_get(server.addr, "/v1/health?view=full&page_size=500", None).await;
+    assert_eq!(status, 200, "{body}");
+    let first: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(first["tables"].as_array().unwrap().len(), 500);
+    assert_eq!(first["totalTables"], json!(TABLES));
+    assert!(
+        first["nextPageToken"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()),
+        "a first page with more to come: {}",
+        first["nextPageToken"]
+    );
+
+    let mut browser = Browser::open(&chromium, &format!("{}/", server.url())).await;
+    browser.wait_until_live(TABLES).await;
+    assert_eq!(
+        browser
+            .value("document.getElementById('table-count').textContent")
+            .await,
+        json!(TABLES.to_string()),
+        "the header counts every table"
+    );
+    let shown = browser
+        .value("[...document.querySelectorAll('#tables tr')].map((r) => r.dataset.table)")
+        .await;
+    assert_eq!(shown, json!(names), "every table once, in order");
+    assert_eq!(
+        browser
+            .value("document.getElementById('status').textContent")
+            .await,
+        json!("Healthy")
+    );
+    // A table of the last page, as a user finds it: scrolled to, with its figures.
+    let last = browser
+        .value(
+            "(() => { const r = document.querySelector('tr[data-table=table_1199]'); r.scrollIntoView(); \
+             const box = r.getBoundingClientRect(); return { \
+               name: r.cells[0].querySelector('b').textContent, status: r.cells[1].textContent, \
+               records: r.querySelector('td.records').textContent, \
+               backup: r.querySelector('td.last-backup').dataset.at, \
+               visible: box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight }; })()",
+        )
+        .await;
+    assert_eq!(last["name"], json!("table_1199"), "{last}");
+    assert_eq!(last["status"], json!("Healthy"), "{last}");
+    assert_eq!(last["records"], json!("10"), "{last}");
+    assert!(
+        last["backup"].as_str().is_some_and(|at| !at.is_empty()),
+        "{last}"
+    );
+    assert_eq!(last["visible"], json!(true), "{last}");
+    // It came in parts.
+    let requests = browser.value(HEALTH_REQUESTS).await;
+    let requests: Vec<&str> = requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        requests.iter().all(|r| r.contains("page_size=500")),
+        "{requests:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .filter(|r| r.contains("page_token="))
+            .count()
+            >= 2,
+        "{requests:?}"
+    );
+
+    // A backup of one table: the page takes in the new snapshot, every page of it.
+    let checked = browser
+        .value("document.getElementById('computed-at').dataset.at")
+        .await;
+    // Captured times have one-second resolution: the next backup must be in a later second.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    common::backed_up(&admin, vec!["table_1199".into()], "while watching").await;
+    let renewed = format!(
+        "document.getElementById('computed-at').dataset.at !== {checked} \
+         && document.querySelector('tr[data-table=table_1199] .last-backup').dataset.at !== {}",
+        last["backup"]
+    );
+    browser.wait_for(&renewed, Duration::from_secs(15)).await;
+    assert_eq!(
+        browser
+            .value("[document.querySelectorAll('#tables tr').length, document.getElementById('table-count').textContent]")
+            .await,
+        json!([TABLES, TABLES.to_string()])
+    );
     server.stop().await;
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{http_get, Dirs, TestServer, ADMIN, READER};
+use common::{http_get, http_get_with, Dirs, TestServer, ADMIN, READER};
 use serde_json::Value;
 use tablesafe::auth::Tokens;
 use tablesafe_client::proto::{
@@ -423,5 +423,248 @@ async fn health_command_prints_the_worst_first() {
         issues.iter().any(|l| l.contains("NEVER_BACKED_UP users")),
         "{text}"
     );
+    server.stop().await;
+}
+
+/// Free bytes on the volume holding `dir`, as `df` reports them.
+fn free_bytes(dir: &std::path::Path) -> u64 {
+    let out = std::process::Command::new("df")
+        .args(["-B1", "--output=avail"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines().nth(1).unwrap().trim().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_free_space_need_is_the_next_runs_writes_plus_one_margin_not_one_per_table() {
+    let dirs = Dirs::new();
+    let tables: Vec<(String, &str)> = (0..12)
+        .map(|i| (format!("t{i:02}"), "set_10.dets"))
+        .collect();
+    let refs: Vec<(&str, &str)> = tables.iter().map(|(n, f)| (n.as_str(), *f)).collect();
+    dirs.add_fixtures(&refs);
+    // A margin of a third of the free space: counted once, the 12 small
+    // tables fit; counted per table (4x the free space), they would not.
+    let mut config = dirs.config();
+    let margin = free_bytes(&dirs.backups) / 3;
+    config.health.free_space_margin = margin;
+    config.engine.pipeline.free_space_margin = margin;
+    let server = TestServer::start(config).await;
+    let client = server.client(Some(ADMIN)).await;
+    let run = client
+        .trigger_backup(vec![], "")
+        .await
+        .unwrap()
+        .run
+        .unwrap();
+    assert_eq!(run.succeeded, 12, "each copy fits beside one margin");
+    let report = client.get_health(true).await.unwrap();
+    assert_eq!(
+        volume(&report),
+        (HealthStatus::Healthy, vec![]),
+        "{report:#?}"
+    );
+    server.stop().await;
+
+    // One table larger than what is left beside the margin: CRITICAL,
+    // naming what the next run needs.
+    let mut config = dirs.config();
+    config.health.free_space_margin = free_bytes(&dirs.backups);
+    let server = TestServer::start(config).await;
+    let report = server.client(None).await.get_health(false).await.unwrap();
+    let (status, codes) = volume(&report);
+    assert_eq!(
+        (status, codes),
+        (HealthStatus::Critical, vec![IssueCode::BackupDiskLow])
+    );
+    server.stop().await;
+}
+
+fn etag(head: &str) -> String {
+    head.lines()
+        .find_map(|l| l.strip_prefix("etag: "))
+        .unwrap_or_else(|| panic!("no ETag in {head}"))
+        .trim()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn etag_and_unchanged_follow_snapshots_and_summary_sends_only_tables_with_issues() {
+    use tablesafe_client::proto::{GetHealthRequest, HealthView};
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("users", "set_10.dets"), ("settings", "set_10.dets")]);
+    let server = TestServer::start(dirs.config()).await;
+    let client = server.client(Some(ADMIN)).await;
+    client
+        .trigger_backup(vec!["users".into()], "")
+        .await
+        .unwrap();
+    let full = client.get_health(true).await.unwrap();
+    assert_eq!(full.total_tables, 2);
+    assert!(!full.snapshot_id.is_empty());
+
+    // SUMMARY: the status and components, and only the table with issues.
+    let summary = client
+        .get_health_with(GetHealthRequest {
+            view: HealthView::Summary.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let names: Vec<&str> = summary.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["settings"], "never backed up");
+    assert_eq!((summary.status, summary.total_tables), (full.status, 2));
+    assert_eq!(summary.components, full.components);
+    assert_eq!(summary.snapshot_id, full.snapshot_id);
+
+    // The caller's snapshot is still the one: unchanged, nothing else.
+    let same = client
+        .get_health_with(GetHealthRequest {
+            if_none_match: full.snapshot_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(same.unchanged);
+    assert!(same.tables.is_empty() && same.components.is_empty());
+    assert_eq!(same.snapshot_id, full.snapshot_id);
+    // The same over HTTP: the id is the ETag, If-None-Match answers 304.
+    let (status, head, body) = http_get_with(server.addr, "/v1/health", &[]).await;
+    assert_eq!(status, 200);
+    let tag = etag(&head);
+    assert_eq!(tag, format!("\"{}\"", full.snapshot_id));
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["snapshotId"],
+        full.snapshot_id
+    );
+    let (status, head, body) = http_get_with(
+        server.addr,
+        "/v1/health?view=summary",
+        &[("If-None-Match", &tag)],
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (304, ""));
+    assert_eq!(etag(&head), tag);
+    // Time passing alone changes nothing: a recomputed snapshot keeps its id.
+    let again = client.get_health(true).await.unwrap();
+    assert_eq!(again.snapshot_id, full.snapshot_id);
+
+    // A change on disk is a new snapshot: a new id, and the old one no
+    // longer matches.
+    client
+        .trigger_backup(vec!["settings".into()], "")
+        .await
+        .unwrap();
+    let changed = client
+        .get_health_with(GetHealthRequest {
+            refresh: true,
+            if_none_match: full.snapshot_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(!changed.unchanged);
+    assert_ne!(changed.snapshot_id, full.snapshot_id);
+    assert_eq!(changed.tables.len(), 2);
+    let (status, head, _) =
+        http_get_with(server.addr, "/v1/health", &[("If-None-Match", &tag)]).await;
+    assert_eq!(status, 200);
+    assert_eq!(etag(&head), format!("\"{}\"", changed.snapshot_id));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_return_every_table_exactly_once_while_tables_come_and_go() {
+    use std::collections::HashMap;
+    use tablesafe_client::proto::GetHealthRequest;
+    let dirs = Dirs::new();
+    let names: Vec<String> = (0..30).map(|i| format!("t{i:02}")).collect();
+    let fixtures: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "set_10.dets")).collect();
+    dirs.add_fixtures(&fixtures);
+    let server = TestServer::start(dirs.config()).await;
+    let client = server.client(Some(ADMIN)).await;
+
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut request = GetHealthRequest {
+        refresh: true,
+        page_size: 7,
+        ..Default::default()
+    };
+    let mut pages = 0;
+    loop {
+        let page = client.get_health_with(request.clone()).await.unwrap();
+        assert!(page.tables.len() <= 7);
+        let mut page_names: Vec<&str> = page.tables.iter().map(|t| t.name.as_str()).collect();
+        let sorted = {
+            let mut s = page_names.clone();
+            s.sort();
+            s
+        };
+        assert_eq!(page_names, sorted, "a page is in name order");
+        for name in page_names.drain(..) {
+            *seen.entry(name.to_owned()).or_default() += 1;
+        }
+        pages += 1;
+        // Between pages, tables come and go on both sides of the cursor.
+        match pages {
+            1 => {
+                dirs.add_fixtures(&[
+                    ("a_new_first", "set_10.dets"),
+                    ("zz_new_last", "set_10.dets"),
+                ]);
+                std::fs::remove_file(dirs.data.join("t03.dets")).unwrap();
+                std::fs::remove_file(dirs.data.join("t20.dets")).unwrap();
+            }
+            2 => std::fs::remove_file(dirs.data.join("t25.dets")).unwrap(),
+            _ => {}
+        }
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        request.page_token = page.next_page_token;
+    }
+    assert!(pages >= 5, "{pages} pages");
+    let twice: Vec<_> = seen.iter().filter(|(_, &n)| n > 1).collect();
+    assert!(twice.is_empty(), "sent twice: {twice:?}");
+    for name in &names {
+        if !["t03", "t20", "t25"].contains(&name.as_str()) {
+            assert_eq!(seen.get(name), Some(&1), "{name} was there throughout");
+        }
+    }
+    assert_eq!(
+        seen.get("zz_new_last"),
+        Some(&1),
+        "added ahead of the cursor: sent"
+    );
+    assert_eq!(seen.get("t03"), Some(&1), "sent before it went");
+
+    // Tokens are the server's own; pages have a bound.
+    let bad = client
+        .get_health_with(GetHealthRequest {
+            page_token: "not a token".into(),
+            page_size: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(format!("{bad:?}").contains("InvalidArgument"), "{bad:?}");
+    let too_big = client
+        .get_health_with(GetHealthRequest {
+            page_size: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{too_big:?}").contains("InvalidArgument"),
+        "{too_big:?}"
+    );
+    let (status, _, body) = http_get_with(server.addr, "/v1/health?page_size=x", &[]).await;
+    assert_eq!(status, 400, "{body}");
+    // The client's own pager gets every table of one snapshot.
+    let all = client.get_health_paged(4).await.unwrap();
+    assert_eq!(all.tables.len() as u32, all.total_tables);
     server.stop().await;
 }

@@ -44,6 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             cancel: &cancel,
             quiesce: None,
             clock: tablesafe_engine::clock::Clock::System,
+            index: &std::sync::Mutex::new(store.index()?),
         }
         .run();
         let Some(copy) = result.committed() else {

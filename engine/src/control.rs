@@ -4,7 +4,7 @@
 //! the schedule's timer, the run in progress and shutdown. [`Handle`]s are
 //! cheap clones that send it commands.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -19,8 +19,7 @@ use tracing::Instrument;
 use crate::catalog::{CatalogConfig, OpenFiles, Scan, TableEntry};
 use crate::clock::Clock;
 use crate::events::{EventBus, EventPayload};
-use crate::health::AttemptFacts;
-use crate::ledger::Ledger;
+use crate::ledger::{LastAttempts, Ledger};
 use crate::model::{
     ErrorCode, Outcome, RunOutcome, RunRecord, TableError, TableOutcome, TableResult, Trigger,
 };
@@ -147,7 +146,7 @@ enum Command {
         reply: oneshot::Sender<SchedulerStatus>,
     },
     LastAttempts {
-        reply: oneshot::Sender<HashMap<String, AttemptFacts>>,
+        reply: oneshot::Sender<LastAttempts>,
     },
     Scrub {
         reply: oneshot::Sender<ScrubWaiter>,
@@ -248,7 +247,7 @@ impl Handle {
     }
 
     /// The latest attempt for each table, from the ledger.
-    pub async fn last_attempts(&self) -> Result<HashMap<String, AttemptFacts>, EngineError> {
+    pub async fn last_attempts(&self) -> Result<LastAttempts, EngineError> {
         let (reply, answer) = oneshot::channel();
         self.send(Command::LastAttempts { reply }).await?;
         answer.await.map_err(|_| EngineError::ShuttingDown)
@@ -704,26 +703,14 @@ impl Engine {
                 let _ = reply.send(self.memory().ledger.recent(limit));
             }
             Command::LastAttempts { reply } => {
-                let mut attempts = HashMap::new();
-                for run in self.memory().ledger.recent(usize::MAX) {
-                    for result in &run.results {
-                        attempts
-                            .entry(result.table.clone())
-                            .or_insert_with(|| AttemptFacts {
-                                outcome: result.kind(),
-                                at: run.started_at,
-                                error: result.outcome.error(),
-                            });
-                    }
-                }
-                let _ = reply.send(attempts);
+                let _ = reply.send(self.memory().ledger.last_attempts());
             }
             Command::Status { reply } => {
-                let last_run = self.memory().ledger.last_finished().cloned();
+                let last_run = self.memory().ledger.last_finished().map(RunRecord::summary);
                 let _ = reply.send(SchedulerStatus {
                     schedule: self.config.schedule.describe().into(),
                     next_run: self.next.map(|n| n.at),
-                    running: self.running.as_ref().map(|r| r.record.clone()),
+                    running: self.running.as_ref().map(|r| r.record.summary()),
                     follow_up: self
                         .follow_up
                         .as_ref()
@@ -934,6 +921,8 @@ impl Engine {
             results: Vec::new(),
             joined,
             errors,
+            counts: Default::default(),
+            results_omitted: false,
         };
         let started = record.clone();
         self.durably(move |d| d.record_started(&started)).await??;
@@ -980,6 +969,7 @@ impl Engine {
                 outcome => outcome,
             }
         };
+        run.counts = crate::model::TableCounts::of(&results);
         run.results = results;
         let finished = run.clone();
         if let Err(e) = self.durably(move |d| d.record_finished(&finished)).await {
@@ -1022,14 +1012,45 @@ async fn copy_tables(
     tables: Vec<TableEntry>,
     cancel: CancellationToken,
 ) -> Vec<TableResult> {
+    // The backup directory is listed once for the run, not once per table.
+    let store = context.store.clone();
+    let listed = tokio::task::spawn_blocking(move || store.index())
+        .await
+        .unwrap_or_else(|e| {
+            Err(std::io::Error::other(format!(
+                "the listing task failed: {e}"
+            )))
+        });
+    let index = match listed {
+        Ok(index) => Arc::new(Mutex::new(index)),
+        Err(why) => {
+            let error = TableError::new(
+                ErrorCode::BackupDirUnwritable,
+                format!(
+                    "cannot list backup directory {}: {why}",
+                    context.store.dir().display()
+                ),
+            );
+            return tables
+                .iter()
+                .map(|t| {
+                    let result = TableResult::failed(&t.name, error.clone(), Duration::ZERO);
+                    log_table(&result);
+                    context.events.publish(table_event(&run_id, &result));
+                    result
+                })
+                .collect();
+        }
+    };
     let permits = Arc::new(Semaphore::new(context.concurrency));
     let mut jobs = Vec::with_capacity(tables.len());
     for table in tables {
-        let (context, run_id, cancel, permits) = (
+        let (context, run_id, cancel, permits, index) = (
             context.clone(),
             run_id.clone(),
             cancel.clone(),
             permits.clone(),
+            index.clone(),
         );
         let span = tracing::info_span!("table", table = %table.name);
         let job_table = table.name.clone();
@@ -1055,6 +1076,7 @@ async fn copy_tables(
                             cancel: &cancel,
                             quiesce: job_context.quiesce.as_deref(),
                             clock: job_context.clock,
+                            index: &index,
                         }
                         .run()
                     })

@@ -175,7 +175,7 @@ pub struct BackupFacts {
 }
 
 /// The latest attempt to back the table up, from the ledger.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AttemptFacts {
     /// How it ended.
     pub outcome: TableOutcome,
@@ -220,7 +220,7 @@ pub struct Observations {
     pub tables: Vec<TableObservation>,
     /// Free bytes on the backup volume (`None` when it could not be read).
     pub backup_free_bytes: Option<u64>,
-    /// Bytes the next run needs: the sizes of the tables it backs up, plus margin.
+    /// Bytes the next run needs on the backup volume ([`next_run_need`]).
     pub next_run_bytes: u64,
     /// The scheduler.
     pub scheduler: SchedulerFacts,
@@ -351,6 +351,23 @@ pub fn compute_health(
         components,
         tables,
     }
+}
+
+/// The file system's allocation unit, as copies and manifests take space.
+const BLOCK: u64 = 4096;
+
+/// What the next run writes to the backup volume: each table's copy (its
+/// size, rounded up to whole blocks) and manifest (a block), plus one
+/// `margin` for the run as a whole, not one per table.
+pub fn next_run_need(sizes: impl IntoIterator<Item = u64>, margin: u64) -> u64 {
+    sizes
+        .into_iter()
+        .map(|size| {
+            size.div_ceil(BLOCK)
+                .saturating_mul(BLOCK)
+                .saturating_add(BLOCK)
+        })
+        .fold(margin, u64::saturating_add)
 }
 
 /// How much an issue of a table weighs, by the table's role: the table of
@@ -670,6 +687,22 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn the_next_run_needs_what_it_writes_plus_one_margin() {
+        const MIB: u64 = 1 << 20;
+        // 5,000 small tables (55 KB each): 5,000 copies of 14 blocks and
+        // 5,000 manifests, and one 16 MiB margin: about 300 MiB, not 80 GiB.
+        let need = next_run_need(std::iter::repeat_n(55_000, 5000), 16 * MIB);
+        assert_eq!(need, 5000 * (14 * 4096 + 4096) + 16 * MIB);
+        // One table of 1 GiB: the table, its manifest and the margin.
+        assert_eq!(
+            next_run_need([1024 * MIB], 16 * MIB),
+            1024 * MIB + 4096 + 16 * MIB
+        );
+        // Nothing to back up: just the margin.
+        assert_eq!(next_run_need([], 16 * MIB), 16 * MIB);
+    }
 
     #[test]
     fn the_severity_table_of_the_docs_is_the_one_in_code() {

@@ -416,6 +416,51 @@ pub struct RunRecord {
     /// with any is never SUCCEEDED.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// How its tables ended, once finished (kept when `results` is not).
+    #[serde(default)]
+    pub counts: TableCounts,
+    /// `results` were let go to keep memory and the ledger bounded: only the
+    /// newest finished run keeps them (`counts` remain).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub results_omitted: bool,
+}
+
+impl RunRecord {
+    /// The run without its per-table results (its counts kept).
+    pub fn summary(&self) -> Self {
+        Self {
+            results: Vec::new(),
+            results_omitted: self.results_omitted || !self.results.is_empty(),
+            tables: Vec::new(),
+            ..self.clone()
+        }
+    }
+}
+
+/// How many tables of a run ended each way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableCounts {
+    /// Backed up.
+    pub succeeded: u32,
+    /// Not backed up.
+    pub failed: u32,
+    /// Not attempted.
+    pub skipped: u32,
+}
+
+impl TableCounts {
+    /// The counts of `results`.
+    pub fn of(results: &[TableResult]) -> Self {
+        let mut counts = Self::default();
+        for result in results {
+            match result.kind() {
+                TableOutcome::Succeeded => counts.succeeded += 1,
+                TableOutcome::Failed => counts.failed += 1,
+                TableOutcome::Skipped => counts.skipped += 1,
+            }
+        }
+        counts
+    }
 }
 
 mod duration_millis {

@@ -22,8 +22,8 @@ use crate::dets;
 use crate::erlang::{NodeClient, NodeStatus};
 use crate::events::{EventBus, EventPayload};
 use crate::health::{
-    compute_health, AttemptFacts, BackupFacts, FileFigures, HealthReport, Observations,
-    SchedulerFacts, Status, TableObservation, Thresholds,
+    compute_health, BackupFacts, FileFigures, HealthReport, Observations, SchedulerFacts, Status,
+    TableObservation, Thresholds,
 };
 use crate::store::BackupStore;
 
@@ -205,7 +205,7 @@ impl Monitor {
 fn gather(
     tables: Vec<TableEntry>,
     store: &BackupStore,
-    mut attempts: HashMap<String, AttemptFacts>,
+    attempts: crate::ledger::LastAttempts,
     mut cache: FigureCache,
     margin: u64,
 ) -> (Observations, FigureCache) {
@@ -226,7 +226,7 @@ fn gather(
         Err(e) => tracing::warn!(error = %e, "cannot list backups for health"),
     }
     let mut fresh = FigureCache::new();
-    let mut next_run_bytes = 0u64;
+    let mut next_run_sizes = Vec::new();
     let observations = tables
         .into_iter()
         .map(|entry| {
@@ -240,15 +240,12 @@ fn gather(
                 Err("missing".into())
             };
             if entry.backed_up {
-                if let Ok(f) = &file {
-                    next_run_bytes =
-                        next_run_bytes.saturating_add(f.file_size.saturating_add(margin));
-                }
+                next_run_sizes.push(file_size.unwrap_or(0));
             }
             TableObservation {
                 file_size,
                 backups: backups.remove(&entry.name).unwrap_or_default(),
-                last_attempt: attempts.remove(&entry.name),
+                last_attempt: attempts.get(&entry.name).cloned(),
                 file,
                 entry,
             }
@@ -257,7 +254,7 @@ fn gather(
     let obs = Observations {
         tables: observations,
         backup_free_bytes: store.free_space().ok(),
-        next_run_bytes,
+        next_run_bytes: crate::health::next_run_need(next_run_sizes, margin),
         scheduler: SchedulerFacts {
             schedule: String::new(),
             next_run: None,

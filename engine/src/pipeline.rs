@@ -10,6 +10,7 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -23,7 +24,7 @@ use crate::model::{
     CommittedCopy, Consistency, ErrorCode, Outcome, StageTimings, TableError, TableResult,
 };
 use crate::retention::plan_prune;
-use crate::store::{BackupName, BackupStore, Manifest, TOOL};
+use crate::store::{BackupIndex, BackupName, BackupStore, Manifest, TOOL};
 
 /// Settings of the pipeline.
 #[derive(Debug, Clone)]
@@ -85,6 +86,8 @@ pub struct CopyJob<'a> {
     pub quiesce: Option<&'a dyn Quiesce>,
     /// Where capture times are read.
     pub clock: Clock,
+    /// The backup directory's names, listed once for the whole run.
+    pub index: &'a Mutex<BackupIndex>,
 }
 
 /// A verified copy, committed under its final name.
@@ -135,17 +138,8 @@ impl CopyJob<'_> {
         self.preflight()?;
         let captured_at = self.clock.now();
         let name = self
-            .store
-            .free_name(&self.table.name, captured_at)
-            .map_err(|e| {
-                TableError::new(
-                    ErrorCode::BackupDirUnwritable,
-                    format!(
-                        "cannot list backup directory {}: {e}",
-                        self.store.dir().display()
-                    ),
-                )
-            })?;
+            .index()
+            .free_name(self.store, &self.table.name, captured_at);
         let partial = PartialFile::new(self.store.path(&name.partial_name()));
         let stage = Instant::now();
         let capture = self.capture_settled(partial.path())?;
@@ -181,6 +175,11 @@ impl CopyJob<'_> {
             corrupt: None,
         };
         self.commit(&name, &manifest, partial)?;
+        {
+            let mut index = self.index();
+            index.insert(&self.table.name, name.file_name());
+            index.insert(&self.table.name, name.manifest_name());
+        }
         let pruned = self.prune(&name);
         Ok(Committed {
             name,
@@ -332,6 +331,10 @@ impl CopyJob<'_> {
         })
     }
 
+    fn index(&self) -> MutexGuard<'_, BackupIndex> {
+        self.index.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Manifest first, then the copy under its final name, then the directory.
     fn commit(
         &self,
@@ -360,17 +363,17 @@ impl CopyJob<'_> {
 
     /// Deletes what retention no longer keeps; failures are logged, not fatal.
     fn prune(&self, own: &BackupName) -> Vec<String> {
-        let backups = match self.store.list(Some(&self.table.name)) {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!(table = %self.table.name, error = %e, "cannot list backups to prune");
-                return Vec::new();
-            }
-        };
+        let copies = self.index().copies_of(&self.table.name);
+        let backups = self.store.entries_of(copies.iter().map(String::as_str));
         let mut pruned = Vec::new();
         for name in plan_prune(&backups, self.options.keep, own, self.clock.now()) {
             match self.store.delete(&name) {
-                Ok(()) => pruned.push(name.file_name()),
+                Ok(()) => {
+                    let mut index = self.index();
+                    index.remove(&self.table.name, &name.file_name());
+                    index.remove(&self.table.name, &name.manifest_name());
+                    pruned.push(name.file_name());
+                }
                 Err(e) => {
                     tracing::warn!(file = %name.file_name(), error = %e, "cannot prune backup")
                 }
@@ -474,8 +477,9 @@ fn read_up_to(file: &File, buf: &mut [u8]) -> io::Result<usize> {
 /// Copies with the kernel's copy (copy_file_range) in chunks, runs `copied`
 /// as soon as the last byte is across, then fsyncs the copy.
 ///
-/// Each chunk is hashed from the copy itself by a second thread while the
-/// next chunk is copied, so the SHA-256 of the copy is ready when the copy is.
+/// A copy of more than one chunk is hashed from the copy itself by a second
+/// thread while the next chunk is copied, so the SHA-256 of the copy is ready
+/// when the copy is; a smaller one is hashed after it, on the same thread.
 fn copy_file<T>(
     source: &Path,
     dest: &Path,
@@ -488,28 +492,25 @@ fn copy_file<T>(
     let mut dst = crate::store::create_with_mode(dest, 0o600).map_err(|e| write_error(dest, &e))?;
     let reader = File::open(dest).map_err(|e| write_error(dest, &e))?;
     let (chunks_tx, chunks_rx) = std::sync::mpsc::channel::<u64>();
+    let small = src.metadata().is_ok_and(|m| m.len() <= COPY_CHUNK);
+    if small {
+        // One chunk: nothing to overlap, so no thread; hashed from the copy
+        // (in the page cache) once it is across.
+        let copying = copy_chunks(&mut src, &mut dst, dest, cancel, |n| {
+            let _ = chunks_tx.send(n);
+        });
+        let after = copying.map(|()| copied())?;
+        drop(chunks_tx);
+        let hashed = hash_as_written(&reader, chunks_rx).map_err(|e| write_error(dest, &e))?;
+        dst.sync_all().map_err(|e| write_error(dest, &e))?;
+        return Ok((hashed, after));
+    }
     std::thread::scope(|scope| {
         let hasher = scope.spawn(move || hash_as_written(&reader, chunks_rx));
-        let copying = (|| {
-            let mut written = 0u64;
-            loop {
-                if cancel.is_cancelled() {
-                    return Err(TableError::new(
-                        ErrorCode::Cancelled,
-                        "the run was stopped during the copy",
-                    ));
-                }
-                match io::copy(&mut (&mut src).take(COPY_CHUNK), &mut dst) {
-                    Ok(0) => return Ok(()),
-                    Ok(n) => {
-                        written += n;
-                        // The hasher may only have stopped on a read error, reported below.
-                        let _ = chunks_tx.send(written);
-                    }
-                    Err(e) => return Err(write_error(dest, &e)),
-                }
-            }
-        })();
+        // The hasher may only have stopped on a read error, reported below.
+        let copying = copy_chunks(&mut src, &mut dst, dest, cancel, |n| {
+            let _ = chunks_tx.send(n);
+        });
         let after = copying.map(|()| copied());
         drop(chunks_tx);
         let hashed = hasher
@@ -521,14 +522,45 @@ fn copy_file<T>(
     })
 }
 
+/// Copies `src` to `dst` a chunk at a time, checking for cancellation
+/// between chunks and telling `copied` the bytes written so far.
+fn copy_chunks(
+    src: &mut File,
+    dst: &mut File,
+    dest: &Path,
+    cancel: &CancellationToken,
+    mut copied: impl FnMut(u64),
+) -> Result<(), TableError> {
+    let mut written = 0u64;
+    loop {
+        if cancel.is_cancelled() {
+            return Err(TableError::new(
+                ErrorCode::Cancelled,
+                "the run was stopped during the copy",
+            ));
+        }
+        match io::copy(&mut (&mut *src).take(COPY_CHUNK), dst) {
+            Ok(0) => return Ok(()),
+            Ok(n) => {
+                written += n;
+                copied(written);
+            }
+            Err(e) => return Err(write_error(dest, &e)),
+        }
+    }
+}
+
 /// Hashes `file` up to each length received, then returns the hex digest.
 fn hash_as_written(file: &File, lengths: std::sync::mpsc::Receiver<u64>) -> io::Result<String> {
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; HASH_BUFFER];
+    let mut buf = Vec::new();
     let mut hashed = 0u64;
     for target in lengths {
         while hashed < target {
-            let want = ((target - hashed) as usize).min(buf.len());
+            let want = (target - hashed).min(HASH_BUFFER as u64) as usize;
+            if buf.len() < want {
+                buf.resize(want, 0);
+            }
             file.read_exact_at(&mut buf[..want], hashed)?;
             hasher.update(&buf[..want]);
             hashed += want as u64;

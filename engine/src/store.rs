@@ -332,6 +332,73 @@ pub(crate) fn same_file(file: &File, path: &Path) -> bool {
     }
 }
 
+/// The backup directory's file names by table, from one listing: what a run
+/// needs to name and prune copies without listing the directory once per
+/// table. The run keeps it up to date with what it writes and deletes (its
+/// lock makes it the only writer); a file put there by someone else since
+/// the listing is still never overwritten (see [`BackupIndex::free_name`]).
+#[derive(Debug, Default)]
+pub struct BackupIndex {
+    by_table: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl BackupIndex {
+    /// Notes `file_name` (a copy, manifest or partial copy of `table`).
+    pub fn insert(&mut self, table: &str, file_name: String) {
+        self.by_table
+            .entry(table.to_owned())
+            .or_default()
+            .push(file_name);
+    }
+
+    /// Forgets `file_name`.
+    pub fn remove(&mut self, table: &str, file_name: &str) {
+        if let Some(names) = self.by_table.get_mut(table) {
+            names.retain(|n| n != file_name);
+        }
+    }
+
+    /// The names of `table`'s copies (not manifests or partials).
+    pub fn copies_of(&self, table: &str) -> Vec<String> {
+        self.by_table
+            .get(table)
+            .into_iter()
+            .flatten()
+            .filter(|n| BackupName::parse(n).is_some())
+            .cloned()
+            .collect()
+    }
+
+    /// A name for `table` captured at `at` that no file in the store has had
+    /// since the newest copy of that second: the name keeps the capture
+    /// second, and copies of the same second get the suffixes `.2`, `.3`, ...
+    /// above every one still present (a pruned name is never handed out again
+    /// while a later copy of its second remains). A name whose copy, manifest
+    /// or partial copy exists on disk all the same is skipped.
+    pub fn free_name(&self, store: &BackupStore, table: &str, at: DateTime<Utc>) -> BackupName {
+        let mut name = BackupName::new(table, at);
+        let taken = self
+            .by_table
+            .get(table)
+            .into_iter()
+            .flatten()
+            .filter_map(|n| BackupName::of_any(n))
+            .filter(|n| n.table == name.table && n.at == name.at)
+            .map(|n| n.seq)
+            .max()
+            .unwrap_or(0);
+        name.seq = taken + 1;
+        let exists = |file: String| fs::symlink_metadata(store.path(&file)).is_ok();
+        while exists(name.file_name())
+            || exists(name.manifest_name())
+            || exists(name.partial_name())
+        {
+            name.seq += 1;
+        }
+        name
+    }
+}
+
 /// The backup directory.
 #[derive(Debug, Clone)]
 pub struct BackupStore {
@@ -477,25 +544,52 @@ impl BackupStore {
         serde_json::from_slice(&text).ok()
     }
 
-    /// A name for `table` captured at `at` that no file in the store has had
-    /// since the newest copy of that second: the name keeps the capture
-    /// second, and copies of the same second get the suffixes `.2`, `.3`, ...
-    /// above every one still present (a pruned name is never handed out again
-    /// while a later copy of its second remains).
+    /// A name for `table` captured at `at` (see [`BackupIndex::free_name`]),
+    /// from a listing made now.
     pub fn free_name(&self, table: &str, at: DateTime<Utc>) -> io::Result<BackupName> {
-        let mut name = BackupName::new(table, at);
-        let same_second = |file_name: &str| {
-            BackupName::of_any(file_name).filter(|n| n.table == name.table && n.at == name.at)
-        };
-        let mut taken = 0;
-        for entry in fs::read_dir(&self.dir)? {
-            let entry = entry?;
-            if let Some(other) = entry.file_name().to_str().and_then(same_second) {
-                taken = taken.max(other.seq);
+        Ok(self.index()?.free_name(self, table, at))
+    }
+
+    /// One listing of the directory: every name tablesafe could have made
+    /// (copies, manifests, partial copies), by table.
+    pub fn index(&self) -> io::Result<BackupIndex> {
+        let mut index = BackupIndex::default();
+        for entry in fs::read_dir(&self.dir).map_err(naming(&self.dir))? {
+            let entry = entry.map_err(naming(&self.dir))?;
+            let Some(file_name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            if let Some(name) = BackupName::of_any(&file_name) {
+                index.insert(&name.table, file_name);
             }
         }
-        name.seq = taken + 1;
-        Ok(name)
+        Ok(index)
+    }
+
+    /// The backups among `file_names` that are files here, each with its
+    /// manifest, newest capture first.
+    pub fn entries_of<'a>(
+        &self,
+        file_names: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<BackupEntry> {
+        let mut entries: Vec<BackupEntry> = file_names
+            .into_iter()
+            .filter_map(|file_name| {
+                let name = BackupName::parse(file_name)?;
+                let meta = fs::metadata(self.path(file_name)).ok()?;
+                meta.is_file().then(|| BackupEntry {
+                    manifest: self.read_manifest(&name),
+                    name,
+                    bytes: meta.len(),
+                })
+            })
+            .collect();
+        entries.sort_by(|a, b| {
+            (b.captured_at(), b.name.seq)
+                .cmp(&(a.captured_at(), a.name.seq))
+                .then_with(|| a.name.table.cmp(&b.name.table))
+        });
+        entries
     }
 
     /// Writes `manifest` durably under its final name (via a temporary file),

@@ -27,6 +27,7 @@ import grpc
 
 from ._generated import models
 from ._generated.models import *  # noqa: F401,F403 (the enums and the message views)
+from ._generated.models import HealthView
 from ._generated.tablesafe.v1 import storage_admin_pb2 as pb
 from ._generated.tablesafe.v1 import storage_admin_pb2_grpc as pb_grpc
 from ._model import ProtoEnum, ProtoView
@@ -100,10 +101,52 @@ class Client:
         request = pb.TriggerBackupRequest(tables=list(tables), reason=reason)
         return models.TriggerBackupResponse(self._stub.TriggerBackup(request, metadata=self._metadata))
 
-    def get_health(self, refresh: bool = False) -> models.GetHealthResponse:
-        """The storage health report; `refresh` recomputes it from disk first."""
-        reply = self._stub.GetHealth(pb.GetHealthRequest(refresh=refresh), metadata=self._metadata)
-        return models.GetHealthResponse(reply)
+    def get_health(
+        self,
+        refresh: bool = False,
+        *,
+        view: Optional[int] = None,
+        if_none_match: str = "",
+        page_size: int = 0,
+        page_token: str = "",
+    ) -> models.GetHealthResponse:
+        """The storage health report; `refresh` recomputes it from disk first.
+
+        With no other argument every table comes in one answer. ``view`` is a
+        :class:`HealthView`: ``SUMMARY`` sends the status, the components and
+        only the tables with issues (``FULL``, the default, every table).
+        ``if_none_match`` is the ``snapshot_id`` of an answer you hold: while
+        the snapshot is still that one the answer is ``unchanged=True``, with
+        the status, time and id but no components or tables. ``page_size``
+        (FULL only, at most 5000) sends that many tables at most, in name
+        order; pass the answer's ``next_page_token`` as ``page_token`` for the
+        next page (it is empty on the last). ``total_tables`` counts the
+        snapshot's tables whatever the view or page; :meth:`get_health_paged`
+        follows the pages for you. A page size over 5000 or a token the server
+        did not give raise ``grpc.RpcError`` (``INVALID_ARGUMENT``).
+        """
+        request = pb.GetHealthRequest(
+            refresh=refresh,
+            view=cast("pb.HealthView", int(view) if view is not None else HealthView.UNSPECIFIED),
+            if_none_match=if_none_match,
+            page_size=page_size,
+            page_token=page_token,
+        )
+        return models.GetHealthResponse(self._stub.GetHealth(request, metadata=self._metadata))
+
+    def get_health_paged(self, page_size: int = 500) -> models.GetHealthResponse:
+        """Every table of the FULL view, fetched ``page_size`` tables per call and
+        returned as one answer (each table once, in name order; the status,
+        components, ``snapshot_id`` and ``total_tables`` are the first page's,
+        ``next_page_token`` is empty)."""
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {page_size}")
+        merged = self.get_health(view=HealthView.FULL, page_size=page_size).to_proto()
+        while merged.next_page_token:
+            page = self.get_health(view=HealthView.FULL, page_size=page_size, page_token=merged.next_page_token)
+            merged.tables.extend(page.to_proto().tables)
+            merged.next_page_token = page.next_page_token
+        return models.GetHealthResponse(merged)
 
     def list_backups(self, table: str = "") -> list[models.BackupFile]:
         """Backups on disk, newest first (one table's when `table` is given)."""

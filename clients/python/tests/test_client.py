@@ -2,11 +2,12 @@
 watcher across a server restart, and the error a wrong token gives."""
 
 import queue
+import shutil
 import threading
 
 import grpc
 import pytest
-from conftest import ADMIN, Server
+from conftest import ADMIN, ROOT, Server
 
 import tablesafe_client
 from tablesafe_client import (
@@ -14,6 +15,7 @@ from tablesafe_client import (
     Consistency,
     EventKind,
     HealthStatus,
+    HealthView,
     IssueCode,
     ProtoEnum,
     RunOutcome,
@@ -43,6 +45,75 @@ def test_backup_health_and_listing(server):
     assert [b.file_name for b in backups] == [users.file_name]
     assert backups[0].verified
     assert client.list_runs()[0].run_id == reply.run.run_id
+
+
+def test_health_unchanged_summary_and_pages(tmp_path):
+    """if_none_match answers unchanged while the snapshot stands, SUMMARY sends only
+    the tables with issues, and the pager sends every table exactly once."""
+    (tmp_path / "data").mkdir()
+    names = [f"t{i:02}" for i in range(11)]
+    for name in names:
+        shutil.copy(ROOT / "tests" / "data" / "dets" / "set_10.dets", tmp_path / "data" / f"{name}.dets")
+    server = Server(tmp_path)
+    try:
+        client = Client(server.addr, token=ADMIN)
+        backed_up = names[:8]
+        run = client.trigger_backup(tables=backed_up, reason="health views").run
+        assert run.outcome == RunOutcome.SUCCEEDED
+        assert (run.succeeded, run.failed, run.skipped, run.results_omitted) == (8, 0, 0, False)
+        assert sorted(t.table for t in run.tables) == backed_up
+
+        full = client.get_health(True)
+        assert full.snapshot_id and not full.unchanged and full.next_page_token == ""
+        assert sorted(t.name for t in full.tables) == names and full.total_tables == len(names)
+
+        # The snapshot is still the one we hold: unchanged, no components, no tables.
+        same = client.get_health(if_none_match=full.snapshot_id)
+        assert same.unchanged and same.snapshot_id == full.snapshot_id
+        assert same.tables == [] and same.components == []
+        assert same.status == full.status and same.total_tables == len(names)
+        assert not client.get_health(if_none_match="some other snapshot").unchanged
+
+        # SUMMARY: the status and components, and only the tables never backed up.
+        summary = client.get_health(view=HealthView.SUMMARY)
+        assert sorted(t.name for t in summary.tables) == names[8:]
+        assert all(t.issues for t in summary.tables)
+        assert [i.code for t in summary.tables for i in t.issues] == [IssueCode.NEVER_BACKED_UP] * 3
+        assert (summary.status, summary.components, summary.total_tables) == (full.status, full.components, len(names))
+        assert summary.snapshot_id == full.snapshot_id
+
+        # One page by hand, then the pager: every table exactly once, in name order.
+        page = client.get_health(view=HealthView.FULL, page_size=3)
+        assert [t.name for t in page.tables] == names[:3] and page.next_page_token
+        second = client.get_health(page_size=3, page_token=page.next_page_token)
+        assert [t.name for t in second.tables] == names[3:6]
+        paged = client.get_health_paged(page_size=3)
+        assert [t.name for t in paged.tables] == names
+        assert paged.total_tables == len(paged.tables) == len(names)
+        assert paged.next_page_token == "" and paged.snapshot_id == full.snapshot_id
+        assert paged.components == full.components
+        assert sorted(t.name for t in client.get_health_paged().tables) == names
+
+        with pytest.raises(grpc.RpcError) as error:
+            client.get_health(page_size=3, page_token="not a token")
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        with pytest.raises(grpc.RpcError) as error:
+            client.get_health(page_size=5001)
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        with pytest.raises(ValueError):
+            client.get_health_paged(0)
+
+        # A change on disk is a new snapshot: the old id no longer matches.
+        client.trigger_backup(tables=names[8:])
+        changed = client.get_health(True, if_none_match=full.snapshot_id)
+        assert not changed.unchanged and changed.snapshot_id != full.snapshot_id
+        assert len(changed.tables) == len(names)
+        assert client.get_health(view=HealthView.SUMMARY).tables == []
+        # Older runs keep their counts; their per-table results are dropped.
+        older = next(r for r in client.list_runs() if r.run_id == run.run_id)
+        assert (older.succeeded, older.results_omitted, older.tables) == (8, True, [])
+    finally:
+        server.stop()
 
 
 def test_wrong_token_raises_unauthenticated(server):

@@ -256,10 +256,44 @@ impl Client {
             .into_inner())
     }
 
-    /// The storage health report; `refresh` recomputes it from disk first.
+    /// The storage health report, every table in one answer; `refresh`
+    /// recomputes it from disk first.
     pub async fn get_health(&self, refresh: bool) -> Result<proto::GetHealthResponse, Error> {
-        let request = proto::GetHealthRequest { refresh };
+        self.get_health_with(proto::GetHealthRequest {
+            refresh,
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// The storage health report as `request` asks: a view, a page, or
+    /// nothing but `unchanged` when the snapshot is still the one it names.
+    pub async fn get_health_with(
+        &self,
+        request: proto::GetHealthRequest,
+    ) -> Result<proto::GetHealthResponse, Error> {
         Ok(self.inner.clone().get_health(request).await?.into_inner())
+    }
+
+    /// Every table of one snapshot's FULL view, `page_size` tables per call
+    /// (status and components from the first page).
+    pub async fn get_health_paged(
+        &self,
+        page_size: u32,
+    ) -> Result<proto::GetHealthResponse, Error> {
+        let mut request = proto::GetHealthRequest {
+            view: proto::HealthView::Full.into(),
+            page_size,
+            ..Default::default()
+        };
+        let mut all = self.get_health_with(request.clone()).await?;
+        while !all.next_page_token.is_empty() {
+            request.page_token = std::mem::take(&mut all.next_page_token);
+            let mut page = self.get_health_with(request.clone()).await?;
+            all.tables.append(&mut page.tables);
+            all.next_page_token = page.next_page_token;
+        }
+        Ok(all)
     }
 
     /// The raw event stream from `request.after_sequence` on.

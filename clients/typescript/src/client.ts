@@ -11,12 +11,14 @@ import type { BackupFile__Output } from "./generated/tablesafe/v1/BackupFile.js"
 import type { BackupRun__Output } from "./generated/tablesafe/v1/BackupRun.js";
 import type { Event__Output } from "./generated/tablesafe/v1/Event.js";
 import type { EventKind } from "./generated/tablesafe/v1/EventKind.js";
+import type { GetHealthRequest } from "./generated/tablesafe/v1/GetHealthRequest.js";
 import type { GetHealthResponse__Output } from "./generated/tablesafe/v1/GetHealthResponse.js";
+import type { HealthView } from "./generated/tablesafe/v1/HealthView.js";
 import type { TriggerBackupResponse__Output } from "./generated/tablesafe/v1/TriggerBackupResponse.js";
 
 export type { BackupFile__Output as BackupFile, BackupRun__Output as BackupRun, Event__Output as Event };
 export type { GetHealthResponse__Output as GetHealthResponse, TriggerBackupResponse__Output as TriggerBackupResponse };
-export type { EventKind };
+export type { EventKind, HealthView };
 export { credentials, status } from "@grpc/grpc-js";
 
 /** The loader options the generated types were made with (scripts/generate-sdks.sh). */
@@ -40,6 +42,25 @@ export interface ClientOptions {
   token?: string;
   /** TLS credentials; plaintext when absent. */
   credentials?: grpc.ChannelCredentials;
+}
+
+/** What `getHealth` asks of the server's health snapshot besides `refresh`. */
+export interface HealthOptions {
+  /**
+   * `"HEALTH_VIEW_SUMMARY"`: the status, the components and only the tables
+   * with issues. `"HEALTH_VIEW_FULL"` (the default): every table.
+   */
+  view?: HealthView | undefined;
+  /**
+   * The `snapshotId` of an answer you hold: while the snapshot is still that
+   * one, the answer is `unchanged: true` with the status, the time and the id,
+   * and no components or tables.
+   */
+  ifNoneMatch?: string | undefined;
+  /** FULL only: at most this many tables (at most 5000), in name order. */
+  pageSize?: number | undefined;
+  /** FULL only: the previous answer's `nextPageToken` (empty on the last page). */
+  pageToken?: string | undefined;
 }
 
 /**
@@ -140,11 +161,40 @@ export class Client {
     );
   }
 
-  /** The storage health report; `refresh` recomputes it from disk first. */
-  getHealth(refresh = false): Promise<GetHealthResponse__Output> {
+  /**
+   * The storage health report; `refresh` recomputes it from disk first. With
+   * no options every table comes in one answer; `options` asks for a view, a
+   * page (follow `nextPageToken`, or use `getHealthPaged`) or, with
+   * `ifNoneMatch`, only whether the snapshot changed. `totalTables` counts the
+   * snapshot's tables whatever the view or page. A `pageSize` over 5000 or a
+   * token the server did not give rejects with `status.INVALID_ARGUMENT`.
+   */
+  getHealth(refresh = false, options: HealthOptions = {}): Promise<GetHealthResponse__Output> {
+    const request: GetHealthRequest = { refresh };
+    if (options.view !== undefined) request.view = options.view;
+    if (options.ifNoneMatch !== undefined) request.ifNoneMatch = options.ifNoneMatch;
+    if (options.pageSize !== undefined) request.pageSize = options.pageSize;
+    if (options.pageToken !== undefined) request.pageToken = options.pageToken;
     return new Promise((resolve, reject) =>
-      this.stub.getHealth({ refresh }, this.metadata, (error, reply) => (error ? reject(error) : resolve(reply!))),
+      this.stub.getHealth(request, this.metadata, (error, reply) => (error ? reject(error) : resolve(reply!))),
     );
+  }
+
+  /**
+   * Every table of the FULL view, fetched `pageSize` tables per call and
+   * returned as one answer (each table once, in name order; the status,
+   * components, `snapshotId` and `totalTables` are the first page's,
+   * `nextPageToken` is empty).
+   */
+  async getHealthPaged(pageSize = 500): Promise<GetHealthResponse__Output> {
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
+    const all = await this.getHealth(false, { view: "HEALTH_VIEW_FULL", pageSize });
+    while (all.nextPageToken) {
+      const page = await this.getHealth(false, { view: "HEALTH_VIEW_FULL", pageSize, pageToken: all.nextPageToken });
+      all.tables.push(...page.tables);
+      all.nextPageToken = page.nextPageToken;
+    }
+    return all;
   }
 
   /** Backups on disk, newest first (one table's when `table` is given). */

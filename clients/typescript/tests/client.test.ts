@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 
 import { Client, credentials, status, type Event } from "../src/index.ts";
-import { ADMIN, Server, dataRoot, makeCerts } from "./server.ts";
+import { ADMIN, Server, dataRoot, dataRootWith, makeCerts } from "./server.ts";
 
 const servers: Server[] = [];
 after(async () => {
@@ -38,6 +38,74 @@ test("backup, health and listing", async () => {
   assert.deepEqual(backups.map((b) => b.fileName), [users.fileName]);
   assert.equal(backups[0].verified, true);
   assert.equal((await client.listRuns())[0].runId, run!.runId);
+  client.close();
+});
+
+test("health: unchanged while the snapshot stands, SUMMARY's tables with issues, every table once by pages", async () => {
+  const names = Array.from({ length: 11 }, (_, i) => `t${String(i).padStart(2, "0")}`);
+  const { addr } = await start(dataRootWith(names));
+  const client = new Client(addr, { token: ADMIN });
+  const backedUp = names.slice(0, 8);
+  const { run } = await client.triggerBackup({ tables: backedUp, reason: "health views" });
+  assert.equal(run!.outcome, "RUN_OUTCOME_SUCCEEDED");
+  assert.deepEqual([run!.succeeded, run!.failed, run!.skipped, run!.resultsOmitted], [8, 0, 0, false]);
+  assert.deepEqual(run!.tables.map((t) => t.table).sort(), backedUp);
+
+  const full = await client.getHealth(true);
+  assert.ok(full.snapshotId);
+  assert.equal(full.unchanged, false);
+  assert.equal(full.nextPageToken, "");
+  assert.deepEqual(full.tables.map((t) => t.name).sort(), names);
+  assert.equal(full.totalTables, names.length);
+
+  // The snapshot is still the one we hold: unchanged, no components, no tables.
+  const same = await client.getHealth(false, { ifNoneMatch: full.snapshotId });
+  assert.equal(same.unchanged, true);
+  assert.equal(same.snapshotId, full.snapshotId);
+  assert.deepEqual([same.tables, same.components], [[], []]);
+  assert.equal(same.status, full.status);
+  assert.equal(same.totalTables, names.length);
+  assert.equal((await client.getHealth(false, { ifNoneMatch: "some other snapshot" })).unchanged, false);
+
+  // SUMMARY: the status and components, and only the tables never backed up.
+  const summary = await client.getHealth(false, { view: "HEALTH_VIEW_SUMMARY" });
+  assert.deepEqual(summary.tables.map((t) => t.name).sort(), names.slice(8));
+  assert.deepEqual(summary.tables.flatMap((t) => t.issues.map((i) => i.code)), Array(3).fill("ISSUE_CODE_NEVER_BACKED_UP"));
+  assert.deepEqual([summary.status, summary.components, summary.totalTables], [full.status, full.components, names.length]);
+  assert.equal(summary.snapshotId, full.snapshotId);
+  // The wire number works as well as the name.
+  assert.deepEqual((await client.getHealth(false, { view: 2 })).tables.map((t) => t.name).sort(), names.slice(8));
+
+  // One page by hand, then the pager: every table exactly once, in name order.
+  const page = await client.getHealth(false, { view: "HEALTH_VIEW_FULL", pageSize: 3 });
+  assert.deepEqual(page.tables.map((t) => t.name), names.slice(0, 3));
+  assert.ok(page.nextPageToken);
+  const second = await client.getHealth(false, { pageSize: 3, pageToken: page.nextPageToken });
+  assert.deepEqual(second.tables.map((t) => t.name), names.slice(3, 6));
+  const paged = await client.getHealthPaged(3);
+  assert.deepEqual(paged.tables.map((t) => t.name), names);
+  assert.equal(paged.totalTables, paged.tables.length);
+  assert.equal(paged.totalTables, names.length);
+  assert.equal(paged.nextPageToken, "");
+  assert.equal(paged.snapshotId, full.snapshotId);
+  assert.deepEqual(paged.components, full.components);
+  assert.deepEqual((await client.getHealthPaged()).tables.map((t) => t.name).sort(), names);
+
+  const invalid = (error: { code: number }) => error.code === status.INVALID_ARGUMENT;
+  await assert.rejects(client.getHealth(false, { pageSize: 3, pageToken: "not a token" }), invalid);
+  await assert.rejects(client.getHealth(false, { pageSize: 5001 }), invalid);
+  await assert.rejects(client.getHealthPaged(0), RangeError);
+
+  // A change on disk is a new snapshot: the old id no longer matches.
+  await client.triggerBackup({ tables: names.slice(8) });
+  const changed = await client.getHealth(true, { ifNoneMatch: full.snapshotId });
+  assert.equal(changed.unchanged, false);
+  assert.notEqual(changed.snapshotId, full.snapshotId);
+  assert.equal(changed.tables.length, names.length);
+  assert.deepEqual((await client.getHealth(false, { view: "HEALTH_VIEW_SUMMARY" })).tables, []);
+  // Older runs keep their counts; their per-table results are dropped.
+  const older = (await client.listRuns()).find((r) => r.runId === run!.runId)!;
+  assert.deepEqual([older.succeeded, older.resultsOmitted, older.tables], [8, true, []]);
   client.close();
 });
 

@@ -155,6 +155,11 @@ export async function resume(client: Client, event: Event): Promise<void> {
   client.close();
 }
 
+export async function health(client: Client, held: string | undefined, view: HealthView): Promise<number> {
+  const same = await client.getHealth(false, { view, ifNoneMatch: held, pageSize: undefined });
+  return same.unchanged ? same.totalTables : (await client.getHealthPaged(100)).tables.length;
+}
+
 export function typesAreReal(event: Event, code: typeof status.UNAUTHENTICATED): void {
   // @ts-expect-error event.sequence is a string
   const sequence: number = event.sequence;
@@ -168,7 +173,7 @@ export function typesAreReal(event: Event, code: typeof status.UNAUTHENTICATED):
 test("tsc --strict checks a consumer against the installed types, import and require", async () => {
   writeFileSync(
     join(project, "consumer.mts"),
-    CONSUMER_TS(`import { Client, positionAfter, status, type Event, type WatchPosition } from "tablesafe-client";`),
+    CONSUMER_TS(`import { Client, positionAfter, status, type Event, type HealthView, type WatchPosition } from "tablesafe-client";`),
   );
   writeFileSync(
     join(project, "consumer.cts"),
@@ -177,6 +182,7 @@ import Client = sdk.Client;
 import positionAfter = sdk.positionAfter;
 import status = sdk.status;
 type Event = sdk.Event;
+type HealthView = sdk.HealthView;
 type WatchPosition = sdk.WatchPosition;`),
   );
   const options = { strict: true, exactOptionalPropertyTypes: true, noEmit: true, target: "ES2022", types: ["node"], skipLibCheck: false };

@@ -37,6 +37,15 @@ export function dataRoot(): string {
   return root;
 }
 
+/** A data directory holding one copy of a real Erlang-written table per name. */
+export function dataRootWith(names: string[]): string {
+  const root = mkdtempSync(join(tmpdir(), "tablesafe-ts-"));
+  mkdirSync(join(root, "data"));
+  const fixture = join(ROOT, "tests", "data", "dets", "set_10.dets");
+  for (const name of names) copyFileSync(fixture, join(root, "data", `${name}.dets`));
+  return root;
+}
+
 export class Server {
   readonly process: ChildProcessWithoutNullStreams;
   readonly addr: Promise<string>;

@@ -15,6 +15,7 @@ __all__ = [
     "Consistency",
     "TableOutcome",
     "ScrubOutcome",
+    "HealthView",
     "HealthStatus",
     "TableRole",
     "IssueCode",
@@ -108,6 +109,17 @@ class ScrubOutcome(ProtoEnum):
     ALREADY_CORRUPT = 3
     #: The copy could not be read; nothing was marked.
     UNREADABLE = 4
+
+
+class HealthView(ProtoEnum):
+    """The proto enum tablesafe.v1.HealthView."""
+
+    #: FULL.
+    UNSPECIFIED = 0
+    #: Status, components and every table.
+    FULL = 1
+    #: Status, components and only the tables with issues.
+    SUMMARY = 2
 
 
 class HealthStatus(ProtoEnum):
@@ -257,6 +269,28 @@ class BackupRun(ProtoView[_storage_admin_pb2.BackupRun]):
         is never RUN_OUTCOME_SUCCEEDED.
         """
         return list(self._proto.errors)
+
+    @property
+    def succeeded(self) -> int:
+        """Tables by how they ended (also for runs whose per-table results are no
+        longer held).
+        """
+        return self._proto.succeeded
+
+    @property
+    def failed(self) -> int:
+        return self._proto.failed
+
+    @property
+    def skipped(self) -> int:
+        return self._proto.skipped
+
+    @property
+    def results_omitted(self) -> bool:
+        """Per-table results (`tables`) are kept for the newest finished run only;
+        older runs keep their counts and say so here.
+        """
+        return self._proto.results_omitted
 
 
 class TableBackupResult(ProtoView[_storage_admin_pb2.TableBackupResult]):
@@ -509,6 +543,34 @@ class GetHealthRequest(ProtoView[_storage_admin_pb2.GetHealthRequest]):
         """Recompute from disk before answering instead of using the last snapshot."""
         return self._proto.refresh
 
+    @property
+    def view(self) -> HealthView:
+        """How much of the snapshot to send."""
+        return HealthView(self._proto.view)
+
+    @property
+    def if_none_match(self) -> str:
+        """The `snapshot_id` of an answer the caller holds: while the snapshot is
+        still that one, the answer is `unchanged = true` with the status, the
+        time and the id, and no components or tables.
+        """
+        return self._proto.if_none_match
+
+    @property
+    def page_size(self) -> int:
+        """FULL only: at most this many tables per answer, in name order (0: every
+        table in one answer). At most 5000.
+        """
+        return self._proto.page_size
+
+    @property
+    def page_token(self) -> str:
+        """FULL only: the `next_page_token` of the previous page. A page follows
+        table names, not positions: every table present throughout is sent
+        exactly once, whatever tables come and go between pages.
+        """
+        return self._proto.page_token
+
 
 class HealthIssue(ProtoView[_storage_admin_pb2.HealthIssue]):
     """The proto message tablesafe.v1.HealthIssue."""
@@ -656,6 +718,29 @@ class GetHealthResponse(ProtoView[_storage_admin_pb2.GetHealthResponse]):
     @property
     def tables(self) -> list[TableHealth]:
         return [TableHealth(v) for v in self._proto.tables]
+
+    @property
+    def snapshot_id(self) -> str:
+        """Names the snapshot's content (everything but the time it was computed and
+        the ages that follow from it): equal ids, equal answers. Also the ETag of
+        `GET /v1/health`.
+        """
+        return self._proto.snapshot_id
+
+    @property
+    def unchanged(self) -> bool:
+        """The snapshot is still the one `if_none_match` named."""
+        return self._proto.unchanged
+
+    @property
+    def next_page_token(self) -> str:
+        """FULL with `page_size`: the token of the next page; empty on the last."""
+        return self._proto.next_page_token
+
+    @property
+    def total_tables(self) -> int:
+        """Tables in the snapshot (in every view and page)."""
+        return self._proto.total_tables
 
 
 class WatchEventsRequest(ProtoView[_storage_admin_pb2.WatchEventsRequest]):

@@ -57,6 +57,7 @@ export interface ProtoGrpcType {
       HealthChanged: MessageTypeDefinition<_tablesafe_v1_HealthChanged, _tablesafe_v1_HealthChanged__Output>
       HealthIssue: MessageTypeDefinition<_tablesafe_v1_HealthIssue, _tablesafe_v1_HealthIssue__Output>
       HealthStatus: EnumTypeDefinition
+      HealthView: EnumTypeDefinition
       Heartbeat: MessageTypeDefinition<_tablesafe_v1_Heartbeat, _tablesafe_v1_Heartbeat__Output>
       IssueCode: EnumTypeDefinition
       ListBackupsRequest: MessageTypeDefinition<_tablesafe_v1_ListBackupsRequest, _tablesafe_v1_ListBackupsRequest__Output>

@@ -48,6 +48,12 @@ class ScrubOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SCRUB_OUTCOME_ALREADY_CORRUPT: _ClassVar[ScrubOutcome]
     SCRUB_OUTCOME_UNREADABLE: _ClassVar[ScrubOutcome]
 
+class HealthView(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    HEALTH_VIEW_UNSPECIFIED: _ClassVar[HealthView]
+    HEALTH_VIEW_FULL: _ClassVar[HealthView]
+    HEALTH_VIEW_SUMMARY: _ClassVar[HealthView]
+
 class HealthStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     HEALTH_STATUS_UNSPECIFIED: _ClassVar[HealthStatus]
@@ -112,6 +118,9 @@ SCRUB_OUTCOME_INTACT: ScrubOutcome
 SCRUB_OUTCOME_CORRUPT: ScrubOutcome
 SCRUB_OUTCOME_ALREADY_CORRUPT: ScrubOutcome
 SCRUB_OUTCOME_UNREADABLE: ScrubOutcome
+HEALTH_VIEW_UNSPECIFIED: HealthView
+HEALTH_VIEW_FULL: HealthView
+HEALTH_VIEW_SUMMARY: HealthView
 HEALTH_STATUS_UNSPECIFIED: HealthStatus
 HEALTH_STATUS_HEALTHY: HealthStatus
 HEALTH_STATUS_WARNING: HealthStatus
@@ -161,7 +170,7 @@ class TriggerBackupResponse(_message.Message):
     def __init__(self, run: _Optional[_Union[BackupRun, _Mapping]] = ..., joined_existing_run: _Optional[bool] = ...) -> None: ...
 
 class BackupRun(_message.Message):
-    __slots__ = ("run_id", "trigger", "started_at", "finished_at", "outcome", "tables", "reason", "joined_reasons", "errors")
+    __slots__ = ("run_id", "trigger", "started_at", "finished_at", "outcome", "tables", "reason", "joined_reasons", "errors", "succeeded", "failed", "skipped", "results_omitted")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     TRIGGER_FIELD_NUMBER: _ClassVar[int]
     STARTED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -171,6 +180,10 @@ class BackupRun(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     JOINED_REASONS_FIELD_NUMBER: _ClassVar[int]
     ERRORS_FIELD_NUMBER: _ClassVar[int]
+    SUCCEEDED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_OMITTED_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     trigger: Trigger
     started_at: _timestamp_pb2.Timestamp
@@ -180,7 +193,11 @@ class BackupRun(_message.Message):
     reason: str
     joined_reasons: _containers.RepeatedScalarFieldContainer[str]
     errors: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, run_id: _Optional[str] = ..., trigger: _Optional[_Union[Trigger, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[RunOutcome, str]] = ..., tables: _Optional[_Iterable[_Union[TableBackupResult, _Mapping]]] = ..., reason: _Optional[str] = ..., joined_reasons: _Optional[_Iterable[str]] = ..., errors: _Optional[_Iterable[str]] = ...) -> None: ...
+    succeeded: int
+    failed: int
+    skipped: int
+    results_omitted: bool
+    def __init__(self, run_id: _Optional[str] = ..., trigger: _Optional[_Union[Trigger, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[RunOutcome, str]] = ..., tables: _Optional[_Iterable[_Union[TableBackupResult, _Mapping]]] = ..., reason: _Optional[str] = ..., joined_reasons: _Optional[_Iterable[str]] = ..., errors: _Optional[_Iterable[str]] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ..., skipped: _Optional[int] = ..., results_omitted: _Optional[bool] = ...) -> None: ...
 
 class TableBackupResult(_message.Message):
     __slots__ = ("table", "outcome", "file_name", "bytes", "records", "keys", "consistency", "sha256", "duration", "error_code", "error_message", "pruned", "attempts", "digest")
@@ -299,10 +316,18 @@ class ListRunsResponse(_message.Message):
     def __init__(self, runs: _Optional[_Iterable[_Union[BackupRun, _Mapping]]] = ...) -> None: ...
 
 class GetHealthRequest(_message.Message):
-    __slots__ = ("refresh",)
+    __slots__ = ("refresh", "view", "if_none_match", "page_size", "page_token")
     REFRESH_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
+    IF_NONE_MATCH_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     refresh: bool
-    def __init__(self, refresh: _Optional[bool] = ...) -> None: ...
+    view: HealthView
+    if_none_match: str
+    page_size: int
+    page_token: str
+    def __init__(self, refresh: _Optional[bool] = ..., view: _Optional[_Union[HealthView, str]] = ..., if_none_match: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class HealthIssue(_message.Message):
     __slots__ = ("code", "severity", "table", "message")
@@ -367,16 +392,24 @@ class TableHealth(_message.Message):
     def __init__(self, name: _Optional[str] = ..., path: _Optional[str] = ..., role: _Optional[_Union[TableRole, str]] = ..., status: _Optional[_Union[HealthStatus, str]] = ..., issues: _Optional[_Iterable[_Union[HealthIssue, _Mapping]]] = ..., type: _Optional[str] = ..., records: _Optional[int] = ..., keys: _Optional[int] = ..., file_size_bytes: _Optional[int] = ..., free_bytes: _Optional[int] = ..., fragmentation_ratio: _Optional[float] = ..., closed_properly: _Optional[bool] = ..., last_backup_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., since_last_backup: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., last_backup_consistency: _Optional[_Union[Consistency, str]] = ..., last_attempt_outcome: _Optional[_Union[TableOutcome, str]] = ..., backups_retained: _Optional[int] = ...) -> None: ...
 
 class GetHealthResponse(_message.Message):
-    __slots__ = ("status", "computed_at", "components", "tables")
+    __slots__ = ("status", "computed_at", "components", "tables", "snapshot_id", "unchanged", "next_page_token", "total_tables")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     COMPUTED_AT_FIELD_NUMBER: _ClassVar[int]
     COMPONENTS_FIELD_NUMBER: _ClassVar[int]
     TABLES_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOT_ID_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_TABLES_FIELD_NUMBER: _ClassVar[int]
     status: HealthStatus
     computed_at: _timestamp_pb2.Timestamp
     components: _containers.RepeatedCompositeFieldContainer[ComponentHealth]
     tables: _containers.RepeatedCompositeFieldContainer[TableHealth]
-    def __init__(self, status: _Optional[_Union[HealthStatus, str]] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., components: _Optional[_Iterable[_Union[ComponentHealth, _Mapping]]] = ..., tables: _Optional[_Iterable[_Union[TableHealth, _Mapping]]] = ...) -> None: ...
+    snapshot_id: str
+    unchanged: bool
+    next_page_token: str
+    total_tables: int
+    def __init__(self, status: _Optional[_Union[HealthStatus, str]] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., components: _Optional[_Iterable[_Union[ComponentHealth, _Mapping]]] = ..., tables: _Optional[_Iterable[_Union[TableHealth, _Mapping]]] = ..., snapshot_id: _Optional[str] = ..., unchanged: _Optional[bool] = ..., next_page_token: _Optional[str] = ..., total_tables: _Optional[int] = ...) -> None: ...
 
 class WatchEventsRequest(_message.Message):
     __slots__ = ("after_sequence", "epoch", "kinds", "tables")

@@ -25,6 +25,18 @@ export interface BackupRun {
    * is never RUN_OUTCOME_SUCCEEDED.
    */
   'errors'?: (string)[];
+  /**
+   * Tables by how they ended (also for runs whose per-table results are no
+   * longer held).
+   */
+  'succeeded'?: (number);
+  'failed'?: (number);
+  'skipped'?: (number);
+  /**
+   * Per-table results (`tables`) are kept for the newest finished run only;
+   * older runs keep their counts and say so here.
+   */
+  'resultsOmitted'?: (boolean);
 }
 
 export interface BackupRun__Output {
@@ -47,4 +59,16 @@ export interface BackupRun__Output {
    * is never RUN_OUTCOME_SUCCEEDED.
    */
   'errors': (string)[];
+  /**
+   * Tables by how they ended (also for runs whose per-table results are no
+   * longer held).
+   */
+  'succeeded': (number);
+  'failed': (number);
+  'skipped': (number);
+  /**
+   * Per-table results (`tables`) are kept for the newest finished run only;
+   * older runs keep their counts and say so here.
+   */
+  'resultsOmitted': (boolean);
 }

@@ -10,6 +10,24 @@ export interface GetHealthResponse {
   'computedAt'?: (_google_protobuf_Timestamp | null);
   'components'?: (_tablesafe_v1_ComponentHealth)[];
   'tables'?: (_tablesafe_v1_TableHealth)[];
+  /**
+   * Names the snapshot's content (everything but the time it was computed and
+   * the ages that follow from it): equal ids, equal answers. Also the ETag of
+   * `GET /v1/health`.
+   */
+  'snapshotId'?: (string);
+  /**
+   * The snapshot is still the one `if_none_match` named.
+   */
+  'unchanged'?: (boolean);
+  /**
+   * FULL with `page_size`: the token of the next page; empty on the last.
+   */
+  'nextPageToken'?: (string);
+  /**
+   * Tables in the snapshot (in every view and page).
+   */
+  'totalTables'?: (number);
 }
 
 export interface GetHealthResponse__Output {
@@ -17,4 +35,22 @@ export interface GetHealthResponse__Output {
   'computedAt': (_google_protobuf_Timestamp__Output | null);
   'components': (_tablesafe_v1_ComponentHealth__Output)[];
   'tables': (_tablesafe_v1_TableHealth__Output)[];
+  /**
+   * Names the snapshot's content (everything but the time it was computed and
+   * the ages that follow from it): equal ids, equal answers. Also the ETag of
+   * `GET /v1/health`.
+   */
+  'snapshotId': (string);
+  /**
+   * The snapshot is still the one `if_none_match` named.
+   */
+  'unchanged': (boolean);
+  /**
+   * FULL with `page_size`: the token of the next page; empty on the last.
+   */
+  'nextPageToken': (string);
+  /**
+   * Tables in the snapshot (in every view and page).
+   */
+  'totalTables': (number);
 }
