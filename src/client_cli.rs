@@ -82,9 +82,15 @@ pub async fn backup(
 pub async fn backups(
     conn: &Connection,
     table: Option<String>,
+    safety: bool,
     out: &mut impl Write,
 ) -> Result<(), Error> {
-    let backups = conn.client().await?.list_backups(table.as_deref()).await?;
+    let client = conn.client().await?;
+    let backups = if safety {
+        client.list_safety_copies(table.as_deref()).await?
+    } else {
+        client.list_backups(table.as_deref()).await?
+    };
     if conn.json {
         print_json(&proto::ListBackupsResponse { backups }, out);
         return Ok(());
@@ -118,6 +124,77 @@ pub async fn backups(
         &rows,
         out,
     );
+    Ok(())
+}
+
+/// `tablesafe restore`: restores, or prints the plan of a dry run.
+pub async fn restore(
+    conn: &Connection,
+    request: proto::RestoreBackupRequest,
+    out: &mut impl Write,
+) -> Result<(), Error> {
+    let reply = conn.client().await?.restore_backup(request).await?;
+    if conn.json {
+        print_json(&reply, out);
+        return Ok(());
+    }
+    let plan = reply.plan.clone().unwrap_or_default();
+    let age = plan.age.map(|d| human_age(d.seconds)).unwrap_or_default();
+    let digest = plan
+        .digest
+        .map(|d| format!("{} objects, phash2 sum {:016x}", d.objects, d.phash2_sum))
+        .unwrap_or_else(|| "none recorded".into());
+    let mut rows = vec![
+        ("table", plan.table.clone()),
+        ("copy", plan.backup.clone()),
+        (
+            "captured",
+            format!(
+                "{} ({age})",
+                plan.captured_at.map(format_time).unwrap_or_default()
+            ),
+        ),
+        (
+            "consistency",
+            short_enum(plan.consistency().as_str_name(), "CONSISTENCY_"),
+        ),
+        ("records", plan.records.to_string()),
+        ("digest", digest),
+        ("bytes", plan.bytes.to_string()),
+        ("sha256", plan.sha256.clone()),
+        ("target", plan.target.clone()),
+    ];
+    if plan.overwrites {
+        rows.push((
+            "replaces",
+            format!("{} bytes now there", plan.overwritten_bytes),
+        ));
+    }
+    if !plan.safety_copy.is_empty() {
+        rows.push(("safety copy", plan.safety_copy.clone()));
+    }
+    for (key, value) in rows {
+        let _ = writeln!(out, "{key:<12} {value}");
+    }
+    for warning in &plan.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
+    let _ = if reply.restored {
+        writeln!(out, "restored (run {})", reply.run_id)
+    } else {
+        writeln!(out, "dry run: nothing was changed")
+    };
+    Ok(())
+}
+
+/// `tablesafe remove-safety-copy`.
+pub async fn remove_safety_copy(
+    conn: &Connection,
+    file: &str,
+    out: &mut impl Write,
+) -> Result<(), Error> {
+    conn.client().await?.remove_safety_copy(file).await?;
+    let _ = writeln!(out, "removed {file}");
     Ok(())
 }
 
@@ -324,6 +401,25 @@ fn describe_event(event: &proto::Event) -> Option<String> {
             short_enum(t.consistency().as_str_name(), "CONSISTENCY_")
         ),
         Payload::TableBackupFailed(t) => format!("{} failed: {}: {}", t.table, t.code, t.message),
+        Payload::RestoreStarted(r) => format!(
+            "restore {} of {} from {} to {} started",
+            r.run_id, r.table, r.backup, r.target
+        ),
+        Payload::RestoreFinished(r) if r.error_code.is_empty() => format!(
+            "restore {} of {} to {} finished{}",
+            r.run_id,
+            r.table,
+            r.target,
+            if r.safety_copy.is_empty() {
+                String::new()
+            } else {
+                format!(" (the file it replaced is kept as {})", r.safety_copy)
+            }
+        ),
+        Payload::RestoreFinished(r) => format!(
+            "restore {} of {} failed: {}: {}",
+            r.run_id, r.table, r.error_code, r.error_message
+        ),
         Payload::RunFinished(r) => format!(
             "run {} finished: {} ({} succeeded, {} failed)",
             r.run_id,

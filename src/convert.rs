@@ -10,6 +10,7 @@ use tablesafe_engine::health::{
 use tablesafe_engine::model::{
     Consistency, RunOutcome, RunRecord, TableOutcome, TableResult, Trigger,
 };
+use tablesafe_engine::restore::Plan;
 use tablesafe_engine::scrub::{ScrubOutcome, ScrubReport};
 use tablesafe_engine::store::{BackupEntry, ContentDigest};
 
@@ -44,6 +45,7 @@ impl ToProto for Trigger {
             Trigger::Scheduled => proto::Trigger::Scheduled,
             Trigger::Manual => proto::Trigger::Manual,
             Trigger::CatchUp => proto::Trigger::CatchUp,
+            Trigger::Restore => proto::Trigger::Restore,
         }
     }
 }
@@ -369,6 +371,39 @@ impl ToProto for Event {
                 skipped: *skipped,
                 duration: Some(duration.to_proto()),
             }),
+            EventPayload::RestoreStarted {
+                run_id,
+                table,
+                backup,
+                target,
+            } => Payload::RestoreStarted(proto::RestoreStarted {
+                run_id: run_id.clone(),
+                table: table.clone(),
+                backup: backup.clone(),
+                target: target.clone(),
+            }),
+            EventPayload::RestoreFinished {
+                run_id,
+                table,
+                backup,
+                target,
+                error,
+                safety_copy,
+            } => Payload::RestoreFinished(proto::RestoreFinished {
+                run_id: run_id.clone(),
+                table: table.clone(),
+                backup: backup.clone(),
+                target: target.clone(),
+                error_code: error
+                    .as_ref()
+                    .map(|e| e.code.as_str().to_owned())
+                    .unwrap_or_default(),
+                error_message: error
+                    .as_ref()
+                    .map(|e| e.message.clone())
+                    .unwrap_or_default(),
+                safety_copy: safety_copy.clone().unwrap_or_default(),
+            }),
             EventPayload::HealthChanged { table, old, new } => {
                 Payload::HealthChanged(proto::HealthChanged {
                     table: table.clone().unwrap_or_default(),
@@ -407,7 +442,34 @@ pub fn event_kind(payload: &EventPayload) -> proto::EventKind {
         EventPayload::TableBackupFailed { .. } => proto::EventKind::TableBackupFailed,
         EventPayload::RunFinished { .. } => proto::EventKind::RunFinished,
         EventPayload::HealthChanged { .. } => proto::EventKind::HealthChanged,
+        EventPayload::RestoreStarted { .. } => proto::EventKind::RestoreStarted,
+        EventPayload::RestoreFinished { .. } => proto::EventKind::RestoreFinished,
         EventPayload::Heartbeat { .. } => proto::EventKind::Heartbeat,
         EventPayload::ResyncRequired { .. } => proto::EventKind::ResyncRequired,
+    }
+}
+
+impl ToProto for Plan {
+    type Output = proto::RestorePlan;
+    fn to_proto(&self) -> Self::Output {
+        proto::RestorePlan {
+            table: self.table.clone(),
+            backup: self.backup.clone(),
+            captured_at: Some(self.captured_at.to_proto()),
+            age: (chrono::Utc::now() - self.captured_at)
+                .to_std()
+                .ok()
+                .map(|age| age.to_proto()),
+            consistency: self.consistency.to_proto().into(),
+            records: self.records,
+            digest: self.digest.map(|d| d.to_proto()),
+            sha256: self.sha256.clone(),
+            bytes: self.bytes,
+            target: self.target.display().to_string(),
+            overwrites: self.overwrites.is_some(),
+            overwritten_bytes: self.overwrites.unwrap_or(0),
+            safety_copy: self.safety_copy.clone().unwrap_or_default(),
+            warnings: self.warnings.clone(),
+        }
     }
 }

@@ -96,6 +96,54 @@ enum Command {
         /// Only this table's backups.
         #[arg(long)]
         table: Option<String>,
+        /// The safety copies restores kept instead (`safety/<name>`).
+        #[arg(long)]
+        safety: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Restore a proved copy of TABLE to a path or onto its own file
+    /// (admin token; exit code 1 when refused or failed, the target as it was).
+    ///
+    /// The newest good copy by default. A copy that fails its proof or was
+    /// found corrupt is never restored; in place, nothing is replaced while a
+    /// process holds the file, and the file as it was is kept first as a
+    /// safety copy (`tablesafe backups --safety`).
+    Restore {
+        /// The table.
+        table: String,
+        /// This copy (a file name from `tablesafe backups`, or `safety/<name>`).
+        #[arg(long, conflicts_with = "as_of")]
+        backup: Option<String>,
+        /// The newest good copy captured at or before this time (RFC 3339).
+        #[arg(long)]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+        /// Write the table here (an absolute path on the server's host).
+        #[arg(
+            long,
+            required_unless_present = "in_place",
+            conflicts_with = "in_place"
+        )]
+        to: Option<PathBuf>,
+        /// Replace the table's own file.
+        #[arg(long)]
+        in_place: bool,
+        /// Replace an existing file at --to.
+        #[arg(long, requires = "to")]
+        force: bool,
+        /// Restore a dirty copy (Erlang repairs it on open; on Erlang 25 that can lose objects).
+        #[arg(long)]
+        allow_dirty: bool,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Delete a safety copy a restore kept (admin token).
+    RemoveSafetyCopy {
+        /// `safety/<name>`, as `tablesafe backups --safety` lists it.
+        file: String,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -186,9 +234,53 @@ fn main() -> ExitCode {
                 Err(e) => fail(&client_cli::explain(&conn, &e)),
             }
         }),
-        Command::Backups { table, client } => runtime().block_on(async {
+        Command::Restore {
+            table,
+            backup,
+            as_of,
+            to,
+            in_place,
+            force,
+            allow_dirty,
+            dry_run,
+            client,
+        } => runtime().block_on(async {
             let conn = connection(client);
-            client_cli::backups(&conn, table, &mut std::io::stdout())
+            let request = tablesafe_client::proto::RestoreBackupRequest {
+                table,
+                backup: backup.unwrap_or_default(),
+                as_of: as_of.map(timestamp),
+                to_path: to
+                    .map(|p| std::path::absolute(&p).unwrap_or(p).display().to_string())
+                    .unwrap_or_default(),
+                in_place,
+                force,
+                allow_dirty,
+                dry_run,
+            };
+            client_cli::restore(&conn, request, &mut std::io::stdout())
+                .await
+                .map_or_else(
+                    |e| fail(&client_cli::explain(&conn, &e)),
+                    |()| ExitCode::SUCCESS,
+                )
+        }),
+        Command::RemoveSafetyCopy { file, client } => runtime().block_on(async {
+            let conn = connection(client);
+            client_cli::remove_safety_copy(&conn, &file, &mut std::io::stdout())
+                .await
+                .map_or_else(
+                    |e| fail(&client_cli::explain(&conn, &e)),
+                    |()| ExitCode::SUCCESS,
+                )
+        }),
+        Command::Backups {
+            table,
+            safety,
+            client,
+        } => runtime().block_on(async {
+            let conn = connection(client);
+            client_cli::backups(&conn, table, safety, &mut std::io::stdout())
                 .await
                 .map_or_else(
                     |e| fail(&client_cli::explain(&conn, &e)),
@@ -377,4 +469,11 @@ fn init_tracing(format: LogFormat) {
 fn fail(error: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("tablesafe: {error}");
     ExitCode::from(1)
+}
+
+fn timestamp(t: chrono::DateTime<chrono::Utc>) -> tablesafe_client::wkt::Timestamp {
+    tablesafe_client::wkt::Timestamp {
+        seconds: t.timestamp(),
+        nanos: t.timestamp_subsec_nanos() as i32,
+    }
 }

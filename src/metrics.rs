@@ -31,6 +31,7 @@ pub struct Metrics {
     table_status: Family<Labels, Gauge>,
     health_status: Family<Labels, Gauge>,
     runs: Family<Labels, Counter>,
+    restores: Family<Labels, Counter>,
     table_backups_total: Family<Labels, Counter>,
     backup_duration: Family<Labels, Histogram, fn() -> Histogram>,
     /// Serialises scrapes: gauges are reset and refilled from one snapshot.
@@ -56,6 +57,7 @@ impl Metrics {
             table_status: Family::default(),
             health_status: Family::default(),
             runs: Family::default(),
+            restores: Family::default(),
             table_backups_total: Family::default(),
             backup_duration: Family::new_with_constructor(duration_histogram),
             scrape: Mutex::new(()),
@@ -115,6 +117,11 @@ impl Metrics {
             m.runs.clone(),
         );
         registry.register(
+            "restores",
+            "Restores finished, by outcome",
+            m.restores.clone(),
+        );
+        registry.register(
             "table_backups",
             "Table backups attempted, by table and outcome",
             m.table_backups_total.clone(),
@@ -145,6 +152,16 @@ impl Metrics {
 
     fn record(&self, payload: &EventPayload) {
         match payload {
+            EventPayload::RestoreFinished { error, .. } => {
+                let outcome = if error.is_some() {
+                    "failed"
+                } else {
+                    "succeeded"
+                };
+                self.restores
+                    .get_or_create(&vec![("outcome", outcome.to_owned())])
+                    .inc();
+            }
             EventPayload::RunFinished { outcome, .. } => {
                 self.runs
                     .get_or_create(&vec![("outcome", outcome.as_str().to_owned())])

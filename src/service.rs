@@ -3,9 +3,10 @@
 use std::pin::Pin;
 use std::time::Duration;
 
-use tablesafe_engine::control::Handle;
+use tablesafe_engine::control::{Handle, RestoreAsk};
 use tablesafe_engine::events::{Event, EventBus};
 use tablesafe_engine::monitor::HealthHandle;
+use tablesafe_engine::restore::{Destination, Which, SAFETY_DIR};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::Stream;
@@ -178,11 +179,58 @@ impl proto::StorageAdmin for StorageAdminService {
         request: Request<proto::ListBackupsRequest>,
     ) -> Result<Response<proto::ListBackupsResponse>, Status> {
         self.tokens.check(request.metadata(), Access::Read)?;
-        let table = Some(request.into_inner().table).filter(|t| !t.is_empty());
+        let request = request.into_inner();
+        let table = Some(request.table).filter(|t| !t.is_empty());
+        if request.safety_copies {
+            let copies = self
+                .engine
+                .list_safety_copies(table)
+                .await
+                .map_err(to_status)?;
+            return Ok(Response::new(proto::ListBackupsResponse {
+                backups: copies
+                    .iter()
+                    .map(|c| {
+                        let mut file = c.to_proto();
+                        file.file_name = format!("{SAFETY_DIR}/{}", file.file_name);
+                        file
+                    })
+                    .collect(),
+            }));
+        }
         let backups = self.engine.list_backups(table).await.map_err(to_status)?;
         Ok(Response::new(proto::ListBackupsResponse {
             backups: backups.iter().map(ToProto::to_proto).collect(),
         }))
+    }
+
+    async fn restore_backup(
+        &self,
+        request: Request<proto::RestoreBackupRequest>,
+    ) -> Result<Response<proto::RestoreBackupResponse>, Status> {
+        self.tokens.check(request.metadata(), Access::Admin)?;
+        let ask = restore_ask(request.into_inner())?;
+        let reply = self.engine.restore(ask).await.map_err(to_status)?;
+        // Health follows at once: the table's file may have changed.
+        self.health.refresh().await;
+        Ok(Response::new(proto::RestoreBackupResponse {
+            plan: Some(reply.plan.to_proto()),
+            restored: reply.run_id.is_some(),
+            run_id: reply.run_id.unwrap_or_default(),
+            duration: Some(reply.duration.to_proto()),
+        }))
+    }
+
+    async fn remove_safety_copy(
+        &self,
+        request: Request<proto::RemoveSafetyCopyRequest>,
+    ) -> Result<Response<proto::RemoveSafetyCopyResponse>, Status> {
+        self.tokens.check(request.metadata(), Access::Admin)?;
+        self.engine
+            .remove_safety_copy(request.into_inner().file)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(proto::RemoveSafetyCopyResponse {}))
     }
 
     async fn scrub_backups(
@@ -214,4 +262,50 @@ impl proto::StorageAdmin for StorageAdminService {
             runs: runs.iter().map(ToProto::to_proto).collect(),
         }))
     }
+}
+
+/// A restore request as the engine takes it; a request that does not say
+/// exactly where, or says which copy two ways, is INVALID_ARGUMENT.
+fn restore_ask(request: proto::RestoreBackupRequest) -> Result<RestoreAsk, Status> {
+    let which = match (request.backup.is_empty(), request.as_of) {
+        (false, Some(_)) => return Err(Status::invalid_argument("give backup or as_of, not both")),
+        (false, None) => Which::File(request.backup),
+        (true, Some(at)) => {
+            let at = chrono::DateTime::from_timestamp(at.seconds, at.nanos.max(0) as u32)
+                .ok_or_else(|| Status::invalid_argument("as_of is out of range"))?;
+            Which::AsOf(at)
+        }
+        (true, None) => Which::Newest,
+    };
+    let to = match (request.to_path.is_empty(), request.in_place) {
+        (false, false) => Destination::Path {
+            path: request.to_path.into(),
+            force: request.force,
+        },
+        (true, true) => Destination::InPlace,
+        (false, true) => {
+            return Err(Status::invalid_argument(
+                "give to_path or in_place, not both",
+            ))
+        }
+        (true, false) => {
+            return Err(Status::invalid_argument(
+                "say where to restore: to_path, or in_place for the table's own file",
+            ))
+        }
+    };
+    if let Destination::Path { path, .. } = &to {
+        if !path.is_absolute() {
+            return Err(Status::invalid_argument(
+                "to_path must be absolute: it is a path on the server's host",
+            ));
+        }
+    }
+    Ok(RestoreAsk {
+        table: request.table,
+        which,
+        to,
+        allow_dirty: request.allow_dirty,
+        dry_run: request.dry_run,
+    })
 }

@@ -4,6 +4,7 @@
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tablesafe_engine::control::EngineError;
+use tablesafe_engine::restore::RestoreError;
 
 use crate::auth::AuthError;
 use tonic::{Code, Status};
@@ -34,6 +35,18 @@ fn code(error: &EngineError) -> Code {
         | EngineError::NameClash { .. }
         | EngineError::DataDirUnreadable { .. } => Code::FailedPrecondition,
         EngineError::FollowUp(cause) => code(cause),
+        EngineError::RestoreBusy(_) => Code::Aborted,
+        EngineError::NoSuchSafetyCopy(_) => Code::NotFound,
+        EngineError::Restore(e) => match e {
+            RestoreError::NoCopy { .. } | RestoreError::NotFound { .. } => Code::NotFound,
+            RestoreError::TargetExists(_) => Code::AlreadyExists,
+            RestoreError::Untrusted { .. }
+            | RestoreError::Dirty { .. }
+            | RestoreError::InUse { .. }
+            | RestoreError::OpenOnNode(_) => Code::FailedPrecondition,
+            RestoreError::WrittenMismatch(_) => Code::DataLoss,
+            RestoreError::Io { .. } => Code::Internal,
+        },
     }
 }
 

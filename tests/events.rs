@@ -40,6 +40,8 @@ fn kind(e: &Event) -> &'static str {
         Payload::HealthChanged(_) => "health",
         Payload::Heartbeat(_) => "heartbeat",
         Payload::ResyncRequired(_) => "resync",
+        Payload::RestoreStarted(_) => "restore_started",
+        Payload::RestoreFinished(_) => "restore_finished",
     }
 }
 

@@ -4,7 +4,7 @@
 //! the schedule's timer, the run in progress and shutdown. [`Handle`]s are
 //! cheap clones that send it commands.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -24,6 +24,7 @@ use crate::model::{
     ErrorCode, Outcome, RunOutcome, RunRecord, TableError, TableOutcome, TableResult, Trigger,
 };
 use crate::pipeline::{CopyJob, PipelineOptions, Quiesce};
+use crate::restore::{self, Destination, Plan, RestoreError, RestoreRequest, Which};
 use crate::scheduler::Schedule;
 use crate::scrub::ScrubReport;
 use crate::store::{BackupEntry, BackupStore, StoreLock};
@@ -99,6 +100,15 @@ pub enum EngineError {
     /// Another process holds the backup directory.
     #[error(transparent)]
     Locked(#[from] crate::store::LockError),
+    /// A restore was refused or failed; the target is as it was.
+    #[error(transparent)]
+    Restore(#[from] RestoreError),
+    /// Another restore of the table is under way.
+    #[error("a restore of {0} is under way; wait for it")]
+    RestoreBusy(String),
+    /// No such safety copy.
+    #[error("no safety copy {0}: ListBackups with safety_copies lists them")]
+    NoSuchSafetyCopy(String),
     /// The follow-up run a trigger waited for could not start, and why
     /// (shared by every trigger that waited for it).
     #[error("the follow-up run could not start: {0}")]
@@ -131,6 +141,12 @@ pub struct SchedulerStatus {
 
 /// The closed set of requests the engine task serves.
 enum Command {
+    /// Writes a restore's `started` (or `finished`) line to the ledger.
+    RecordRestore {
+        run: Box<RunRecord>,
+        finished: bool,
+        reply: oneshot::Sender<Result<(), EngineError>>,
+    },
     Trigger {
         /// The catalog the tables asked for were checked against.
         scan: Scan,
@@ -176,6 +192,35 @@ pub struct Handle {
     scanner: Scanner,
     store: BackupStore,
     events: EventBus,
+    clock: Clock,
+    /// Tables a restore is under way for: one at a time per table.
+    restoring: Arc<Mutex<HashSet<String>>>,
+}
+
+/// A restore as asked for, before its table is looked up.
+#[derive(Debug, Clone)]
+pub struct RestoreAsk {
+    /// The table.
+    pub table: String,
+    /// Which copy.
+    pub which: Which,
+    /// Where.
+    pub to: Destination,
+    /// Restore a dirty copy.
+    pub allow_dirty: bool,
+    /// Only say what would be done.
+    pub dry_run: bool,
+}
+
+/// A restore's answer.
+#[derive(Debug, Clone)]
+pub struct RestoreReply {
+    /// What was (or, for a dry run, would be) done.
+    pub plan: Plan,
+    /// The restore's id in the ledger; `None` for a dry run.
+    pub run_id: Option<String>,
+    /// Time it took.
+    pub duration: Duration,
 }
 
 /// Lists the data directories (on a blocking thread), asking first which
@@ -289,6 +334,166 @@ impl Handle {
             .map_err(EngineError::Store)
     }
 
+    /// The safety copies restores kept (of `table`, or all), newest first.
+    pub async fn list_safety_copies(
+        &self,
+        table: Option<String>,
+    ) -> Result<Vec<BackupEntry>, EngineError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let safety = restore::safety_store(&store)?;
+            Ok(safety.list(table.as_deref())?)
+        })
+        .await
+        .map_err(|_| EngineError::ShuttingDown)?
+    }
+
+    /// Deletes the safety copy `file` (`safety/<name>`) and its manifest.
+    pub async fn remove_safety_copy(&self, file: String) -> Result<(), EngineError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let name = file
+                .strip_prefix(&format!("{}/", restore::SAFETY_DIR))
+                .and_then(crate::store::BackupName::parse)
+                .ok_or_else(|| EngineError::NoSuchSafetyCopy(few(std::slice::from_ref(&file))))?;
+            let safety = restore::safety_store(&store)?;
+            match safety.delete(&name) {
+                Ok(()) => {
+                    tracing::info!(file = %file, "safety copy removed");
+                    Ok(safety.sync_dir()?)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Err(EngineError::NoSuchSafetyCopy(few(&[file])))
+                }
+                Err(e) => Err(EngineError::Store(e)),
+            }
+        })
+        .await
+        .map_err(|_| EngineError::ShuttingDown)?
+    }
+
+    /// Restores a copy of one table (see [`crate::restore`]), or for a dry
+    /// run says what would be done. Recorded in the ledger, announced by
+    /// events, logged.
+    pub async fn restore(&self, ask: RestoreAsk) -> Result<RestoreReply, EngineError> {
+        let started = std::time::Instant::now();
+        let scan = self.scan().await;
+        check_known(&scan.tables, std::slice::from_ref(&ask.table))?;
+        let table = scan
+            .tables
+            .into_iter()
+            .find(|t| t.name == ask.table)
+            .ok_or(EngineError::ShuttingDown)?;
+        let open_on_node = match &self.scanner.open_files {
+            Some(source) => source.open_files().await,
+            None => None,
+        };
+        let _claim = RestoreClaim::take(&self.restoring, &table.name)?;
+        let request = RestoreRequest {
+            table,
+            which: ask.which,
+            to: ask.to,
+            allow_dirty: ask.allow_dirty,
+        };
+        let now = self.clock.now();
+        let store = self.store.clone();
+        let plan = tokio::task::spawn_blocking(move || {
+            restore::plan(&store, &request, open_on_node.as_ref(), now)
+        })
+        .await
+        .map_err(|_| EngineError::ShuttingDown)??;
+        if ask.dry_run {
+            return Ok(RestoreReply {
+                plan,
+                run_id: None,
+                duration: started.elapsed(),
+            });
+        }
+        let mut run = restore_record(&plan, now);
+        self.record_restore(&run, false).await?;
+        let target = plan.target.display().to_string();
+        tracing::info!(run_id = %run.run_id, table = %plan.table, backup = %plan.backup, %target, "restore started");
+        self.events.publish(EventPayload::RestoreStarted {
+            run_id: run.run_id.clone(),
+            table: plan.table.clone(),
+            backup: plan.backup.clone(),
+            target: target.clone(),
+        });
+        let store = self.store.clone();
+        let (job, run_id) = (plan.clone(), run.run_id.clone());
+        let done = tokio::task::spawn_blocking(move || restore::execute(&store, &job, &run_id))
+            .await
+            .unwrap_or_else(|e| {
+                Err(RestoreError::Io {
+                    what: "the restore task failed on",
+                    path: plan.target.clone(),
+                    source: std::io::Error::other(e.to_string()),
+                })
+            });
+        let mut plan = plan;
+        let result = match &done {
+            Ok(safety) => {
+                plan.safety_copy = safety.clone();
+                restored_result(&plan, started.elapsed())
+            }
+            Err(e) => TableResult::failed(&plan.table, e.table_error(), started.elapsed()),
+        };
+        let error = result.outcome.error();
+        run.finished_at = Some(self.clock.now());
+        run.outcome = match error {
+            None => RunOutcome::Succeeded,
+            Some(_) => RunOutcome::Failed,
+        };
+        run.counts = crate::model::TableCounts::of(std::slice::from_ref(&result));
+        run.results = vec![result];
+        match &error {
+            None => tracing::info!(
+                run_id = %run.run_id,
+                table = %plan.table,
+                backup = %plan.backup,
+                %target,
+                safety_copy = plan.safety_copy.as_deref().unwrap_or(""),
+                duration_ms = started.elapsed().as_millis() as u64,
+                "restore finished"
+            ),
+            Some(e) => tracing::error!(
+                run_id = %run.run_id,
+                table = %plan.table,
+                backup = %plan.backup,
+                %target,
+                code = e.code.as_str(),
+                error = %e.message,
+                "restore failed; the target is as it was"
+            ),
+        }
+        self.events.publish(EventPayload::RestoreFinished {
+            run_id: run.run_id.clone(),
+            table: plan.table.clone(),
+            backup: plan.backup.clone(),
+            target,
+            error,
+            safety_copy: plan.safety_copy.clone(),
+        });
+        self.record_restore(&run, true).await?;
+        done?;
+        Ok(RestoreReply {
+            plan,
+            run_id: Some(run.run_id),
+            duration: started.elapsed(),
+        })
+    }
+
+    async fn record_restore(&self, run: &RunRecord, finished: bool) -> Result<(), EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::RecordRestore {
+            run: Box::new(run.clone()),
+            finished,
+            reply,
+        })
+        .await?;
+        answer.await.map_err(|_| EngineError::ShuttingDown)?
+    }
+
     /// The tables as the catalog sees them now (and, with a node, as the
     /// node has them open), and the data directories it could not list.
     pub async fn scan(&self) -> Scan {
@@ -300,6 +505,34 @@ impl Handle {
             .send(command)
             .await
             .map_err(|_| EngineError::ShuttingDown)
+    }
+}
+
+/// A table's place in the set of tables under restore, given back on drop.
+struct RestoreClaim {
+    set: Arc<Mutex<HashSet<String>>>,
+    table: String,
+}
+
+impl RestoreClaim {
+    fn take(set: &Arc<Mutex<HashSet<String>>>, table: &str) -> Result<Self, EngineError> {
+        let mut held = set.lock().unwrap_or_else(PoisonError::into_inner);
+        if !held.insert(table.to_owned()) {
+            return Err(EngineError::RestoreBusy(table.to_owned()));
+        }
+        Ok(Self {
+            set: set.clone(),
+            table: table.to_owned(),
+        })
+    }
+}
+
+impl Drop for RestoreClaim {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.table);
     }
 }
 
@@ -395,6 +628,11 @@ pub fn start(
     for leftover in store.remove_leftovers()? {
         tracing::info!(file = %leftover, "removed leftover from an interrupted run");
     }
+    for dir in &config.catalog.data_dirs {
+        for leftover in restore::remove_leftovers(dir) {
+            tracing::info!(file = %leftover.display(), "removed what an interrupted restore left");
+        }
+    }
     let (ledger, interrupted) = Ledger::open(&store.state_dir())?;
     for run in interrupted {
         tracing::warn!(run_id = %run.run_id, "run was interrupted by a stop; recorded as interrupted");
@@ -445,6 +683,8 @@ pub fn start(
         scanner: scanner.clone(),
         store: store.clone(),
         events: parts.events.clone(),
+        clock: config.clock,
+        restoring: Arc::default(),
     };
     let next_scrub = config_scrub_start(&config);
     let engine = Engine {
@@ -704,6 +944,23 @@ impl Engine {
             }
             Command::LastAttempts { reply } => {
                 let _ = reply.send(self.memory().ledger.last_attempts());
+            }
+            Command::RecordRestore {
+                run,
+                finished,
+                reply,
+            } => {
+                let written = self
+                    .durably(move |d| {
+                        if finished {
+                            d.record_finished(&run);
+                            Ok(())
+                        } else {
+                            d.record_started(&run)
+                        }
+                    })
+                    .await;
+                let _ = reply.send(written.and_then(|w| w));
             }
             Command::Status { reply } => {
                 let last_run = self.memory().ledger.last_finished().map(RunRecord::summary);
@@ -1211,4 +1468,49 @@ fn new_run_id(now: DateTime<Utc>) -> String {
         now.format("%Y%m%dT%H%M%S%.3fZ"),
         fastrand::u16(..)
     )
+}
+
+/// A restore's ledger record as it starts.
+fn restore_record(plan: &Plan, now: DateTime<Utc>) -> RunRecord {
+    RunRecord {
+        run_id: new_run_id(now),
+        trigger: Trigger::Restore,
+        reason: format!(
+            "restore {} from {} to {}",
+            plan.table,
+            plan.backup,
+            plan.target.display()
+        ),
+        started_at: now,
+        finished_at: None,
+        outcome: RunOutcome::Running,
+        tables: vec![plan.table.clone()],
+        results: Vec::new(),
+        joined: Vec::new(),
+        errors: Vec::new(),
+        counts: Default::default(),
+        results_omitted: false,
+    }
+}
+
+/// A restore that went through, as the ledger records it: the copy it
+/// restored.
+fn restored_result(plan: &Plan, duration: Duration) -> TableResult {
+    TableResult {
+        table: plan.table.clone(),
+        outcome: Outcome::Committed(Box::new(crate::model::CommittedCopy {
+            file_name: plan.backup.clone(),
+            bytes: plan.bytes,
+            records: plan.records,
+            keys: 0,
+            consistency: plan.consistency,
+            sha256: plan.sha256.clone(),
+            captured_at: plan.captured_at,
+            digest: plan.digest,
+            pruned: Vec::new(),
+        })),
+        duration,
+        timings: Default::default(),
+        attempts: 1,
+    }
 }

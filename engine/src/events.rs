@@ -79,6 +79,32 @@ pub enum EventPayload {
         /// Wall time of the run.
         duration: Duration,
     },
+    /// A restore began (after its plan was checked).
+    RestoreStarted {
+        /// The restore's id in the ledger.
+        run_id: String,
+        /// Table.
+        table: String,
+        /// The copy restored.
+        backup: String,
+        /// The file written.
+        target: String,
+    },
+    /// A restore ended.
+    RestoreFinished {
+        /// The restore's id in the ledger.
+        run_id: String,
+        /// Table.
+        table: String,
+        /// The copy restored.
+        backup: String,
+        /// The file written.
+        target: String,
+        /// Why it failed (the target is as it was); `None` when restored.
+        error: Option<crate::model::TableError>,
+        /// Where the replaced file was kept, when in place.
+        safety_copy: Option<String>,
+    },
     /// A status changed (a table's, or the system's when `table` is `None`).
     HealthChanged {
         /// The table, or `None` for the overall status.
@@ -108,9 +134,10 @@ impl EventPayload {
     /// The table an event is about, if it is about one table.
     pub fn table(&self) -> Option<&str> {
         match self {
-            Self::TableBackedUp { table, .. } | Self::TableBackupFailed { table, .. } => {
-                Some(table)
-            }
+            Self::TableBackedUp { table, .. }
+            | Self::TableBackupFailed { table, .. }
+            | Self::RestoreStarted { table, .. }
+            | Self::RestoreFinished { table, .. } => Some(table),
             Self::HealthChanged { table, .. } => table.as_deref(),
             _ => None,
         }

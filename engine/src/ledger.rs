@@ -25,7 +25,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::health::AttemptFacts;
-use crate::model::{RunOutcome, RunRecord, TableCounts};
+use crate::model::{RunOutcome, RunRecord, TableCounts, Trigger};
 
 /// Runs kept in memory and in the file after compaction.
 pub const RETAINED_RUNS: usize = 500;
@@ -167,12 +167,12 @@ impl Ledger {
         self.runs.iter().rev().take(limit).cloned().collect()
     }
 
-    /// The newest finished run.
+    /// The newest finished backup run (restores are not runs of the schedule).
     pub fn last_finished(&self) -> Option<&RunRecord> {
         self.runs
             .iter()
             .rev()
-            .find(|r| r.outcome != RunOutcome::Running)
+            .find(|r| r.outcome != RunOutcome::Running && r.trigger != Trigger::Restore)
     }
 
     /// Each table's last attempt.
@@ -297,7 +297,7 @@ impl Ledger {
         let out = out.into_inner().map_err(io::IntoInnerError::into_error)?;
         out.sync_all()?;
         drop(out);
-        crash_point("ledger-compaction-written");
+        crate::crash_point("ledger-compaction-written");
         fs::rename(&tmp, &self.path)?;
         if let Some(dir) = self.path.parent() {
             File::open(dir)?.sync_all()?;
@@ -316,14 +316,6 @@ impl Ledger {
 /// Where compaction writes before it renames.
 fn compaction_path(ledger: &Path) -> PathBuf {
     ledger.with_extension("jsonl.tmp")
-}
-
-/// Aborts the process here when `TABLESAFE_CRASH_AT` names this point: how
-/// tests show what a crash at that moment leaves.
-fn crash_point(name: &str) {
-    if std::env::var_os("TABLESAFE_CRASH_AT").is_some_and(|at| at == name) {
-        std::process::abort();
-    }
 }
 
 /// Runs and last attempts as the ledger's lines build them up.
@@ -360,7 +352,12 @@ impl History {
     /// `run` ended: its results become its tables' last attempts, and it
     /// the one run that keeps them (the one before it keeps its counts).
     fn finished(&mut self, run: RunRecord) {
-        for result in &run.results {
+        // A restore is no attempt to back a table up.
+        let results = match run.trigger {
+            Trigger::Restore => &[][..],
+            _ => &run.results[..],
+        };
+        for result in results {
             self.attempts.insert(
                 result.table.clone(),
                 AttemptFacts {
@@ -371,7 +368,8 @@ impl History {
             );
         }
         for older in self.runs.iter_mut() {
-            if older.outcome != RunOutcome::Running && !older.results.is_empty() {
+            let backup = older.trigger != Trigger::Restore || run.trigger == Trigger::Restore;
+            if backup && older.outcome != RunOutcome::Running && !older.results.is_empty() {
                 *older = older.summary();
             }
         }
@@ -393,7 +391,6 @@ fn end_with_newline(file: &mut File) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Trigger;
 
     fn run(id: &str) -> RunRecord {
         RunRecord {

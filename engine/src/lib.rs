@@ -15,7 +15,16 @@ pub mod ledger;
 pub mod model;
 pub mod monitor;
 pub mod pipeline;
+pub mod restore;
 pub mod retention;
 pub mod scheduler;
 pub mod scrub;
 pub mod store;
+
+/// Aborts the process here when `TABLESAFE_CRASH_AT` names this point: how
+/// tests show what a crash at that exact moment leaves behind.
+pub(crate) fn crash_point(name: &str) {
+    if std::env::var_os("TABLESAFE_CRASH_AT").is_some_and(|at| at == name) {
+        std::process::abort();
+    }
+}

@@ -15,6 +15,8 @@ pub enum Trigger {
     Manual,
     /// Start-up found that a scheduled run was missed.
     CatchUp,
+    /// Not a backup: a restore of one table (in the ledger beside the runs).
+    Restore,
 }
 
 /// How a run ended.
@@ -40,6 +42,7 @@ impl Trigger {
             Self::Scheduled => "scheduled",
             Self::Manual => "manual",
             Self::CatchUp => "catch_up",
+            Self::Restore => "restore",
         }
     }
 }
@@ -133,6 +136,13 @@ pub enum ErrorCode {
     BackupIo,
     /// The run was stopped before this table finished.
     Cancelled,
+    /// A restore found no copy that qualifies.
+    NoVerifiedCopy,
+    /// A restore's copy no longer proves against its manifest.
+    BackupCorrupt,
+    /// A restore would have made things worse and was refused (the target
+    /// exists or is open, the copy is dirty).
+    RestoreRefused,
 }
 
 impl ErrorCode {
@@ -147,6 +157,9 @@ impl ErrorCode {
             Self::BackupDirUnwritable => "BACKUP_DIR_UNWRITABLE",
             Self::BackupIo => "BACKUP_IO",
             Self::Cancelled => "CANCELLED",
+            Self::NoVerifiedCopy => "NO_VERIFIED_COPY",
+            Self::BackupCorrupt => "BACKUP_CORRUPT",
+            Self::RestoreRefused => "RESTORE_REFUSED",
         }
     }
 }
@@ -531,7 +544,12 @@ mod tests {
     #[test]
     fn labels_are_the_serialized_names() {
         let json = |v: serde_json::Value| v.as_str().unwrap().to_owned();
-        for t in [Trigger::Scheduled, Trigger::Manual, Trigger::CatchUp] {
+        for t in [
+            Trigger::Scheduled,
+            Trigger::Manual,
+            Trigger::CatchUp,
+            Trigger::Restore,
+        ] {
             assert_eq!(t.as_str(), json(serde_json::to_value(t).unwrap()));
         }
         for o in [

@@ -120,7 +120,7 @@ pub fn scrub(
     Ok(report)
 }
 
-enum Fault {
+pub(crate) enum Fault {
     /// The copy is gone or cannot be read: nothing is proved either way.
     Unreadable(String),
     /// The copy is there and differs from what was committed.
@@ -129,13 +129,22 @@ enum Fault {
 
 /// Proves one copy against its manifest.
 fn check(store: &BackupStore, entry: &BackupEntry) -> Result<(), Fault> {
-    let Some(manifest) = &entry.manifest else {
-        return Ok(());
-    };
-    let path = store.path(&entry.name.file_name());
+    match &entry.manifest {
+        Some(manifest) => prove(&store.path(&entry.name.file_name()), manifest),
+        None => Ok(()),
+    }
+}
+
+/// Proves the file at `path` against `manifest`: its size and SHA-256, and
+/// the reader's full check (every object decoded) giving the manifest's
+/// counts and content digest. For restores too, before and after writing.
+pub(crate) fn prove(
+    path: &std::path::Path,
+    manifest: &crate::store::Manifest,
+) -> Result<(), Fault> {
     let unreadable =
         |e: io::Error| Fault::Unreadable(format!("cannot read {}: {e}", path.display()));
-    let mut file = File::open(&path).map_err(unreadable)?;
+    let mut file = File::open(path).map_err(unreadable)?;
     let len = file.metadata().map_err(unreadable)?.len();
     if len != manifest.bytes {
         return Err(Fault::Mismatch(format!(

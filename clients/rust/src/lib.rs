@@ -220,8 +220,25 @@ impl Client {
 
     /// The backups on disk, newest first (one table's when `table` is given).
     pub async fn list_backups(&self, table: Option<&str>) -> Result<Vec<proto::BackupFile>, Error> {
+        self.backups(table, false).await
+    }
+
+    /// The safety copies restores kept (`safety/<name>`), newest first.
+    pub async fn list_safety_copies(
+        &self,
+        table: Option<&str>,
+    ) -> Result<Vec<proto::BackupFile>, Error> {
+        self.backups(table, true).await
+    }
+
+    async fn backups(
+        &self,
+        table: Option<&str>,
+        safety_copies: bool,
+    ) -> Result<Vec<proto::BackupFile>, Error> {
         let request = proto::ListBackupsRequest {
             table: table.unwrap_or_default().to_owned(),
+            safety_copies,
         };
         Ok(self
             .inner
@@ -230,6 +247,27 @@ impl Client {
             .await?
             .into_inner()
             .backups)
+    }
+
+    /// Restores a copy of one table, or for `dry_run` says what it would do
+    /// (admin token).
+    pub async fn restore_backup(
+        &self,
+        request: proto::RestoreBackupRequest,
+    ) -> Result<proto::RestoreBackupResponse, Error> {
+        Ok(self
+            .inner
+            .clone()
+            .restore_backup(request)
+            .await?
+            .into_inner())
+    }
+
+    /// Deletes a safety copy, `safety/<name>` (admin token).
+    pub async fn remove_safety_copy(&self, file: &str) -> Result<(), Error> {
+        let request = proto::RemoveSafetyCopyRequest { file: file.into() };
+        self.inner.clone().remove_safety_copy(request).await?;
+        Ok(())
     }
 
     /// Recent runs, newest first (at most `limit`; 0 for the server's default).

@@ -33,6 +33,11 @@ __all__ = [
     "ScrubbedBackup",
     "ListRunsRequest",
     "ListRunsResponse",
+    "RestoreBackupRequest",
+    "RestorePlan",
+    "RestoreBackupResponse",
+    "RemoveSafetyCopyRequest",
+    "RemoveSafetyCopyResponse",
     "GetHealthRequest",
     "HealthIssue",
     "ComponentHealth",
@@ -40,6 +45,8 @@ __all__ = [
     "GetHealthResponse",
     "WatchEventsRequest",
     "Event",
+    "RestoreStarted",
+    "RestoreFinished",
     "RunStarted",
     "TableBackedUp",
     "TableBackupFailed",
@@ -58,6 +65,8 @@ class Trigger(ProtoEnum):
     MANUAL = 2
     #: Started at start-up because a scheduled run was missed.
     CATCH_UP = 3
+    #: Not a backup: a restore of one table, in the ledger beside the runs.
+    RESTORE = 4
 
 
 class RunOutcome(ProtoEnum):
@@ -182,6 +191,8 @@ class EventKind(ProtoEnum):
     HEALTH_CHANGED = 5
     HEARTBEAT = 6
     RESYNC_REQUIRED = 7
+    RESTORE_STARTED = 8
+    RESTORE_FINISHED = 9
 
 
 class TriggerBackupRequest(ProtoView[_storage_admin_pb2.TriggerBackupRequest]):
@@ -391,6 +402,11 @@ class ListBackupsRequest(ProtoView[_storage_admin_pb2.ListBackupsRequest]):
         """Only this table's backups; empty for all."""
         return self._proto.table
 
+    @property
+    def safety_copies(self) -> bool:
+        """List the safety copies restores kept (`safety/<name>`) instead."""
+        return self._proto.safety_copies
+
 
 class ListBackupsResponse(ProtoView[_storage_admin_pb2.ListBackupsResponse]):
     """The proto message tablesafe.v1.ListBackupsResponse."""
@@ -530,6 +546,169 @@ class ListRunsResponse(ProtoView[_storage_admin_pb2.ListRunsResponse]):
     @property
     def runs(self) -> list[BackupRun]:
         return [BackupRun(v) for v in self._proto.runs]
+
+
+class RestoreBackupRequest(ProtoView[_storage_admin_pb2.RestoreBackupRequest]):
+    """The proto message tablesafe.v1.RestoreBackupRequest."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.RestoreBackupRequest
+
+    @property
+    def table(self) -> str:
+        return self._proto.table
+
+    @property
+    def backup(self) -> str:
+        """Which copy: a file name from ListBackups (or `safety/<name>` for a
+        safety copy); else the newest good copy captured at or before `as_of`;
+        else the newest good copy.
+        """
+        return self._proto.backup
+
+    @property
+    def as_of(self) -> _timestamp_pb2.Timestamp:
+        return self._proto.as_of
+
+    @property
+    def to_path(self) -> str:
+        """Where: a path (which must not exist unless `force`), or the table's own
+        file (`in_place`). Exactly one.
+        """
+        return self._proto.to_path
+
+    @property
+    def in_place(self) -> bool:
+        return self._proto.in_place
+
+    @property
+    def force(self) -> bool:
+        return self._proto.force
+
+    @property
+    def allow_dirty(self) -> bool:
+        """Restore a dirty copy (Erlang repairs it on open; Erlang 25's repair can
+        lose objects, erlang/otp#8513).
+        """
+        return self._proto.allow_dirty
+
+    @property
+    def dry_run(self) -> bool:
+        """Say what would be done, and do nothing."""
+        return self._proto.dry_run
+
+
+class RestorePlan(ProtoView[_storage_admin_pb2.RestorePlan]):
+    """The proto message tablesafe.v1.RestorePlan."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.RestorePlan
+
+    @property
+    def table(self) -> str:
+        return self._proto.table
+
+    @property
+    def backup(self) -> str:
+        return self._proto.backup
+
+    @property
+    def captured_at(self) -> _timestamp_pb2.Timestamp:
+        return self._proto.captured_at
+
+    @property
+    def age(self) -> _duration_pb2.Duration:
+        """How old the copy is now."""
+        return self._proto.age
+
+    @property
+    def consistency(self) -> Consistency:
+        return Consistency(self._proto.consistency)
+
+    @property
+    def records(self) -> int:
+        return self._proto.records
+
+    @property
+    def digest(self) -> ContentDigest:
+        return ContentDigest(self._proto.digest)
+
+    @property
+    def sha256(self) -> str:
+        return self._proto.sha256
+
+    @property
+    def bytes(self) -> int:
+        return self._proto.bytes
+
+    @property
+    def target(self) -> str:
+        """The file written."""
+        return self._proto.target
+
+    @property
+    def overwrites(self) -> bool:
+        """A file is there now and would be replaced (its size)."""
+        return self._proto.overwrites
+
+    @property
+    def overwritten_bytes(self) -> int:
+        return self._proto.overwritten_bytes
+
+    @property
+    def safety_copy(self) -> str:
+        """In place: where the file as it is now is kept (a dry run's is the name
+        it would get).
+        """
+        return self._proto.safety_copy
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self._proto.warnings)
+
+
+class RestoreBackupResponse(ProtoView[_storage_admin_pb2.RestoreBackupResponse]):
+    """The proto message tablesafe.v1.RestoreBackupResponse."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.RestoreBackupResponse
+
+    @property
+    def plan(self) -> RestorePlan:
+        return RestorePlan(self._proto.plan)
+
+    @property
+    def restored(self) -> bool:
+        """False for a dry run."""
+        return self._proto.restored
+
+    @property
+    def run_id(self) -> str:
+        """The restore's id in the ledger."""
+        return self._proto.run_id
+
+    @property
+    def duration(self) -> _duration_pb2.Duration:
+        return self._proto.duration
+
+
+class RemoveSafetyCopyRequest(ProtoView[_storage_admin_pb2.RemoveSafetyCopyRequest]):
+    """The proto message tablesafe.v1.RemoveSafetyCopyRequest."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.RemoveSafetyCopyRequest
+
+    @property
+    def file(self) -> str:
+        """`safety/<name>` as ListBackups lists it."""
+        return self._proto.file
+
+
+class RemoveSafetyCopyResponse(ProtoView[_storage_admin_pb2.RemoveSafetyCopyResponse]):
+    """The proto message tablesafe.v1.RemoveSafetyCopyResponse."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.RemoveSafetyCopyResponse
 
 
 class GetHealthRequest(ProtoView[_storage_admin_pb2.GetHealthRequest]):
@@ -815,6 +994,73 @@ class Event(ProtoView[_storage_admin_pb2.Event]):
     @property
     def resync_required(self) -> ResyncRequired:
         return ResyncRequired(self._proto.resync_required)
+
+    @property
+    def restore_started(self) -> RestoreStarted:
+        return RestoreStarted(self._proto.restore_started)
+
+    @property
+    def restore_finished(self) -> RestoreFinished:
+        return RestoreFinished(self._proto.restore_finished)
+
+
+class RestoreStarted(ProtoView[_storage_admin_pb2.RestoreStarted]):
+    """The proto message tablesafe.v1.RestoreStarted."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.RestoreStarted
+
+    @property
+    def run_id(self) -> str:
+        return self._proto.run_id
+
+    @property
+    def table(self) -> str:
+        return self._proto.table
+
+    @property
+    def backup(self) -> str:
+        return self._proto.backup
+
+    @property
+    def target(self) -> str:
+        return self._proto.target
+
+
+class RestoreFinished(ProtoView[_storage_admin_pb2.RestoreFinished]):
+    """The proto message tablesafe.v1.RestoreFinished."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.RestoreFinished
+
+    @property
+    def run_id(self) -> str:
+        return self._proto.run_id
+
+    @property
+    def table(self) -> str:
+        return self._proto.table
+
+    @property
+    def backup(self) -> str:
+        return self._proto.backup
+
+    @property
+    def target(self) -> str:
+        return self._proto.target
+
+    @property
+    def error_code(self) -> str:
+        """Empty when restored; else why not (the target is as it was)."""
+        return self._proto.error_code
+
+    @property
+    def error_message(self) -> str:
+        return self._proto.error_message
+
+    @property
+    def safety_copy(self) -> str:
+        return self._proto.safety_copy
 
 
 class RunStarted(ProtoView[_storage_admin_pb2.RunStarted]):

@@ -17,6 +17,13 @@ import type { ListBackupsRequest as _tablesafe_v1_ListBackupsRequest, ListBackup
 import type { ListBackupsResponse as _tablesafe_v1_ListBackupsResponse, ListBackupsResponse__Output as _tablesafe_v1_ListBackupsResponse__Output } from './tablesafe/v1/ListBackupsResponse.js';
 import type { ListRunsRequest as _tablesafe_v1_ListRunsRequest, ListRunsRequest__Output as _tablesafe_v1_ListRunsRequest__Output } from './tablesafe/v1/ListRunsRequest.js';
 import type { ListRunsResponse as _tablesafe_v1_ListRunsResponse, ListRunsResponse__Output as _tablesafe_v1_ListRunsResponse__Output } from './tablesafe/v1/ListRunsResponse.js';
+import type { RemoveSafetyCopyRequest as _tablesafe_v1_RemoveSafetyCopyRequest, RemoveSafetyCopyRequest__Output as _tablesafe_v1_RemoveSafetyCopyRequest__Output } from './tablesafe/v1/RemoveSafetyCopyRequest.js';
+import type { RemoveSafetyCopyResponse as _tablesafe_v1_RemoveSafetyCopyResponse, RemoveSafetyCopyResponse__Output as _tablesafe_v1_RemoveSafetyCopyResponse__Output } from './tablesafe/v1/RemoveSafetyCopyResponse.js';
+import type { RestoreBackupRequest as _tablesafe_v1_RestoreBackupRequest, RestoreBackupRequest__Output as _tablesafe_v1_RestoreBackupRequest__Output } from './tablesafe/v1/RestoreBackupRequest.js';
+import type { RestoreBackupResponse as _tablesafe_v1_RestoreBackupResponse, RestoreBackupResponse__Output as _tablesafe_v1_RestoreBackupResponse__Output } from './tablesafe/v1/RestoreBackupResponse.js';
+import type { RestoreFinished as _tablesafe_v1_RestoreFinished, RestoreFinished__Output as _tablesafe_v1_RestoreFinished__Output } from './tablesafe/v1/RestoreFinished.js';
+import type { RestorePlan as _tablesafe_v1_RestorePlan, RestorePlan__Output as _tablesafe_v1_RestorePlan__Output } from './tablesafe/v1/RestorePlan.js';
+import type { RestoreStarted as _tablesafe_v1_RestoreStarted, RestoreStarted__Output as _tablesafe_v1_RestoreStarted__Output } from './tablesafe/v1/RestoreStarted.js';
 import type { ResyncRequired as _tablesafe_v1_ResyncRequired, ResyncRequired__Output as _tablesafe_v1_ResyncRequired__Output } from './tablesafe/v1/ResyncRequired.js';
 import type { RunFinished as _tablesafe_v1_RunFinished, RunFinished__Output as _tablesafe_v1_RunFinished__Output } from './tablesafe/v1/RunFinished.js';
 import type { RunStarted as _tablesafe_v1_RunStarted, RunStarted__Output as _tablesafe_v1_RunStarted__Output } from './tablesafe/v1/RunStarted.js';
@@ -64,6 +71,13 @@ export interface ProtoGrpcType {
       ListBackupsResponse: MessageTypeDefinition<_tablesafe_v1_ListBackupsResponse, _tablesafe_v1_ListBackupsResponse__Output>
       ListRunsRequest: MessageTypeDefinition<_tablesafe_v1_ListRunsRequest, _tablesafe_v1_ListRunsRequest__Output>
       ListRunsResponse: MessageTypeDefinition<_tablesafe_v1_ListRunsResponse, _tablesafe_v1_ListRunsResponse__Output>
+      RemoveSafetyCopyRequest: MessageTypeDefinition<_tablesafe_v1_RemoveSafetyCopyRequest, _tablesafe_v1_RemoveSafetyCopyRequest__Output>
+      RemoveSafetyCopyResponse: MessageTypeDefinition<_tablesafe_v1_RemoveSafetyCopyResponse, _tablesafe_v1_RemoveSafetyCopyResponse__Output>
+      RestoreBackupRequest: MessageTypeDefinition<_tablesafe_v1_RestoreBackupRequest, _tablesafe_v1_RestoreBackupRequest__Output>
+      RestoreBackupResponse: MessageTypeDefinition<_tablesafe_v1_RestoreBackupResponse, _tablesafe_v1_RestoreBackupResponse__Output>
+      RestoreFinished: MessageTypeDefinition<_tablesafe_v1_RestoreFinished, _tablesafe_v1_RestoreFinished__Output>
+      RestorePlan: MessageTypeDefinition<_tablesafe_v1_RestorePlan, _tablesafe_v1_RestorePlan__Output>
+      RestoreStarted: MessageTypeDefinition<_tablesafe_v1_RestoreStarted, _tablesafe_v1_RestoreStarted__Output>
       ResyncRequired: MessageTypeDefinition<_tablesafe_v1_ResyncRequired, _tablesafe_v1_ResyncRequired__Output>
       RunFinished: MessageTypeDefinition<_tablesafe_v1_RunFinished, _tablesafe_v1_RunFinished__Output>
       RunOutcome: EnumTypeDefinition

@@ -17,6 +17,7 @@ class Trigger(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRIGGER_SCHEDULED: _ClassVar[Trigger]
     TRIGGER_MANUAL: _ClassVar[Trigger]
     TRIGGER_CATCH_UP: _ClassVar[Trigger]
+    TRIGGER_RESTORE: _ClassVar[Trigger]
 
 class RunOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -96,10 +97,13 @@ class EventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_KIND_HEALTH_CHANGED: _ClassVar[EventKind]
     EVENT_KIND_HEARTBEAT: _ClassVar[EventKind]
     EVENT_KIND_RESYNC_REQUIRED: _ClassVar[EventKind]
+    EVENT_KIND_RESTORE_STARTED: _ClassVar[EventKind]
+    EVENT_KIND_RESTORE_FINISHED: _ClassVar[EventKind]
 TRIGGER_UNSPECIFIED: Trigger
 TRIGGER_SCHEDULED: Trigger
 TRIGGER_MANUAL: Trigger
 TRIGGER_CATCH_UP: Trigger
+TRIGGER_RESTORE: Trigger
 RUN_OUTCOME_UNSPECIFIED: RunOutcome
 RUN_OUTCOME_SUCCEEDED: RunOutcome
 RUN_OUTCOME_PARTIAL: RunOutcome
@@ -152,6 +156,8 @@ EVENT_KIND_RUN_FINISHED: EventKind
 EVENT_KIND_HEALTH_CHANGED: EventKind
 EVENT_KIND_HEARTBEAT: EventKind
 EVENT_KIND_RESYNC_REQUIRED: EventKind
+EVENT_KIND_RESTORE_STARTED: EventKind
+EVENT_KIND_RESTORE_FINISHED: EventKind
 
 class TriggerBackupRequest(_message.Message):
     __slots__ = ("tables", "reason")
@@ -240,10 +246,12 @@ class ContentDigest(_message.Message):
     def __init__(self, objects: _Optional[int] = ..., phash2_sum: _Optional[int] = ...) -> None: ...
 
 class ListBackupsRequest(_message.Message):
-    __slots__ = ("table",)
+    __slots__ = ("table", "safety_copies")
     TABLE_FIELD_NUMBER: _ClassVar[int]
+    SAFETY_COPIES_FIELD_NUMBER: _ClassVar[int]
     table: str
-    def __init__(self, table: _Optional[str] = ...) -> None: ...
+    safety_copies: bool
+    def __init__(self, table: _Optional[str] = ..., safety_copies: _Optional[bool] = ...) -> None: ...
 
 class ListBackupsResponse(_message.Message):
     __slots__ = ("backups",)
@@ -314,6 +322,80 @@ class ListRunsResponse(_message.Message):
     RUNS_FIELD_NUMBER: _ClassVar[int]
     runs: _containers.RepeatedCompositeFieldContainer[BackupRun]
     def __init__(self, runs: _Optional[_Iterable[_Union[BackupRun, _Mapping]]] = ...) -> None: ...
+
+class RestoreBackupRequest(_message.Message):
+    __slots__ = ("table", "backup", "as_of", "to_path", "in_place", "force", "allow_dirty", "dry_run")
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    BACKUP_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    TO_PATH_FIELD_NUMBER: _ClassVar[int]
+    IN_PLACE_FIELD_NUMBER: _ClassVar[int]
+    FORCE_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_DIRTY_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    table: str
+    backup: str
+    as_of: _timestamp_pb2.Timestamp
+    to_path: str
+    in_place: bool
+    force: bool
+    allow_dirty: bool
+    dry_run: bool
+    def __init__(self, table: _Optional[str] = ..., backup: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., to_path: _Optional[str] = ..., in_place: _Optional[bool] = ..., force: _Optional[bool] = ..., allow_dirty: _Optional[bool] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class RestorePlan(_message.Message):
+    __slots__ = ("table", "backup", "captured_at", "age", "consistency", "records", "digest", "sha256", "bytes", "target", "overwrites", "overwritten_bytes", "safety_copy", "warnings")
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    BACKUP_FIELD_NUMBER: _ClassVar[int]
+    CAPTURED_AT_FIELD_NUMBER: _ClassVar[int]
+    AGE_FIELD_NUMBER: _ClassVar[int]
+    CONSISTENCY_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    OVERWRITES_FIELD_NUMBER: _ClassVar[int]
+    OVERWRITTEN_BYTES_FIELD_NUMBER: _ClassVar[int]
+    SAFETY_COPY_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    table: str
+    backup: str
+    captured_at: _timestamp_pb2.Timestamp
+    age: _duration_pb2.Duration
+    consistency: Consistency
+    records: int
+    digest: ContentDigest
+    sha256: str
+    bytes: int
+    target: str
+    overwrites: bool
+    overwritten_bytes: int
+    safety_copy: str
+    warnings: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, table: _Optional[str] = ..., backup: _Optional[str] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., consistency: _Optional[_Union[Consistency, str]] = ..., records: _Optional[int] = ..., digest: _Optional[_Union[ContentDigest, _Mapping]] = ..., sha256: _Optional[str] = ..., bytes: _Optional[int] = ..., target: _Optional[str] = ..., overwrites: _Optional[bool] = ..., overwritten_bytes: _Optional[int] = ..., safety_copy: _Optional[str] = ..., warnings: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RestoreBackupResponse(_message.Message):
+    __slots__ = ("plan", "restored", "run_id", "duration")
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    RESTORED_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    plan: RestorePlan
+    restored: bool
+    run_id: str
+    duration: _duration_pb2.Duration
+    def __init__(self, plan: _Optional[_Union[RestorePlan, _Mapping]] = ..., restored: _Optional[bool] = ..., run_id: _Optional[str] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class RemoveSafetyCopyRequest(_message.Message):
+    __slots__ = ("file",)
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    file: str
+    def __init__(self, file: _Optional[str] = ...) -> None: ...
+
+class RemoveSafetyCopyResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class GetHealthRequest(_message.Message):
     __slots__ = ("refresh", "view", "if_none_match", "page_size", "page_token")
@@ -424,7 +506,7 @@ class WatchEventsRequest(_message.Message):
     def __init__(self, after_sequence: _Optional[int] = ..., epoch: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[EventKind, str]]] = ..., tables: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("sequence", "epoch", "at", "run_started", "table_backed_up", "table_backup_failed", "run_finished", "health_changed", "heartbeat", "resync_required")
+    __slots__ = ("sequence", "epoch", "at", "run_started", "table_backed_up", "table_backup_failed", "run_finished", "health_changed", "heartbeat", "resync_required", "restore_started", "restore_finished")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
@@ -435,6 +517,8 @@ class Event(_message.Message):
     HEALTH_CHANGED_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     RESYNC_REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    RESTORE_STARTED_FIELD_NUMBER: _ClassVar[int]
+    RESTORE_FINISHED_FIELD_NUMBER: _ClassVar[int]
     sequence: int
     epoch: str
     at: _timestamp_pb2.Timestamp
@@ -445,7 +529,39 @@ class Event(_message.Message):
     health_changed: HealthChanged
     heartbeat: Heartbeat
     resync_required: ResyncRequired
-    def __init__(self, sequence: _Optional[int] = ..., epoch: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., run_started: _Optional[_Union[RunStarted, _Mapping]] = ..., table_backed_up: _Optional[_Union[TableBackedUp, _Mapping]] = ..., table_backup_failed: _Optional[_Union[TableBackupFailed, _Mapping]] = ..., run_finished: _Optional[_Union[RunFinished, _Mapping]] = ..., health_changed: _Optional[_Union[HealthChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., resync_required: _Optional[_Union[ResyncRequired, _Mapping]] = ...) -> None: ...
+    restore_started: RestoreStarted
+    restore_finished: RestoreFinished
+    def __init__(self, sequence: _Optional[int] = ..., epoch: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., run_started: _Optional[_Union[RunStarted, _Mapping]] = ..., table_backed_up: _Optional[_Union[TableBackedUp, _Mapping]] = ..., table_backup_failed: _Optional[_Union[TableBackupFailed, _Mapping]] = ..., run_finished: _Optional[_Union[RunFinished, _Mapping]] = ..., health_changed: _Optional[_Union[HealthChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., resync_required: _Optional[_Union[ResyncRequired, _Mapping]] = ..., restore_started: _Optional[_Union[RestoreStarted, _Mapping]] = ..., restore_finished: _Optional[_Union[RestoreFinished, _Mapping]] = ...) -> None: ...
+
+class RestoreStarted(_message.Message):
+    __slots__ = ("run_id", "table", "backup", "target")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    BACKUP_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    table: str
+    backup: str
+    target: str
+    def __init__(self, run_id: _Optional[str] = ..., table: _Optional[str] = ..., backup: _Optional[str] = ..., target: _Optional[str] = ...) -> None: ...
+
+class RestoreFinished(_message.Message):
+    __slots__ = ("run_id", "table", "backup", "target", "error_code", "error_message", "safety_copy")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    BACKUP_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    SAFETY_COPY_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    table: str
+    backup: str
+    target: str
+    error_code: str
+    error_message: str
+    safety_copy: str
+    def __init__(self, run_id: _Optional[str] = ..., table: _Optional[str] = ..., backup: _Optional[str] = ..., target: _Optional[str] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., safety_copy: _Optional[str] = ...) -> None: ...
 
 class RunStarted(_message.Message):
     __slots__ = ("run_id", "trigger", "tables", "reason")

@@ -65,6 +65,16 @@ class StorageAdminStub:
                 request_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.ScrubBackupsRequest.SerializeToString,
                 response_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.ScrubBackupsResponse.FromString,
                 _registered_method=True)
+        self.RestoreBackup = channel.unary_unary(
+                '/tablesafe.v1.StorageAdmin/RestoreBackup',
+                request_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.RestoreBackupRequest.SerializeToString,
+                response_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.RestoreBackupResponse.FromString,
+                _registered_method=True)
+        self.RemoveSafetyCopy = channel.unary_unary(
+                '/tablesafe.v1.StorageAdmin/RemoveSafetyCopy',
+                request_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.RemoveSafetyCopyRequest.SerializeToString,
+                response_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.RemoveSafetyCopyResponse.FromString,
+                _registered_method=True)
 
 
 class StorageAdminServicer:
@@ -118,6 +128,25 @@ class StorageAdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RestoreBackup(self, request, context):
+        """Restores a proved copy of one table to a path or onto the table's own
+        file, or (dry_run) says what it would do. Never a copy that fails its
+        proof or was found corrupt; in place, never while a process holds the
+        file, and the file as it was is kept first as a safety copy. Recorded
+        in the ledger (ListRuns, trigger RESTORE). Admin token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveSafetyCopy(self, request, context):
+        """Deletes a safety copy (ListBackups with safety_copies lists them); no
+        other file. Admin token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StorageAdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -150,6 +179,16 @@ def add_StorageAdminServicer_to_server(servicer, server):
                     servicer.ScrubBackups,
                     request_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.ScrubBackupsRequest.FromString,
                     response_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.ScrubBackupsResponse.SerializeToString,
+            ),
+            'RestoreBackup': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestoreBackup,
+                    request_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.RestoreBackupRequest.FromString,
+                    response_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.RestoreBackupResponse.SerializeToString,
+            ),
+            'RemoveSafetyCopy': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveSafetyCopy,
+                    request_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.RemoveSafetyCopyRequest.FromString,
+                    response_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.RemoveSafetyCopyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -315,6 +354,60 @@ class StorageAdmin:
             '/tablesafe.v1.StorageAdmin/ScrubBackups',
             tablesafe_dot_v1_dot_storage__admin__pb2.ScrubBackupsRequest.SerializeToString,
             tablesafe_dot_v1_dot_storage__admin__pb2.ScrubBackupsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestoreBackup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tablesafe.v1.StorageAdmin/RestoreBackup',
+            tablesafe_dot_v1_dot_storage__admin__pb2.RestoreBackupRequest.SerializeToString,
+            tablesafe_dot_v1_dot_storage__admin__pb2.RestoreBackupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveSafetyCopy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tablesafe.v1.StorageAdmin/RemoveSafetyCopy',
+            tablesafe_dot_v1_dot_storage__admin__pb2.RemoveSafetyCopyRequest.SerializeToString,
+            tablesafe_dot_v1_dot_storage__admin__pb2.RemoveSafetyCopyResponse.FromString,
             options,
             channel_credentials,
             insecure,

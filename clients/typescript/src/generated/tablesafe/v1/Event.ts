@@ -8,6 +8,8 @@ import type { RunFinished as _tablesafe_v1_RunFinished, RunFinished__Output as _
 import type { HealthChanged as _tablesafe_v1_HealthChanged, HealthChanged__Output as _tablesafe_v1_HealthChanged__Output } from '../../tablesafe/v1/HealthChanged.js';
 import type { Heartbeat as _tablesafe_v1_Heartbeat, Heartbeat__Output as _tablesafe_v1_Heartbeat__Output } from '../../tablesafe/v1/Heartbeat.js';
 import type { ResyncRequired as _tablesafe_v1_ResyncRequired, ResyncRequired__Output as _tablesafe_v1_ResyncRequired__Output } from '../../tablesafe/v1/ResyncRequired.js';
+import type { RestoreStarted as _tablesafe_v1_RestoreStarted, RestoreStarted__Output as _tablesafe_v1_RestoreStarted__Output } from '../../tablesafe/v1/RestoreStarted.js';
+import type { RestoreFinished as _tablesafe_v1_RestoreFinished, RestoreFinished__Output as _tablesafe_v1_RestoreFinished__Output } from '../../tablesafe/v1/RestoreFinished.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Event {
@@ -21,7 +23,9 @@ export interface Event {
   'healthChanged'?: (_tablesafe_v1_HealthChanged | null);
   'heartbeat'?: (_tablesafe_v1_Heartbeat | null);
   'resyncRequired'?: (_tablesafe_v1_ResyncRequired | null);
-  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired";
+  'restoreStarted'?: (_tablesafe_v1_RestoreStarted | null);
+  'restoreFinished'?: (_tablesafe_v1_RestoreFinished | null);
+  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired"|"restoreStarted"|"restoreFinished";
 }
 
 export interface Event__Output {
@@ -35,5 +39,7 @@ export interface Event__Output {
   'healthChanged'?: (_tablesafe_v1_HealthChanged__Output | null);
   'heartbeat'?: (_tablesafe_v1_Heartbeat__Output | null);
   'resyncRequired'?: (_tablesafe_v1_ResyncRequired__Output | null);
-  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired";
+  'restoreStarted'?: (_tablesafe_v1_RestoreStarted__Output | null);
+  'restoreFinished'?: (_tablesafe_v1_RestoreFinished__Output | null);
+  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired"|"restoreStarted"|"restoreFinished";
 }

@@ -6,6 +6,10 @@ export interface ListBackupsRequest {
    * Only this table's backups; empty for all.
    */
   'table'?: (string);
+  /**
+   * List the safety copies restores kept (`safety/<name>`) instead.
+   */
+  'safetyCopies'?: (boolean);
 }
 
 export interface ListBackupsRequest__Output {
@@ -13,4 +17,8 @@ export interface ListBackupsRequest__Output {
    * Only this table's backups; empty for all.
    */
   'table': (string);
+  /**
+   * List the safety copies restores kept (`safety/<name>`) instead.
+   */
+  'safetyCopies': (boolean);
 }

@@ -9,6 +9,10 @@ import type { ListBackupsRequest as _tablesafe_v1_ListBackupsRequest, ListBackup
 import type { ListBackupsResponse as _tablesafe_v1_ListBackupsResponse, ListBackupsResponse__Output as _tablesafe_v1_ListBackupsResponse__Output } from '../../tablesafe/v1/ListBackupsResponse.js';
 import type { ListRunsRequest as _tablesafe_v1_ListRunsRequest, ListRunsRequest__Output as _tablesafe_v1_ListRunsRequest__Output } from '../../tablesafe/v1/ListRunsRequest.js';
 import type { ListRunsResponse as _tablesafe_v1_ListRunsResponse, ListRunsResponse__Output as _tablesafe_v1_ListRunsResponse__Output } from '../../tablesafe/v1/ListRunsResponse.js';
+import type { RemoveSafetyCopyRequest as _tablesafe_v1_RemoveSafetyCopyRequest, RemoveSafetyCopyRequest__Output as _tablesafe_v1_RemoveSafetyCopyRequest__Output } from '../../tablesafe/v1/RemoveSafetyCopyRequest.js';
+import type { RemoveSafetyCopyResponse as _tablesafe_v1_RemoveSafetyCopyResponse, RemoveSafetyCopyResponse__Output as _tablesafe_v1_RemoveSafetyCopyResponse__Output } from '../../tablesafe/v1/RemoveSafetyCopyResponse.js';
+import type { RestoreBackupRequest as _tablesafe_v1_RestoreBackupRequest, RestoreBackupRequest__Output as _tablesafe_v1_RestoreBackupRequest__Output } from '../../tablesafe/v1/RestoreBackupRequest.js';
+import type { RestoreBackupResponse as _tablesafe_v1_RestoreBackupResponse, RestoreBackupResponse__Output as _tablesafe_v1_RestoreBackupResponse__Output } from '../../tablesafe/v1/RestoreBackupResponse.js';
 import type { ScrubBackupsRequest as _tablesafe_v1_ScrubBackupsRequest, ScrubBackupsRequest__Output as _tablesafe_v1_ScrubBackupsRequest__Output } from '../../tablesafe/v1/ScrubBackupsRequest.js';
 import type { ScrubBackupsResponse as _tablesafe_v1_ScrubBackupsResponse, ScrubBackupsResponse__Output as _tablesafe_v1_ScrubBackupsResponse__Output } from '../../tablesafe/v1/ScrubBackupsResponse.js';
 import type { TriggerBackupRequest as _tablesafe_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _tablesafe_v1_TriggerBackupRequest__Output } from '../../tablesafe/v1/TriggerBackupRequest.js';
@@ -63,6 +67,46 @@ export interface StorageAdminClient extends grpc.Client {
   listRuns(argument: _tablesafe_v1_ListRunsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
   listRuns(argument: _tablesafe_v1_ListRunsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
   listRuns(argument: _tablesafe_v1_ListRunsRequest, callback: grpc.requestCallback<_tablesafe_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Deletes a safety copy (ListBackups with safety_copies lists them); no
+   * other file. Admin token.
+   */
+  RemoveSafetyCopy(argument: _tablesafe_v1_RemoveSafetyCopyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_RemoveSafetyCopyResponse__Output>): grpc.ClientUnaryCall;
+  RemoveSafetyCopy(argument: _tablesafe_v1_RemoveSafetyCopyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_RemoveSafetyCopyResponse__Output>): grpc.ClientUnaryCall;
+  RemoveSafetyCopy(argument: _tablesafe_v1_RemoveSafetyCopyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_RemoveSafetyCopyResponse__Output>): grpc.ClientUnaryCall;
+  RemoveSafetyCopy(argument: _tablesafe_v1_RemoveSafetyCopyRequest, callback: grpc.requestCallback<_tablesafe_v1_RemoveSafetyCopyResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Deletes a safety copy (ListBackups with safety_copies lists them); no
+   * other file. Admin token.
+   */
+  removeSafetyCopy(argument: _tablesafe_v1_RemoveSafetyCopyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_RemoveSafetyCopyResponse__Output>): grpc.ClientUnaryCall;
+  removeSafetyCopy(argument: _tablesafe_v1_RemoveSafetyCopyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_RemoveSafetyCopyResponse__Output>): grpc.ClientUnaryCall;
+  removeSafetyCopy(argument: _tablesafe_v1_RemoveSafetyCopyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_RemoveSafetyCopyResponse__Output>): grpc.ClientUnaryCall;
+  removeSafetyCopy(argument: _tablesafe_v1_RemoveSafetyCopyRequest, callback: grpc.requestCallback<_tablesafe_v1_RemoveSafetyCopyResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Restores a proved copy of one table to a path or onto the table's own
+   * file, or (dry_run) says what it would do. Never a copy that fails its
+   * proof or was found corrupt; in place, never while a process holds the
+   * file, and the file as it was is kept first as a safety copy. Recorded
+   * in the ledger (ListRuns, trigger RESTORE). Admin token.
+   */
+  RestoreBackup(argument: _tablesafe_v1_RestoreBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_RestoreBackupResponse__Output>): grpc.ClientUnaryCall;
+  RestoreBackup(argument: _tablesafe_v1_RestoreBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_RestoreBackupResponse__Output>): grpc.ClientUnaryCall;
+  RestoreBackup(argument: _tablesafe_v1_RestoreBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_RestoreBackupResponse__Output>): grpc.ClientUnaryCall;
+  RestoreBackup(argument: _tablesafe_v1_RestoreBackupRequest, callback: grpc.requestCallback<_tablesafe_v1_RestoreBackupResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Restores a proved copy of one table to a path or onto the table's own
+   * file, or (dry_run) says what it would do. Never a copy that fails its
+   * proof or was found corrupt; in place, never while a process holds the
+   * file, and the file as it was is kept first as a safety copy. Recorded
+   * in the ledger (ListRuns, trigger RESTORE). Admin token.
+   */
+  restoreBackup(argument: _tablesafe_v1_RestoreBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_RestoreBackupResponse__Output>): grpc.ClientUnaryCall;
+  restoreBackup(argument: _tablesafe_v1_RestoreBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_RestoreBackupResponse__Output>): grpc.ClientUnaryCall;
+  restoreBackup(argument: _tablesafe_v1_RestoreBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_RestoreBackupResponse__Output>): grpc.ClientUnaryCall;
+  restoreBackup(argument: _tablesafe_v1_RestoreBackupRequest, callback: grpc.requestCallback<_tablesafe_v1_RestoreBackupResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Reads every retained backup again and proves it against its manifest
@@ -137,6 +181,21 @@ export interface StorageAdminHandlers extends grpc.UntypedServiceImplementation 
   ListRuns: grpc.handleUnaryCall<_tablesafe_v1_ListRunsRequest__Output, _tablesafe_v1_ListRunsResponse>;
   
   /**
+   * Deletes a safety copy (ListBackups with safety_copies lists them); no
+   * other file. Admin token.
+   */
+  RemoveSafetyCopy: grpc.handleUnaryCall<_tablesafe_v1_RemoveSafetyCopyRequest__Output, _tablesafe_v1_RemoveSafetyCopyResponse>;
+  
+  /**
+   * Restores a proved copy of one table to a path or onto the table's own
+   * file, or (dry_run) says what it would do. Never a copy that fails its
+   * proof or was found corrupt; in place, never while a process holds the
+   * file, and the file as it was is kept first as a safety copy. Recorded
+   * in the ledger (ListRuns, trigger RESTORE). Admin token.
+   */
+  RestoreBackup: grpc.handleUnaryCall<_tablesafe_v1_RestoreBackupRequest__Output, _tablesafe_v1_RestoreBackupResponse>;
+  
+  /**
    * Reads every retained backup again and proves it against its manifest
    * (sha256, every object, content digest); marks the ones that no longer
    * match as corrupt. Joins a scrub in progress. Admin token.
@@ -162,6 +221,8 @@ export interface StorageAdminDefinition extends grpc.ServiceDefinition {
   GetHealth: MethodDefinition<_tablesafe_v1_GetHealthRequest, _tablesafe_v1_GetHealthResponse, _tablesafe_v1_GetHealthRequest__Output, _tablesafe_v1_GetHealthResponse__Output>
   ListBackups: MethodDefinition<_tablesafe_v1_ListBackupsRequest, _tablesafe_v1_ListBackupsResponse, _tablesafe_v1_ListBackupsRequest__Output, _tablesafe_v1_ListBackupsResponse__Output>
   ListRuns: MethodDefinition<_tablesafe_v1_ListRunsRequest, _tablesafe_v1_ListRunsResponse, _tablesafe_v1_ListRunsRequest__Output, _tablesafe_v1_ListRunsResponse__Output>
+  RemoveSafetyCopy: MethodDefinition<_tablesafe_v1_RemoveSafetyCopyRequest, _tablesafe_v1_RemoveSafetyCopyResponse, _tablesafe_v1_RemoveSafetyCopyRequest__Output, _tablesafe_v1_RemoveSafetyCopyResponse__Output>
+  RestoreBackup: MethodDefinition<_tablesafe_v1_RestoreBackupRequest, _tablesafe_v1_RestoreBackupResponse, _tablesafe_v1_RestoreBackupRequest__Output, _tablesafe_v1_RestoreBackupResponse__Output>
   ScrubBackups: MethodDefinition<_tablesafe_v1_ScrubBackupsRequest, _tablesafe_v1_ScrubBackupsResponse, _tablesafe_v1_ScrubBackupsRequest__Output, _tablesafe_v1_ScrubBackupsResponse__Output>
   TriggerBackup: MethodDefinition<_tablesafe_v1_TriggerBackupRequest, _tablesafe_v1_TriggerBackupResponse, _tablesafe_v1_TriggerBackupRequest__Output, _tablesafe_v1_TriggerBackupResponse__Output>
   WatchEvents: MethodDefinition<_tablesafe_v1_WatchEventsRequest, _tablesafe_v1_Event, _tablesafe_v1_WatchEventsRequest__Output, _tablesafe_v1_Event__Output>

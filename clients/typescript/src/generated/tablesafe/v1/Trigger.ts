@@ -11,6 +11,10 @@ export const Trigger = {
    * Started at start-up because a scheduled run was missed.
    */
   TRIGGER_CATCH_UP: 'TRIGGER_CATCH_UP',
+  /**
+   * Not a backup: a restore of one table, in the ledger beside the runs.
+   */
+  TRIGGER_RESTORE: 'TRIGGER_RESTORE',
 } as const;
 
 /**
@@ -28,6 +32,11 @@ export type Trigger =
    */
   | 'TRIGGER_CATCH_UP'
   | 3
+  /**
+   * Not a backup: a restore of one table, in the ledger beside the runs.
+   */
+  | 'TRIGGER_RESTORE'
+  | 4
 
 /**
  * What started a run.
