@@ -187,6 +187,47 @@ pub async fn restore(
     Ok(())
 }
 
+/// `tablesafe drill`: runs a drill and prints each table's verdict.
+/// Ok(false) when any table failed.
+pub async fn drill(
+    conn: &Connection,
+    tables: Vec<String>,
+    out: &mut impl Write,
+) -> Result<bool, Error> {
+    let reply = conn
+        .client()
+        .await?
+        .run_drill(proto::RunDrillRequest { tables })
+        .await?;
+    if conn.json {
+        print_json(&reply, out);
+    } else {
+        let rows: Vec<Vec<String>> = reply
+            .tables
+            .iter()
+            .map(|t| {
+                vec![
+                    t.table.clone(),
+                    if t.passed { "passed" } else { "FAILED" }.into(),
+                    short_enum(t.level().as_str_name(), "DRILL_LEVEL_"),
+                    t.backup.clone(),
+                    if t.passed {
+                        t.records.to_string()
+                    } else {
+                        format!("{}: {}", t.error_code, t.error_message)
+                    },
+                ]
+            })
+            .collect();
+        print_table(
+            &["TABLE", "DRILL", "LEVEL", "COPY", "RECORDS / WHY"],
+            &rows,
+            out,
+        );
+    }
+    Ok(reply.tables.iter().all(|t| t.passed))
+}
+
 /// `tablesafe remove-safety-copy`.
 pub async fn remove_safety_copy(
     conn: &Connection,
@@ -401,6 +442,18 @@ fn describe_event(event: &proto::Event) -> Option<String> {
             short_enum(t.consistency().as_str_name(), "CONSISTENCY_")
         ),
         Payload::TableBackupFailed(t) => format!("{} failed: {}: {}", t.table, t.code, t.message),
+        Payload::TableDrilled(d) => {
+            let drill = d.drill.clone().unwrap_or_default();
+            let level = short_enum(drill.level().as_str_name(), "DRILL_LEVEL_");
+            if drill.passed {
+                format!("{} drill passed ({level}): {}", drill.table, drill.backup)
+            } else {
+                format!(
+                    "{} drill FAILED ({level}): {}: {}",
+                    drill.table, drill.error_code, drill.error_message
+                )
+            }
+        }
         Payload::RestoreStarted(r) => format!(
             "restore {} of {} from {} to {} started",
             r.run_id, r.table, r.backup, r.target

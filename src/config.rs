@@ -49,6 +49,8 @@ pub struct FileConfig {
     pub events: EventsSection,
     /// `[verify]`.
     pub verify: VerifySection,
+    /// `[drill]`.
+    pub drill: DrillSection,
     /// `[erlang]`.
     pub erlang: Option<ErlangSection>,
     /// `[tls]`.
@@ -135,6 +137,39 @@ pub struct HealthSection {
 pub struct VerifySection {
     /// Time between scrubs of every retained backup (default 24h), or `off`.
     pub scrub_interval: Option<String>,
+}
+
+/// `[drill]` in the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DrillSection {
+    /// `after-backup` (default: every table drilled after each scheduled
+    /// run) or `off` (drills only on request, and no drill issues in health).
+    pub schedule: Option<String>,
+    /// A last drill older than this is DRILL_STALE (default 8d).
+    pub stale_after: Option<String>,
+}
+
+impl DrillSection {
+    /// Whether drills follow scheduled runs, and when a last drill is stale
+    /// (`None`: drills are off).
+    fn checked(&self) -> Result<(bool, Option<Duration>), ConfigError> {
+        let on = match self.schedule.as_deref() {
+            None | Some("after-backup") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(invalid(format!(
+                    "drill.schedule {other:?}: say \"after-backup\" or \"off\""
+                )))
+            }
+        };
+        let stale_after = positive_duration(
+            "drill.stale_after",
+            self.stale_after.clone(),
+            tablesafe_engine::health::DRILL_STALE_AFTER,
+        )?;
+        Ok((on, on.then_some(stale_after)))
+    }
 }
 
 /// `[events]` in the config file.
@@ -317,7 +352,9 @@ impl FileConfig {
         let backup_dir = check_directories(&data_dirs, backup_dir)?;
         check_tables(&self.tables)?;
         let pipeline = self.backup.pipeline(overrides.keep)?;
-        let health = self.health.monitor(pipeline.free_space_margin)?;
+        let (drill_after_backup, drill_stale_after) = self.drill.checked()?;
+        let mut health = self.health.monitor(pipeline.free_space_margin)?;
+        health.thresholds.drill_stale_after = drill_stale_after;
         let events = self.events.checked()?;
         let erlang = self.erlang.map(|s| s.node(env)).transpose()?;
         let tls = self.tls.as_ref().map(TlsSection::load).transpose()?;
@@ -349,6 +386,7 @@ impl FileConfig {
                 pipeline,
                 clock: tablesafe_engine::clock::Clock::System,
                 scrub_interval: self.verify.scrub_interval()?,
+                drill_after_backup,
             },
             tokens,
             shutdown_grace: duration(
@@ -503,6 +541,7 @@ impl HealthSection {
                 )?,
                 fragmentation_warn,
                 min_free_bytes: self.min_free_bytes.unwrap_or(defaults.min_free_bytes),
+                drill_stale_after: defaults.drill_stale_after,
             },
             refresh_interval: positive_duration(
                 "health.refresh_interval",

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use tablesafe_client::wkt::{Duration, Timestamp};
 use tablesafe_engine::catalog::Role;
+use tablesafe_engine::drill::{DrillFacts, DrillLevel};
 use tablesafe_engine::events::{Event, EventPayload};
 use tablesafe_engine::health::{
     ComponentHealth, HealthReport, Issue, IssueCode, Status, TableHealth,
@@ -46,6 +47,7 @@ impl ToProto for Trigger {
             Trigger::Manual => proto::Trigger::Manual,
             Trigger::CatchUp => proto::Trigger::CatchUp,
             Trigger::Restore => proto::Trigger::Restore,
+            Trigger::Drill => proto::Trigger::Drill,
         }
     }
 }
@@ -239,6 +241,9 @@ impl ToProto for IssueCode {
             IssueCode::BackupCorrupt => proto::IssueCode::BackupCorrupt,
             IssueCode::DataDirUnreadable => proto::IssueCode::DataDirUnreadable,
             IssueCode::ClockSkew => proto::IssueCode::ClockSkew,
+            IssueCode::RestoreDrillFailed => proto::IssueCode::RestoreDrillFailed,
+            IssueCode::DrillStale => proto::IssueCode::DrillStale,
+            IssueCode::NeverDrilled => proto::IssueCode::NeverDrilled,
         }
     }
 }
@@ -279,6 +284,12 @@ impl ToProto for TableHealth {
                 .map_or(0, |c| c.to_proto().into()),
             last_attempt_outcome: self.last_attempt_outcome.map_or(0, |o| o.to_proto().into()),
             backups_retained: self.backups_retained,
+            last_drill_at: self.last_drill.as_ref().map(|d| d.at.to_proto()),
+            last_drill_passed: self.last_drill.as_ref().is_some_and(|d| d.passed),
+            last_drill_level: self
+                .last_drill
+                .as_ref()
+                .map_or(0, |d| d.level.to_proto().into()),
         }
     }
 }
@@ -404,6 +415,14 @@ impl ToProto for Event {
                     .unwrap_or_default(),
                 safety_copy: safety_copy.clone().unwrap_or_default(),
             }),
+            EventPayload::TableDrilled {
+                run_id,
+                table,
+                facts,
+            } => Payload::TableDrilled(proto::TableDrilled {
+                run_id: run_id.clone(),
+                drill: Some(drill_to_proto(table, facts, None)),
+            }),
             EventPayload::HealthChanged { table, old, new } => {
                 Payload::HealthChanged(proto::HealthChanged {
                     table: table.clone().unwrap_or_default(),
@@ -443,6 +462,7 @@ pub fn event_kind(payload: &EventPayload) -> proto::EventKind {
         EventPayload::RunFinished { .. } => proto::EventKind::RunFinished,
         EventPayload::HealthChanged { .. } => proto::EventKind::HealthChanged,
         EventPayload::RestoreStarted { .. } => proto::EventKind::RestoreStarted,
+        EventPayload::TableDrilled { .. } => proto::EventKind::TableDrilled,
         EventPayload::RestoreFinished { .. } => proto::EventKind::RestoreFinished,
         EventPayload::Heartbeat { .. } => proto::EventKind::Heartbeat,
         EventPayload::ResyncRequired { .. } => proto::EventKind::ResyncRequired,
@@ -471,5 +491,38 @@ impl ToProto for Plan {
             safety_copy: self.safety_copy.clone().unwrap_or_default(),
             warnings: self.warnings.clone(),
         }
+    }
+}
+
+impl ToProto for DrillLevel {
+    type Output = proto::DrillLevel;
+    fn to_proto(&self) -> Self::Output {
+        match self {
+            DrillLevel::Reader => proto::DrillLevel::Reader,
+            DrillLevel::Erlang => proto::DrillLevel::Erlang,
+        }
+    }
+}
+
+/// One table's drill on the wire (with the copy's figures when it restored).
+pub fn drill_to_proto(table: &str, facts: &DrillFacts, plan: Option<&Plan>) -> proto::TableDrill {
+    proto::TableDrill {
+        table: table.to_owned(),
+        passed: facts.passed,
+        level: facts.level.to_proto().into(),
+        backup: facts.backup.clone(),
+        records: plan.map_or(0, |p| p.records),
+        digest: plan.and_then(|p| p.digest).map(|d| d.to_proto()),
+        at: Some(facts.at.to_proto()),
+        error_code: facts
+            .error
+            .as_ref()
+            .map(|e| e.code.as_str().to_owned())
+            .unwrap_or_default(),
+        error_message: facts
+            .error
+            .as_ref()
+            .map(|e| e.message.clone())
+            .unwrap_or_default(),
     }
 }

@@ -140,6 +140,15 @@ enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Restore drills: each table's newest good copy restored into a scratch
+    /// directory and proved (by Erlang too when the server has a node); the
+    /// live files are never touched (admin token; exit code 1 when one fails).
+    Drill {
+        /// Only these tables; every backed-up table by default.
+        tables: Vec<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// Delete a safety copy a restore kept (admin token).
     RemoveSafetyCopy {
         /// `safety/<name>`, as `tablesafe backups --safety` lists it.
@@ -264,6 +273,14 @@ fn main() -> ExitCode {
                     |e| fail(&client_cli::explain(&conn, &e)),
                     |()| ExitCode::SUCCESS,
                 )
+        }),
+        Command::Drill { tables, client } => runtime().block_on(async {
+            let conn = connection(client);
+            match client_cli::drill(&conn, tables, &mut std::io::stdout()).await {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => fail(&client_cli::explain(&conn, &e)),
+            }
         }),
         Command::RemoveSafetyCopy { file, client } => runtime().block_on(async {
             let conn = connection(client);

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use tablesafe_engine::catalog::OpenFiles;
+use tablesafe_engine::drill::ErlangFold;
 use tablesafe_engine::erlang::{NodeClient, NodeQuiesce};
 use tablesafe_engine::events::EventBus;
 use tablesafe_engine::pipeline::Quiesce;
@@ -124,6 +125,9 @@ async fn start_services(
         open_files: node
             .clone()
             .map(|client| Arc::new(client) as Arc<dyn OpenFiles>),
+        erlang_fold: node
+            .clone()
+            .map(|client| Arc::new(client) as Arc<dyn ErlangFold>),
         events: bus.clone(),
     };
     let engine = control::start(config.engine.clone(), parts, stop.child_token(), tasks)?;

@@ -221,6 +221,28 @@ impl proto::StorageAdmin for StorageAdminService {
         }))
     }
 
+    async fn run_drill(
+        &self,
+        request: Request<proto::RunDrillRequest>,
+    ) -> Result<Response<proto::RunDrillResponse>, Status> {
+        self.tokens.check(request.metadata(), Access::Admin)?;
+        let reply = self
+            .engine
+            .drill(request.into_inner().tables)
+            .await
+            .map_err(to_status)?;
+        // Health follows at once: the drills are part of every table's health.
+        self.health.refresh().await;
+        Ok(Response::new(proto::RunDrillResponse {
+            run_id: reply.run_id,
+            tables: reply
+                .tables
+                .iter()
+                .map(|d| crate::convert::drill_to_proto(&d.table, &d.facts, d.plan.as_ref()))
+                .collect(),
+        }))
+    }
+
     async fn remove_safety_copy(
         &self,
         request: Request<proto::RemoveSafetyCopyRequest>,

@@ -834,3 +834,40 @@ async fn dashboard_shows_every_table_when_the_report_takes_several_pages() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dashboard_shows_the_last_proven_restore_of_each_table() {
+    let Some(chromium) = testkit::require("chromium") else {
+        return;
+    };
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("users", "set_grown.dets"), ("orders", "set_10.dets")]);
+    let server = TestServer::start(dirs.config()).await;
+    let admin = server.client(Some(ADMIN)).await;
+    admin.trigger_backup(vec![], "").await.unwrap();
+    admin
+        .run_drill(tablesafe_client::proto::RunDrillRequest {
+            tables: vec!["users".into()],
+        })
+        .await
+        .unwrap();
+    let mut browser = Browser::open(&chromium, &format!("{}/", server.url())).await;
+    browser.wait_until_live(2).await;
+    let drilled = browser
+        .eval("document.querySelector('tr[data-table=users] .last-drill').textContent")
+        .await;
+    assert!(
+        drilled
+            .as_str()
+            .is_some_and(|t| t.contains("checked by the reader")),
+        "{drilled}"
+    );
+    let at = browser
+        .eval("document.querySelector('tr[data-table=users] .last-drill').dataset.at")
+        .await;
+    assert!(at.as_str().is_some_and(|s| !s.is_empty()), "{at}");
+    let never = browser
+        .eval("document.querySelector('tr[data-table=orders] .last-drill').textContent")
+        .await;
+    assert_eq!(never, json!("never"));
+}

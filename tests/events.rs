@@ -42,6 +42,7 @@ fn kind(e: &Event) -> &'static str {
         Payload::ResyncRequired(_) => "resync",
         Payload::RestoreStarted(_) => "restore_started",
         Payload::RestoreFinished(_) => "restore_finished",
+        Payload::TableDrilled(_) => "drilled",
     }
 }
 

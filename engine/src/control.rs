@@ -18,6 +18,7 @@ use tracing::Instrument;
 
 use crate::catalog::{CatalogConfig, OpenFiles, Scan, TableEntry};
 use crate::clock::Clock;
+use crate::drill::{DrillBook, ErlangFold, TableDrill};
 use crate::events::{EventBus, EventPayload};
 use crate::ledger::{LastAttempts, Ledger};
 use crate::model::{
@@ -46,6 +47,8 @@ pub struct EngineConfig {
     pub catch_up_delay: Duration,
     /// Time between scrubs of every retained backup; `None` for none.
     pub scrub_interval: Option<Duration>,
+    /// Drill every table after each scheduled (or catch-up) run.
+    pub drill_after_backup: bool,
     /// Where the time is read (the system's clock but in tests).
     pub clock: Clock,
 }
@@ -60,6 +63,8 @@ pub struct Parts {
     pub open_files: Option<Arc<dyn OpenFiles>>,
     /// Where run events are published.
     pub events: EventBus,
+    /// Real Erlang's reading of a drill's restored copy, when a node is configured.
+    pub erlang_fold: Option<Arc<dyn ErlangFold>>,
 }
 
 /// Why the engine refused a request.
@@ -195,6 +200,20 @@ pub struct Handle {
     clock: Clock,
     /// Tables a restore is under way for: one at a time per table.
     restoring: Arc<Mutex<HashSet<String>>>,
+    /// Each table's last drill.
+    drills: Arc<Mutex<DrillBook>>,
+    /// One drill at a time; a second waits for the first.
+    drilling: Arc<tokio::sync::Mutex<()>>,
+    erlang_fold: Option<Arc<dyn ErlangFold>>,
+}
+
+/// A drill's answer.
+#[derive(Debug, Clone)]
+pub struct DrillReply {
+    /// The drill's id in the ledger.
+    pub run_id: String,
+    /// Each table's drill, in catalog order.
+    pub tables: Vec<TableDrill>,
 }
 
 /// A restore as asked for, before its table is looked up.
@@ -483,6 +502,111 @@ impl Handle {
         })
     }
 
+    /// Each table's last drill.
+    pub fn last_drills(&self) -> Arc<std::collections::HashMap<String, crate::drill::DrillFacts>> {
+        self.drills
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .facts()
+    }
+
+    /// Drills `tables` (every backed-up table when empty): each table's
+    /// newest good copy restored into a scratch directory and proved (see
+    /// [`crate::drill`]). One drill at a time; recorded in the ledger and the
+    /// drill book, announced per table.
+    pub async fn drill(&self, tables: Vec<String>) -> Result<DrillReply, EngineError> {
+        let scan = self.scan().await;
+        check_known(&scan.tables, &tables)?;
+        let entries: Vec<TableEntry> = scan
+            .tables
+            .into_iter()
+            .filter(|t| {
+                if tables.is_empty() {
+                    t.backed_up
+                } else {
+                    tables.contains(&t.name)
+                }
+            })
+            .collect();
+        let _one_at_a_time = self.drilling.lock().await;
+        let now = self.clock.now();
+        let mut run = RunRecord {
+            run_id: new_run_id(now),
+            trigger: Trigger::Drill,
+            reason: "restore drill".into(),
+            started_at: now,
+            finished_at: None,
+            outcome: RunOutcome::Running,
+            tables: entries.iter().map(|t| t.name.clone()).collect(),
+            results: Vec::new(),
+            joined: Vec::new(),
+            errors: Vec::new(),
+            counts: Default::default(),
+            results_omitted: false,
+        };
+        // Announced per table (TableDrilled), not as a run: run events and
+        // their metrics are the backup runs'.
+        self.record_restore(&run, false).await?;
+        let scratch = self.store.state_dir().join("drill");
+        crate::store::create_private_dir(&scratch).map_err(EngineError::Store)?;
+        let mut drills = Vec::with_capacity(entries.len());
+        for table in &entries {
+            let started = std::time::Instant::now();
+            let drill = crate::drill::drill_table(
+                &self.store,
+                table,
+                &scratch,
+                self.erlang_fold.as_deref(),
+                &run.run_id,
+                self.clock.now(),
+            )
+            .await;
+            let f = &drill.facts;
+            match &f.error {
+                None => {
+                    tracing::info!(run_id = %run.run_id, table = %table.name, backup = %f.backup, level = f.level.as_str(), duration_ms = started.elapsed().as_millis() as u64, "restore drill passed")
+                }
+                Some(e) => {
+                    tracing::error!(run_id = %run.run_id, table = %table.name, backup = %f.backup, level = f.level.as_str(), code = e.code.as_str(), error = %e.message, "restore drill failed")
+                }
+            }
+            self.events.publish(EventPayload::TableDrilled {
+                run_id: run.run_id.clone(),
+                table: table.name.clone(),
+                facts: drill.facts.clone(),
+            });
+            run.results.push(match (&drill.plan, &drill.facts.error) {
+                (Some(plan), None) => restored_result(plan, started.elapsed()),
+                (_, error) => TableResult::failed(
+                    &table.name,
+                    error
+                        .clone()
+                        .unwrap_or_else(|| TableError::new(ErrorCode::DrillFailed, "no copy")),
+                    started.elapsed(),
+                ),
+            });
+            drills.push(drill);
+        }
+        let book = self.drills.clone();
+        let recorded = drills.clone();
+        tokio::task::spawn_blocking(move || {
+            book.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .record(&recorded)
+        })
+        .await
+        .map_err(|_| EngineError::ShuttingDown)??;
+        run.finished_at = Some(self.clock.now());
+        run.counts = crate::model::TableCounts::of(&run.results);
+        run.outcome = RunOutcome::of(&run.results);
+        self.record_restore(&run, true).await?;
+        tracing::info!(run_id = %run.run_id, outcome = run.outcome.as_str(), passed = run.counts.succeeded, failed = run.counts.failed, "restore drill finished");
+        Ok(DrillReply {
+            run_id: run.run_id,
+            tables: drills,
+        })
+    }
+
     async fn record_restore(&self, run: &RunRecord, finished: bool) -> Result<(), EngineError> {
         let (reply, answer) = oneshot::channel();
         self.send(Command::RecordRestore {
@@ -685,6 +809,9 @@ pub fn start(
         events: parts.events.clone(),
         clock: config.clock,
         restoring: Arc::default(),
+        drills: Arc::new(Mutex::new(DrillBook::open(&store.state_dir()))),
+        drilling: Arc::default(),
+        erlang_fold: parts.erlang_fold.clone(),
     };
     let next_scrub = config_scrub_start(&config);
     let engine = Engine {
@@ -711,6 +838,7 @@ pub fn start(
         scrubbing: None,
         shutdown,
         tasks: tasks.clone(),
+        handle: handle.clone(),
     };
     tasks.spawn(
         engine
@@ -844,6 +972,8 @@ struct Engine {
     scrubbing: Option<Scrubbing>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
+    /// For the drills that follow scheduled runs.
+    handle: Handle,
 }
 
 impl Engine {
@@ -1255,6 +1385,18 @@ impl Engine {
         });
         for waiter in running.waiters {
             let _ = waiter.send(Ok(run.clone()));
+        }
+        let scheduled = matches!(run.trigger, Trigger::Scheduled | Trigger::CatchUp);
+        if scheduled && self.config.drill_after_backup && !self.shutdown.is_cancelled() {
+            let handle = self.handle.clone();
+            self.tasks.spawn(
+                async move {
+                    if let Err(e) = handle.drill(Vec::new()).await {
+                        tracing::error!(error = %e, "the drill after the scheduled run could not run");
+                    }
+                }
+                .instrument(tracing::info_span!("drill")),
+            );
         }
         if !self.shutdown.is_cancelled() {
             self.begin_next().await;

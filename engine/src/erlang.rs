@@ -191,12 +191,97 @@ impl NodeClient {
         Ok(tables)
     }
 
+    /// Opens the DETS file at `path` on the node with `{access, read}` and
+    /// `{repair, false}` under a fresh table name, folds every object, closes
+    /// it, and returns the object count and the sum mod 2^64 of
+    /// `erlang:phash2(Object, 4294967296)`: what real Erlang reads in the
+    /// file, to compare with the reader's digest. The node must be able to
+    /// read the file (same host, a user that may read it).
+    pub async fn fold_file(&self, path: &std::path::Path) -> Result<(u64, u64), NodeError> {
+        let path = path
+            .display()
+            .to_string()
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"");
+        let source = format!(
+            "Name = {{tablesafe_drill, make_ref()}}, \
+             case dets:open_file(Name, [{{file, \"{path}\"}}, {{access, read}}, {{repair, false}}]) of \
+               {{ok, T}} -> \
+                 try dets:foldl(fun(O, {{N, S}}) -> {{N + 1, (S + erlang:phash2(O, 4294967296)) band 18446744073709551615}} end, {{0, 0}}, T) \
+                 after dets:close(T) end; \
+               {{error, Reason}} -> {{error, Reason}} \
+             end."
+        );
+        let value = self.eval(&source).await?;
+        let unexpected = || NodeError::Unexpected(format!("fold of {path}: {value}"));
+        let Term::Tuple(pair) = &value else {
+            return Err(unexpected());
+        };
+        match &pair.elements[..] {
+            [Term::Atom(a), reason] if a.name == "error" => Err(NodeError::Failed(format!(
+                "dets:open_file of {path} with {{repair, false}}: {reason}"
+            ))),
+            [count, sum] => Ok((
+                integer(count).ok_or_else(unexpected)?,
+                integer(sum).ok_or_else(unexpected)?,
+            )),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Evaluates Erlang `source` (expressions ending in `.`) on the node with
+    /// `erl_scan`, `erl_parse` and `erl_eval`: plain terms over the wire, no
+    /// module of ours loaded there.
+    async fn eval(&self, source: &str) -> Result<Term, NodeError> {
+        let text = Term::from(eetf::ByteList {
+            bytes: source.as_bytes().to_vec(),
+        });
+        let scanned = self.call("erl_scan", "string", vec![text]).await?;
+        let tokens = ok_element(&scanned, 3, 1)
+            .ok_or_else(|| NodeError::Unexpected(format!("erl_scan: {scanned}")))?;
+        let parsed = self.call("erl_parse", "parse_exprs", vec![tokens]).await?;
+        let exprs = ok_element(&parsed, 2, 1)
+            .ok_or_else(|| NodeError::Unexpected(format!("erl_parse: {parsed}")))?;
+        let evaluated = self
+            .call(
+                "erl_eval",
+                "exprs",
+                vec![exprs, Term::from(eetf::List::nil())],
+            )
+            .await?;
+        match evaluated {
+            Term::Tuple(t) if t.elements.len() == 3 && is_atom(&t.elements[0], "value") => {
+                Ok(t.elements[1].clone())
+            }
+            other => Err(NodeError::Unexpected(format!("erl_eval: {other}"))),
+        }
+    }
+
     /// `dets:sync(Table)`: flushes the table and writes it as a closed file.
     pub async fn sync(&self, table: Term) -> Result<(), NodeError> {
         match self.call("dets", "sync", vec![table]).await? {
             Term::Atom(a) if a.name == "ok" => Ok(()),
             other => Err(NodeError::Failed(other.to_string())),
         }
+    }
+}
+
+/// Element `at` of a tuple of `len` elements whose first is `ok`.
+fn ok_element(term: &Term, len: usize, at: usize) -> Option<Term> {
+    match term {
+        Term::Tuple(t) if t.elements.len() == len && is_atom(&t.elements[0], "ok") => {
+            t.elements.get(at).cloned()
+        }
+        _ => None,
+    }
+}
+
+/// A non-negative integer term.
+fn integer(term: &Term) -> Option<u64> {
+    match term {
+        Term::FixInteger(i) => u64::try_from(i.value).ok(),
+        Term::BigInteger(b) => b.value.to_string().parse().ok(),
+        _ => None,
     }
 }
 

@@ -105,6 +105,15 @@ pub enum EventPayload {
         /// Where the replaced file was kept, when in place.
         safety_copy: Option<String>,
     },
+    /// A table's restore drill ended.
+    TableDrilled {
+        /// The drill's id in the ledger.
+        run_id: String,
+        /// Table.
+        table: String,
+        /// What it found.
+        facts: crate::drill::DrillFacts,
+    },
     /// A status changed (a table's, or the system's when `table` is `None`).
     HealthChanged {
         /// The table, or `None` for the overall status.
@@ -137,7 +146,8 @@ impl EventPayload {
             Self::TableBackedUp { table, .. }
             | Self::TableBackupFailed { table, .. }
             | Self::RestoreStarted { table, .. }
-            | Self::RestoreFinished { table, .. } => Some(table),
+            | Self::RestoreFinished { table, .. }
+            | Self::TableDrilled { table, .. } => Some(table),
             Self::HealthChanged { table, .. } => table.as_deref(),
             _ => None,
         }

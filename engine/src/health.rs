@@ -14,6 +14,9 @@
 //! | LAST_BACKUP_DIRTY    | WARNING  | WARNING             | WARNING              |
 //! | FRAGMENTATION_HIGH   | WARNING  | WARNING             | WARNING              |
 //! | CLOCK_SKEW           | WARNING  | WARNING             | WARNING              |
+//! | RESTORE_DRILL_FAILED | CRITICAL | WARNING             | WARNING              |
+//! | DRILL_STALE          | WARNING  | WARNING             | WARNING              |
+//! | NEVER_DRILLED        | WARNING  | WARNING             | WARNING              |
 //!
 //! ([`severity`] is this table in code.)
 //!
@@ -83,6 +86,12 @@ pub enum IssueCode {
     /// A backup's capture time is ahead of this host's clock: one of the two
     /// clocks was wrong, and the copy's real age is unknown.
     ClockSkew,
+    /// The last restore drill failed: the newest copy did not restore and prove out.
+    RestoreDrillFailed,
+    /// The last passed drill is older than `drill.stale_after`.
+    DrillStale,
+    /// The table has had a good backup for a day and was never drilled.
+    NeverDrilled,
 }
 
 impl IssueCode {
@@ -102,6 +111,9 @@ impl IssueCode {
             Self::BackupCorrupt => "BACKUP_CORRUPT",
             Self::DataDirUnreadable => "DATA_DIR_UNREADABLE",
             Self::ClockSkew => "CLOCK_SKEW",
+            Self::RestoreDrillFailed => "RESTORE_DRILL_FAILED",
+            Self::DrillStale => "DRILL_STALE",
+            Self::NeverDrilled => "NEVER_DRILLED",
         }
     }
 }
@@ -128,6 +140,9 @@ pub struct Thresholds {
     pub fragmentation_warn: f64,
     /// Free space on the backup volume below this is low.
     pub min_free_bytes: u64,
+    /// A last drill older than this is stale; `None` when drills are off
+    /// (then no drill issues at all).
+    pub drill_stale_after: Option<Duration>,
 }
 
 impl Default for Thresholds {
@@ -136,9 +151,17 @@ impl Default for Thresholds {
             stale_after: Duration::from_secs(48 * 3600),
             fragmentation_warn: 0.5,
             min_free_bytes: 0,
+            drill_stale_after: Some(DRILL_STALE_AFTER),
         }
     }
 }
+
+/// How old a last drill may be (default `drill.stale_after`): eight days.
+pub const DRILL_STALE_AFTER: Duration = Duration::from_secs(8 * 24 * 3600);
+
+/// How long a table may have had a good backup before a first drill is
+/// missed (NEVER_DRILLED): a day, the default drill schedule's period.
+pub const FIRST_DRILL_GRACE: Duration = Duration::from_secs(24 * 3600);
 
 /// Figures read from a table's file.
 #[derive(Debug, Clone, PartialEq)]
@@ -198,6 +221,8 @@ pub struct TableObservation {
     pub backups: Vec<BackupFacts>,
     /// The latest attempt, if any.
     pub last_attempt: Option<AttemptFacts>,
+    /// The latest restore drill, if any.
+    pub last_drill: Option<crate::drill::DrillFacts>,
 }
 
 /// What the scheduler reports.
@@ -257,6 +282,8 @@ pub struct TableHealth {
     pub last_attempt_outcome: Option<TableOutcome>,
     /// Backups on disk.
     pub backups_retained: u32,
+    /// The latest restore drill.
+    pub last_drill: Option<crate::drill::DrillFacts>,
 }
 
 /// A component's health.
@@ -384,6 +411,9 @@ fn severity(code: IssueCode, role: Role) -> Option<Status> {
         LastBackupFailed => (Critical, Warning, Warning),
         BackupCorrupt => (Critical, Warning, Warning),
         LastBackupDirty => (Warning, Warning, Warning),
+        RestoreDrillFailed => (Critical, Warning, Warning),
+        DrillStale => (Warning, Warning, Warning),
+        NeverDrilled => (Warning, Warning, Warning),
         FragmentationHigh => (Warning, Warning, Warning),
         ClockSkew => (Warning, Warning, Warning),
         BackupDiskLow | ErlangNodeUnreachable | SchedulerStopped | DataDirUnreadable => {
@@ -455,6 +485,9 @@ fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> 
     // up is the configuration's choice.
     if entry.backed_up {
         backup_issues(obs, th, newest, since, &mut found);
+        if let Some(stale_after) = th.drill_stale_after {
+            drill_issues(obs, stale_after, now, &mut found);
+        }
     }
     let issues = sorted(found.issues);
     TableHealth {
@@ -470,6 +503,63 @@ fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> 
         last_backup_consistency: newest.and_then(|b| b.consistency),
         last_attempt_outcome: obs.last_attempt.as_ref().map(|a| a.outcome),
         backups_retained: obs.backups.len() as u32,
+        last_drill: obs.last_drill.clone(),
+    }
+}
+
+/// RESTORE_DRILL_FAILED, DRILL_STALE, NEVER_DRILLED.
+fn drill_issues(
+    obs: &TableObservation,
+    stale_after: Duration,
+    now: DateTime<Utc>,
+    found: &mut TableIssues<'_>,
+) {
+    let when = |at: DateTime<Utc>| at.format("%Y-%m-%dT%H:%M:%SZ");
+    match &obs.last_drill {
+        Some(d) if !d.passed => {
+            let (code, message) = d
+                .error
+                .as_ref()
+                .map_or(("", ""), |e| (e.code.as_str(), e.message.as_str()));
+            found.add(
+                IssueCode::RestoreDrillFailed,
+                format!(
+                    "the restore drill at {} failed ({} level): {code}: {message}",
+                    when(d.at),
+                    d.level.as_str()
+                ),
+            );
+        }
+        Some(d) => {
+            let age = (now - d.at).to_std().unwrap_or_default();
+            if age > stale_after {
+                found.add(
+                    IssueCode::DrillStale,
+                    format!(
+                        "the last proven restore is {} old ({}), older than {}",
+                        human(age),
+                        when(d.at),
+                        human(stale_after)
+                    ),
+                );
+            }
+        }
+        None => {
+            let oldest_good = obs
+                .backups
+                .iter()
+                .filter(|b| b.verified && !store::from_the_future(b.at, now))
+                .map(|b| b.at)
+                .min();
+            if oldest_good
+                .is_some_and(|at| (now - at).to_std().unwrap_or_default() > FIRST_DRILL_GRACE)
+            {
+                found.add(
+                    IssueCode::NeverDrilled,
+                    "no restore drill has proved a copy of this table yet".into(),
+                );
+            }
+        }
     }
 }
 
@@ -732,10 +822,10 @@ mod tests {
                 }
             }
         }
-        assert_eq!(rows, 9, "every table issue is in the doc's table");
+        assert_eq!(rows, 12, "every table issue is in the doc's table");
     }
 
-    const ALL_CODES: [IssueCode; 13] = [
+    const ALL_CODES: [IssueCode; 16] = [
         IssueCode::BackupStale,
         IssueCode::NeverBackedUp,
         IssueCode::FragmentationHigh,
@@ -749,6 +839,9 @@ mod tests {
         IssueCode::BackupCorrupt,
         IssueCode::DataDirUnreadable,
         IssueCode::ClockSkew,
+        IssueCode::RestoreDrillFailed,
+        IssueCode::DrillStale,
+        IssueCode::NeverDrilled,
     ];
 
     fn now() -> DateTime<Utc> {
@@ -780,7 +873,69 @@ mod tests {
             file_size: Some(1000),
             backups,
             last_attempt: None,
+            last_drill: Some(drill(true, 1)),
         }
+    }
+
+    fn drill(passed: bool, hours_ago: i64) -> crate::drill::DrillFacts {
+        crate::drill::DrillFacts {
+            at: now() - chrono::Duration::hours(hours_ago),
+            passed,
+            level: crate::drill::DrillLevel::Erlang,
+            backup: "t_1.dets".into(),
+            error: (!passed).then(|| {
+                crate::model::TableError::new(crate::model::ErrorCode::DrillFailed, "needs_repair")
+            }),
+        }
+    }
+
+    #[test]
+    fn drills_failed_stale_and_never_done_are_issues_and_none_when_drills_are_off() {
+        let with = |drill: Option<crate::drill::DrillFacts>, role: Role, backup_hours: i64| {
+            let mut t = table("t", role, vec![backup(backup_hours, Consistency::Clean)]);
+            t.last_drill = drill;
+            t
+        };
+        let th = Thresholds::default();
+        let cases = [
+            (
+                with(Some(drill(false, 1)), Role::Critical, 1),
+                vec![(IssueCode::RestoreDrillFailed, Status::Critical)],
+            ),
+            (
+                with(Some(drill(false, 1)), Role::Listed, 1),
+                vec![(IssueCode::RestoreDrillFailed, Status::Warning)],
+            ),
+            (
+                with(Some(drill(true, 9 * 24)), Role::Critical, 1),
+                vec![(IssueCode::DrillStale, Status::Warning)],
+            ),
+            (with(Some(drill(true, 7 * 24)), Role::Critical, 1), vec![]),
+            (
+                with(None, Role::Critical, 25),
+                vec![(IssueCode::NeverDrilled, Status::Warning)],
+            ),
+            // A first backup less than a day old has a day before its first drill.
+            (with(None, Role::Critical, 2), vec![]),
+        ];
+        for (i, (obs, expected)) in cases.into_iter().enumerate() {
+            let report = compute_health(&observations(vec![obs]), &th, now());
+            assert_eq!(codes(&report.tables[0]), expected, "case {i}");
+        }
+        let off = Thresholds {
+            drill_stale_after: None,
+            ..Thresholds::default()
+        };
+        let report = compute_health(
+            &observations(vec![with(Some(drill(false, 1)), Role::Critical, 25)]),
+            &off,
+            now(),
+        );
+        assert_eq!(
+            codes(&report.tables[0]),
+            vec![],
+            "drills off: no drill issues"
+        );
     }
 
     fn backup(hours_ago: i64, consistency: Consistency) -> BackupFacts {

@@ -25,7 +25,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::health::AttemptFacts;
-use crate::model::{RunOutcome, RunRecord, TableCounts, Trigger};
+use crate::model::{RunOutcome, RunRecord, TableCounts};
 
 /// Runs kept in memory and in the file after compaction.
 pub const RETAINED_RUNS: usize = 500;
@@ -172,7 +172,7 @@ impl Ledger {
         self.runs
             .iter()
             .rev()
-            .find(|r| r.outcome != RunOutcome::Running && r.trigger != Trigger::Restore)
+            .find(|r| r.outcome != RunOutcome::Running && r.trigger.is_backup())
     }
 
     /// Each table's last attempt.
@@ -352,10 +352,11 @@ impl History {
     /// `run` ended: its results become its tables' last attempts, and it
     /// the one run that keeps them (the one before it keeps its counts).
     fn finished(&mut self, run: RunRecord) {
-        // A restore is no attempt to back a table up.
-        let results = match run.trigger {
-            Trigger::Restore => &[][..],
-            _ => &run.results[..],
+        // A restore or a drill is no attempt to back a table up.
+        let results = if run.trigger.is_backup() {
+            &run.results[..]
+        } else {
+            &[][..]
         };
         for result in results {
             self.attempts.insert(
@@ -368,7 +369,8 @@ impl History {
             );
         }
         for older in self.runs.iter_mut() {
-            let backup = older.trigger != Trigger::Restore || run.trigger == Trigger::Restore;
+            // Each kind keeps the results of its newest run.
+            let backup = older.trigger.is_backup() == run.trigger.is_backup();
             if backup && older.outcome != RunOutcome::Running && !older.results.is_empty() {
                 *older = older.summary();
             }
@@ -391,6 +393,7 @@ fn end_with_newline(file: &mut File) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Trigger;
 
     fn run(id: &str) -> RunRecord {
         RunRecord {

@@ -8,6 +8,7 @@ pub use tablesafe_dets as dets;
 pub mod catalog;
 pub mod clock;
 pub mod control;
+pub mod drill;
 pub mod erlang;
 pub mod events;
 pub mod health;

@@ -17,6 +17,8 @@ pub enum Trigger {
     CatchUp,
     /// Not a backup: a restore of one table (in the ledger beside the runs).
     Restore,
+    /// Not a backup: a restore drill (in the ledger beside the runs).
+    Drill,
 }
 
 /// How a run ended.
@@ -43,7 +45,14 @@ impl Trigger {
             Self::Manual => "manual",
             Self::CatchUp => "catch_up",
             Self::Restore => "restore",
+            Self::Drill => "drill",
         }
+    }
+
+    /// Whether the run backs tables up (restores and drills do not: they
+    /// are no backup attempts and no runs of the schedule).
+    pub fn is_backup(self) -> bool {
+        !matches!(self, Self::Restore | Self::Drill)
     }
 }
 
@@ -143,6 +152,8 @@ pub enum ErrorCode {
     /// A restore would have made things worse and was refused (the target
     /// exists or is open, the copy is dirty).
     RestoreRefused,
+    /// A drill's restored copy did not open, or held other objects, in Erlang.
+    DrillFailed,
 }
 
 impl ErrorCode {
@@ -160,6 +171,7 @@ impl ErrorCode {
             Self::NoVerifiedCopy => "NO_VERIFIED_COPY",
             Self::BackupCorrupt => "BACKUP_CORRUPT",
             Self::RestoreRefused => "RESTORE_REFUSED",
+            Self::DrillFailed => "DRILL_FAILED",
         }
     }
 }
@@ -549,6 +561,7 @@ mod tests {
             Trigger::Manual,
             Trigger::CatchUp,
             Trigger::Restore,
+            Trigger::Drill,
         ] {
             assert_eq!(t.as_str(), json(serde_json::to_value(t).unwrap()));
         }

@@ -162,13 +162,15 @@ impl Monitor {
         let status = self.engine.status().await.ok();
         let attempts = self.engine.last_attempts().await.unwrap_or_default();
         let scan = self.engine.scan().await;
+        let drills = self.engine.last_drills();
         let (tables, unreadable) = (scan.tables, scan.unreadable);
         let store = self.engine.store().clone();
         let margin = self.config.free_space_margin;
         let cache = std::mem::take(&mut self.cache);
-        let gathered =
-            tokio::task::spawn_blocking(move || gather(tables, &store, attempts, cache, margin))
-                .await;
+        let gathered = tokio::task::spawn_blocking(move || {
+            gather(tables, &store, attempts, drills, cache, margin)
+        })
+        .await;
         let (mut obs, cache) = match gathered {
             Ok(done) => done,
             Err(e) => {
@@ -206,6 +208,7 @@ fn gather(
     tables: Vec<TableEntry>,
     store: &BackupStore,
     attempts: crate::ledger::LastAttempts,
+    drills: std::sync::Arc<HashMap<String, crate::drill::DrillFacts>>,
     mut cache: FigureCache,
     margin: u64,
 ) -> (Observations, FigureCache) {
@@ -246,6 +249,7 @@ fn gather(
                 file_size,
                 backups: backups.remove(&entry.name).unwrap_or_default(),
                 last_attempt: attempts.get(&entry.name).cloned(),
+                last_drill: drills.get(&entry.name).cloned(),
                 file,
                 entry,
             }

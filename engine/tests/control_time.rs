@@ -87,7 +87,11 @@ fn start_with(
     at: DateTime<Utc>,
     quiesce: Option<Arc<dyn Quiesce>>,
 ) -> Engine {
-    let config = EngineConfig {
+    launch(config(dir, at), quiesce)
+}
+
+fn config(dir: &std::path::Path, at: DateTime<Utc>) -> EngineConfig {
+    EngineConfig {
         catalog: CatalogConfig {
             data_dirs: vec![dir.join("data")],
             ..Default::default()
@@ -98,8 +102,12 @@ fn start_with(
         concurrency: 1,
         catch_up_delay: Duration::from_secs(30),
         scrub_interval: None,
+        drill_after_backup: false,
         clock: Clock::tokio_at(at),
-    };
+    }
+}
+
+fn launch(config: EngineConfig, quiesce: Option<Arc<dyn Quiesce>>) -> Engine {
     let bus = EventBus::new(64);
     let events = bus.subscribe(None);
     let stop = CancellationToken::new();
@@ -108,6 +116,7 @@ fn start_with(
         quiesce,
         open_files: None,
         events: bus,
+        erlang_fold: None,
     };
     let handle = control::start(config, parts, stop.clone(), &tasks).unwrap();
     tasks.close();
@@ -358,5 +367,39 @@ async fn shutdown_during_a_run_records_it_interrupted_and_skips_what_had_not_sta
     let caught_up = engine.next_run().await;
     assert_eq!(caught_up.trigger, Trigger::CatchUp);
     assert_eq!(caught_up.outcome, RunOutcome::Succeeded);
+    engine.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_drill_follows_each_scheduled_run_and_proves_its_copies() {
+    let dir = table_dir();
+    let mut config = config(dir.path(), at(1, 2, 58, 0));
+    config.drill_after_backup = true;
+    let mut engine = launch(config, None);
+    let first = engine.next_run().await;
+    assert_eq!(first.trigger, Trigger::CatchUp);
+    let facts = loop {
+        if let EventPayload::TableDrilled { table, facts, .. } = &engine.events.next().await.payload
+        {
+            assert_eq!(table, "t");
+            break facts.clone();
+        }
+    };
+    assert!(facts.passed, "{facts:?}");
+    assert_eq!(facts.level, tablesafe_engine::drill::DrillLevel::Reader);
+    assert_eq!(
+        facts.at,
+        at(1, 2, 58, 30),
+        "on the engine's clock, right after the run"
+    );
+    assert!(
+        facts.backup.starts_with("t_2026-03-01T02-58-30"),
+        "{facts:?}"
+    );
+    // The drill book is written once the drill is over.
+    while !engine.handle.last_drills().contains_key("t") {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(engine.handle.last_drills()["t"], facts);
     engine.stop().await;
 }

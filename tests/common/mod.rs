@@ -8,7 +8,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use tablesafe::config::{BackupSection, Config, FileConfig, Overrides, ADMIN_TOKEN_ENV};
+use tablesafe::config::{
+    BackupSection, Config, DrillSection, FileConfig, Overrides, ADMIN_TOKEN_ENV,
+};
 use tablesafe_client::Client;
 use tablesafe_engine::store::{BackupName, Manifest};
 use tokio::net::TcpListener;
@@ -139,6 +141,11 @@ impl Dirs {
             data_dirs: vec![self.data.clone()],
             backup_dir: Some(self.backups.clone()),
             backup: BackupSection {
+                schedule: Some("off".into()),
+                ..Default::default()
+            },
+            // Drills only where a test asks for them (tests/drill.rs).
+            drill: DrillSection {
                 schedule: Some("off".into()),
                 ..Default::default()
             },

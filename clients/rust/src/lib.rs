@@ -263,6 +263,15 @@ impl Client {
             .into_inner())
     }
 
+    /// Runs restore drills (every backed-up table when `request.tables` is
+    /// empty) and waits for them (admin token).
+    pub async fn run_drill(
+        &self,
+        request: proto::RunDrillRequest,
+    ) -> Result<proto::RunDrillResponse, Error> {
+        Ok(self.inner.clone().run_drill(request).await?.into_inner())
+    }
+
     /// Deletes a safety copy, `safety/<name>` (admin token).
     pub async fn remove_safety_copy(&self, file: &str) -> Result<(), Error> {
         let request = proto::RemoveSafetyCopyRequest { file: file.into() };

@@ -19,6 +19,7 @@ __all__ = [
     "HealthStatus",
     "TableRole",
     "IssueCode",
+    "DrillLevel",
     "EventKind",
     "TriggerBackupRequest",
     "TriggerBackupResponse",
@@ -38,6 +39,9 @@ __all__ = [
     "RestoreBackupResponse",
     "RemoveSafetyCopyRequest",
     "RemoveSafetyCopyResponse",
+    "RunDrillRequest",
+    "TableDrill",
+    "RunDrillResponse",
     "GetHealthRequest",
     "HealthIssue",
     "ComponentHealth",
@@ -45,6 +49,7 @@ __all__ = [
     "GetHealthResponse",
     "WatchEventsRequest",
     "Event",
+    "TableDrilled",
     "RestoreStarted",
     "RestoreFinished",
     "RunStarted",
@@ -67,6 +72,8 @@ class Trigger(ProtoEnum):
     CATCH_UP = 3
     #: Not a backup: a restore of one table, in the ledger beside the runs.
     RESTORE = 4
+    #: Not a backup: a restore drill, in the ledger beside the runs.
+    DRILL = 5
 
 
 class RunOutcome(ProtoEnum):
@@ -178,6 +185,25 @@ class IssueCode(ProtoEnum):
     #: then, or is now): its real age is unknown; retention ranks it below copies
     #: with a believable time. Names the file.
     CLOCK_SKEW = 13
+    #: The last restore drill failed: the newest copy did not restore and prove
+    #: out (CRITICAL for critical tables).
+    RESTORE_DRILL_FAILED = 14
+    #: The last passed drill is older than drill.stale_after (default 8 days).
+    DRILL_STALE = 15
+    #: The table has had a good backup for over a day and no drill proved one.
+    NEVER_DRILLED = 16
+
+
+class DrillLevel(ProtoEnum):
+    """How far a restore drill proved a copy."""
+
+    UNSPECIFIED = 0
+    #: The reader's full check of the restored bytes (SHA-256, every object,
+    #: content digest).
+    READER = 1
+    #: And real Erlang opened the restored file with {repair, false} and folded
+    #: it to the same object count and phash2 sum.
+    ERLANG = 2
 
 
 class EventKind(ProtoEnum):
@@ -193,6 +219,7 @@ class EventKind(ProtoEnum):
     RESYNC_REQUIRED = 7
     RESTORE_STARTED = 8
     RESTORE_FINISHED = 9
+    TABLE_DRILLED = 10
 
 
 class TriggerBackupRequest(ProtoView[_storage_admin_pb2.TriggerBackupRequest]):
@@ -711,6 +738,80 @@ class RemoveSafetyCopyResponse(ProtoView[_storage_admin_pb2.RemoveSafetyCopyResp
     _proto_class = _storage_admin_pb2.RemoveSafetyCopyResponse
 
 
+class RunDrillRequest(ProtoView[_storage_admin_pb2.RunDrillRequest]):
+    """The proto message tablesafe.v1.RunDrillRequest."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.RunDrillRequest
+
+    @property
+    def tables(self) -> list[str]:
+        """Tables to drill; empty for every table the catalog backs up."""
+        return list(self._proto.tables)
+
+
+class TableDrill(ProtoView[_storage_admin_pb2.TableDrill]):
+    """The proto message tablesafe.v1.TableDrill."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.TableDrill
+
+    @property
+    def table(self) -> str:
+        return self._proto.table
+
+    @property
+    def passed(self) -> bool:
+        return self._proto.passed
+
+    @property
+    def level(self) -> DrillLevel:
+        """The level proved (or tried, when it failed)."""
+        return DrillLevel(self._proto.level)
+
+    @property
+    def backup(self) -> str:
+        """The copy restored."""
+        return self._proto.backup
+
+    @property
+    def records(self) -> int:
+        return self._proto.records
+
+    @property
+    def digest(self) -> ContentDigest:
+        return ContentDigest(self._proto.digest)
+
+    @property
+    def at(self) -> _timestamp_pb2.Timestamp:
+        return self._proto.at
+
+    @property
+    def error_code(self) -> str:
+        """Why it failed."""
+        return self._proto.error_code
+
+    @property
+    def error_message(self) -> str:
+        return self._proto.error_message
+
+
+class RunDrillResponse(ProtoView[_storage_admin_pb2.RunDrillResponse]):
+    """The proto message tablesafe.v1.RunDrillResponse."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.RunDrillResponse
+
+    @property
+    def run_id(self) -> str:
+        """The drill's id in the ledger."""
+        return self._proto.run_id
+
+    @property
+    def tables(self) -> list[TableDrill]:
+        return [TableDrill(v) for v in self._proto.tables]
+
+
 class GetHealthRequest(ProtoView[_storage_admin_pb2.GetHealthRequest]):
     """The proto message tablesafe.v1.GetHealthRequest."""
 
@@ -875,6 +976,19 @@ class TableHealth(ProtoView[_storage_admin_pb2.TableHealth]):
     def backups_retained(self) -> int:
         return self._proto.backups_retained
 
+    @property
+    def last_drill_at(self) -> _timestamp_pb2.Timestamp:
+        """The latest restore drill ("last proven restore")."""
+        return self._proto.last_drill_at
+
+    @property
+    def last_drill_passed(self) -> bool:
+        return self._proto.last_drill_passed
+
+    @property
+    def last_drill_level(self) -> DrillLevel:
+        return DrillLevel(self._proto.last_drill_level)
+
 
 class GetHealthResponse(ProtoView[_storage_admin_pb2.GetHealthResponse]):
     """The proto message tablesafe.v1.GetHealthResponse."""
@@ -1002,6 +1116,25 @@ class Event(ProtoView[_storage_admin_pb2.Event]):
     @property
     def restore_finished(self) -> RestoreFinished:
         return RestoreFinished(self._proto.restore_finished)
+
+    @property
+    def table_drilled(self) -> TableDrilled:
+        return TableDrilled(self._proto.table_drilled)
+
+
+class TableDrilled(ProtoView[_storage_admin_pb2.TableDrilled]):
+    """The proto message tablesafe.v1.TableDrilled."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.TableDrilled
+
+    @property
+    def run_id(self) -> str:
+        return self._proto.run_id
+
+    @property
+    def drill(self) -> TableDrill:
+        return TableDrill(self._proto.drill)
 
 
 class RestoreStarted(ProtoView[_storage_admin_pb2.RestoreStarted]):

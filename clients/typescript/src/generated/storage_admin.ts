@@ -25,6 +25,8 @@ import type { RestoreFinished as _tablesafe_v1_RestoreFinished, RestoreFinished_
 import type { RestorePlan as _tablesafe_v1_RestorePlan, RestorePlan__Output as _tablesafe_v1_RestorePlan__Output } from './tablesafe/v1/RestorePlan.js';
 import type { RestoreStarted as _tablesafe_v1_RestoreStarted, RestoreStarted__Output as _tablesafe_v1_RestoreStarted__Output } from './tablesafe/v1/RestoreStarted.js';
 import type { ResyncRequired as _tablesafe_v1_ResyncRequired, ResyncRequired__Output as _tablesafe_v1_ResyncRequired__Output } from './tablesafe/v1/ResyncRequired.js';
+import type { RunDrillRequest as _tablesafe_v1_RunDrillRequest, RunDrillRequest__Output as _tablesafe_v1_RunDrillRequest__Output } from './tablesafe/v1/RunDrillRequest.js';
+import type { RunDrillResponse as _tablesafe_v1_RunDrillResponse, RunDrillResponse__Output as _tablesafe_v1_RunDrillResponse__Output } from './tablesafe/v1/RunDrillResponse.js';
 import type { RunFinished as _tablesafe_v1_RunFinished, RunFinished__Output as _tablesafe_v1_RunFinished__Output } from './tablesafe/v1/RunFinished.js';
 import type { RunStarted as _tablesafe_v1_RunStarted, RunStarted__Output as _tablesafe_v1_RunStarted__Output } from './tablesafe/v1/RunStarted.js';
 import type { ScrubBackupsRequest as _tablesafe_v1_ScrubBackupsRequest, ScrubBackupsRequest__Output as _tablesafe_v1_ScrubBackupsRequest__Output } from './tablesafe/v1/ScrubBackupsRequest.js';
@@ -34,6 +36,8 @@ import type { StorageAdminClient as _tablesafe_v1_StorageAdminClient, StorageAdm
 import type { TableBackedUp as _tablesafe_v1_TableBackedUp, TableBackedUp__Output as _tablesafe_v1_TableBackedUp__Output } from './tablesafe/v1/TableBackedUp.js';
 import type { TableBackupFailed as _tablesafe_v1_TableBackupFailed, TableBackupFailed__Output as _tablesafe_v1_TableBackupFailed__Output } from './tablesafe/v1/TableBackupFailed.js';
 import type { TableBackupResult as _tablesafe_v1_TableBackupResult, TableBackupResult__Output as _tablesafe_v1_TableBackupResult__Output } from './tablesafe/v1/TableBackupResult.js';
+import type { TableDrill as _tablesafe_v1_TableDrill, TableDrill__Output as _tablesafe_v1_TableDrill__Output } from './tablesafe/v1/TableDrill.js';
+import type { TableDrilled as _tablesafe_v1_TableDrilled, TableDrilled__Output as _tablesafe_v1_TableDrilled__Output } from './tablesafe/v1/TableDrilled.js';
 import type { TableHealth as _tablesafe_v1_TableHealth, TableHealth__Output as _tablesafe_v1_TableHealth__Output } from './tablesafe/v1/TableHealth.js';
 import type { TriggerBackupRequest as _tablesafe_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _tablesafe_v1_TriggerBackupRequest__Output } from './tablesafe/v1/TriggerBackupRequest.js';
 import type { TriggerBackupResponse as _tablesafe_v1_TriggerBackupResponse, TriggerBackupResponse__Output as _tablesafe_v1_TriggerBackupResponse__Output } from './tablesafe/v1/TriggerBackupResponse.js';
@@ -57,6 +61,7 @@ export interface ProtoGrpcType {
       ComponentHealth: MessageTypeDefinition<_tablesafe_v1_ComponentHealth, _tablesafe_v1_ComponentHealth__Output>
       Consistency: EnumTypeDefinition
       ContentDigest: MessageTypeDefinition<_tablesafe_v1_ContentDigest, _tablesafe_v1_ContentDigest__Output>
+      DrillLevel: EnumTypeDefinition
       Event: MessageTypeDefinition<_tablesafe_v1_Event, _tablesafe_v1_Event__Output>
       EventKind: EnumTypeDefinition
       GetHealthRequest: MessageTypeDefinition<_tablesafe_v1_GetHealthRequest, _tablesafe_v1_GetHealthRequest__Output>
@@ -79,6 +84,8 @@ export interface ProtoGrpcType {
       RestorePlan: MessageTypeDefinition<_tablesafe_v1_RestorePlan, _tablesafe_v1_RestorePlan__Output>
       RestoreStarted: MessageTypeDefinition<_tablesafe_v1_RestoreStarted, _tablesafe_v1_RestoreStarted__Output>
       ResyncRequired: MessageTypeDefinition<_tablesafe_v1_ResyncRequired, _tablesafe_v1_ResyncRequired__Output>
+      RunDrillRequest: MessageTypeDefinition<_tablesafe_v1_RunDrillRequest, _tablesafe_v1_RunDrillRequest__Output>
+      RunDrillResponse: MessageTypeDefinition<_tablesafe_v1_RunDrillResponse, _tablesafe_v1_RunDrillResponse__Output>
       RunFinished: MessageTypeDefinition<_tablesafe_v1_RunFinished, _tablesafe_v1_RunFinished__Output>
       RunOutcome: EnumTypeDefinition
       RunStarted: MessageTypeDefinition<_tablesafe_v1_RunStarted, _tablesafe_v1_RunStarted__Output>
@@ -93,6 +100,8 @@ export interface ProtoGrpcType {
       TableBackedUp: MessageTypeDefinition<_tablesafe_v1_TableBackedUp, _tablesafe_v1_TableBackedUp__Output>
       TableBackupFailed: MessageTypeDefinition<_tablesafe_v1_TableBackupFailed, _tablesafe_v1_TableBackupFailed__Output>
       TableBackupResult: MessageTypeDefinition<_tablesafe_v1_TableBackupResult, _tablesafe_v1_TableBackupResult__Output>
+      TableDrill: MessageTypeDefinition<_tablesafe_v1_TableDrill, _tablesafe_v1_TableDrill__Output>
+      TableDrilled: MessageTypeDefinition<_tablesafe_v1_TableDrilled, _tablesafe_v1_TableDrilled__Output>
       TableHealth: MessageTypeDefinition<_tablesafe_v1_TableHealth, _tablesafe_v1_TableHealth__Output>
       TableOutcome: EnumTypeDefinition
       TableRole: EnumTypeDefinition

@@ -18,6 +18,7 @@ class Trigger(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRIGGER_MANUAL: _ClassVar[Trigger]
     TRIGGER_CATCH_UP: _ClassVar[Trigger]
     TRIGGER_RESTORE: _ClassVar[Trigger]
+    TRIGGER_DRILL: _ClassVar[Trigger]
 
 class RunOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -86,6 +87,15 @@ class IssueCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ISSUE_CODE_BACKUP_CORRUPT: _ClassVar[IssueCode]
     ISSUE_CODE_DATA_DIR_UNREADABLE: _ClassVar[IssueCode]
     ISSUE_CODE_CLOCK_SKEW: _ClassVar[IssueCode]
+    ISSUE_CODE_RESTORE_DRILL_FAILED: _ClassVar[IssueCode]
+    ISSUE_CODE_DRILL_STALE: _ClassVar[IssueCode]
+    ISSUE_CODE_NEVER_DRILLED: _ClassVar[IssueCode]
+
+class DrillLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DRILL_LEVEL_UNSPECIFIED: _ClassVar[DrillLevel]
+    DRILL_LEVEL_READER: _ClassVar[DrillLevel]
+    DRILL_LEVEL_ERLANG: _ClassVar[DrillLevel]
 
 class EventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -99,11 +109,13 @@ class EventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_KIND_RESYNC_REQUIRED: _ClassVar[EventKind]
     EVENT_KIND_RESTORE_STARTED: _ClassVar[EventKind]
     EVENT_KIND_RESTORE_FINISHED: _ClassVar[EventKind]
+    EVENT_KIND_TABLE_DRILLED: _ClassVar[EventKind]
 TRIGGER_UNSPECIFIED: Trigger
 TRIGGER_SCHEDULED: Trigger
 TRIGGER_MANUAL: Trigger
 TRIGGER_CATCH_UP: Trigger
 TRIGGER_RESTORE: Trigger
+TRIGGER_DRILL: Trigger
 RUN_OUTCOME_UNSPECIFIED: RunOutcome
 RUN_OUTCOME_SUCCEEDED: RunOutcome
 RUN_OUTCOME_PARTIAL: RunOutcome
@@ -148,6 +160,12 @@ ISSUE_CODE_SCHEDULER_STOPPED: IssueCode
 ISSUE_CODE_BACKUP_CORRUPT: IssueCode
 ISSUE_CODE_DATA_DIR_UNREADABLE: IssueCode
 ISSUE_CODE_CLOCK_SKEW: IssueCode
+ISSUE_CODE_RESTORE_DRILL_FAILED: IssueCode
+ISSUE_CODE_DRILL_STALE: IssueCode
+ISSUE_CODE_NEVER_DRILLED: IssueCode
+DRILL_LEVEL_UNSPECIFIED: DrillLevel
+DRILL_LEVEL_READER: DrillLevel
+DRILL_LEVEL_ERLANG: DrillLevel
 EVENT_KIND_UNSPECIFIED: EventKind
 EVENT_KIND_RUN_STARTED: EventKind
 EVENT_KIND_TABLE_BACKED_UP: EventKind
@@ -158,6 +176,7 @@ EVENT_KIND_HEARTBEAT: EventKind
 EVENT_KIND_RESYNC_REQUIRED: EventKind
 EVENT_KIND_RESTORE_STARTED: EventKind
 EVENT_KIND_RESTORE_FINISHED: EventKind
+EVENT_KIND_TABLE_DRILLED: EventKind
 
 class TriggerBackupRequest(_message.Message):
     __slots__ = ("tables", "reason")
@@ -397,6 +416,42 @@ class RemoveSafetyCopyResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class RunDrillRequest(_message.Message):
+    __slots__ = ("tables",)
+    TABLES_FIELD_NUMBER: _ClassVar[int]
+    tables: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tables: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TableDrill(_message.Message):
+    __slots__ = ("table", "passed", "level", "backup", "records", "digest", "at", "error_code", "error_message")
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    PASSED_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    BACKUP_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    table: str
+    passed: bool
+    level: DrillLevel
+    backup: str
+    records: int
+    digest: ContentDigest
+    at: _timestamp_pb2.Timestamp
+    error_code: str
+    error_message: str
+    def __init__(self, table: _Optional[str] = ..., passed: _Optional[bool] = ..., level: _Optional[_Union[DrillLevel, str]] = ..., backup: _Optional[str] = ..., records: _Optional[int] = ..., digest: _Optional[_Union[ContentDigest, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ...) -> None: ...
+
+class RunDrillResponse(_message.Message):
+    __slots__ = ("run_id", "tables")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    TABLES_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    tables: _containers.RepeatedCompositeFieldContainer[TableDrill]
+    def __init__(self, run_id: _Optional[str] = ..., tables: _Optional[_Iterable[_Union[TableDrill, _Mapping]]] = ...) -> None: ...
+
 class GetHealthRequest(_message.Message):
     __slots__ = ("refresh", "view", "if_none_match", "page_size", "page_token")
     REFRESH_FIELD_NUMBER: _ClassVar[int]
@@ -436,7 +491,7 @@ class ComponentHealth(_message.Message):
     def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[HealthStatus, str]] = ..., issues: _Optional[_Iterable[_Union[HealthIssue, _Mapping]]] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class TableHealth(_message.Message):
-    __slots__ = ("name", "path", "role", "status", "issues", "type", "records", "keys", "file_size_bytes", "free_bytes", "fragmentation_ratio", "closed_properly", "last_backup_at", "since_last_backup", "last_backup_consistency", "last_attempt_outcome", "backups_retained")
+    __slots__ = ("name", "path", "role", "status", "issues", "type", "records", "keys", "file_size_bytes", "free_bytes", "fragmentation_ratio", "closed_properly", "last_backup_at", "since_last_backup", "last_backup_consistency", "last_attempt_outcome", "backups_retained", "last_drill_at", "last_drill_passed", "last_drill_level")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PATH_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
@@ -454,6 +509,9 @@ class TableHealth(_message.Message):
     LAST_BACKUP_CONSISTENCY_FIELD_NUMBER: _ClassVar[int]
     LAST_ATTEMPT_OUTCOME_FIELD_NUMBER: _ClassVar[int]
     BACKUPS_RETAINED_FIELD_NUMBER: _ClassVar[int]
+    LAST_DRILL_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_DRILL_PASSED_FIELD_NUMBER: _ClassVar[int]
+    LAST_DRILL_LEVEL_FIELD_NUMBER: _ClassVar[int]
     name: str
     path: str
     role: TableRole
@@ -471,7 +529,10 @@ class TableHealth(_message.Message):
     last_backup_consistency: Consistency
     last_attempt_outcome: TableOutcome
     backups_retained: int
-    def __init__(self, name: _Optional[str] = ..., path: _Optional[str] = ..., role: _Optional[_Union[TableRole, str]] = ..., status: _Optional[_Union[HealthStatus, str]] = ..., issues: _Optional[_Iterable[_Union[HealthIssue, _Mapping]]] = ..., type: _Optional[str] = ..., records: _Optional[int] = ..., keys: _Optional[int] = ..., file_size_bytes: _Optional[int] = ..., free_bytes: _Optional[int] = ..., fragmentation_ratio: _Optional[float] = ..., closed_properly: _Optional[bool] = ..., last_backup_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., since_last_backup: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., last_backup_consistency: _Optional[_Union[Consistency, str]] = ..., last_attempt_outcome: _Optional[_Union[TableOutcome, str]] = ..., backups_retained: _Optional[int] = ...) -> None: ...
+    last_drill_at: _timestamp_pb2.Timestamp
+    last_drill_passed: bool
+    last_drill_level: DrillLevel
+    def __init__(self, name: _Optional[str] = ..., path: _Optional[str] = ..., role: _Optional[_Union[TableRole, str]] = ..., status: _Optional[_Union[HealthStatus, str]] = ..., issues: _Optional[_Iterable[_Union[HealthIssue, _Mapping]]] = ..., type: _Optional[str] = ..., records: _Optional[int] = ..., keys: _Optional[int] = ..., file_size_bytes: _Optional[int] = ..., free_bytes: _Optional[int] = ..., fragmentation_ratio: _Optional[float] = ..., closed_properly: _Optional[bool] = ..., last_backup_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., since_last_backup: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., last_backup_consistency: _Optional[_Union[Consistency, str]] = ..., last_attempt_outcome: _Optional[_Union[TableOutcome, str]] = ..., backups_retained: _Optional[int] = ..., last_drill_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_drill_passed: _Optional[bool] = ..., last_drill_level: _Optional[_Union[DrillLevel, str]] = ...) -> None: ...
 
 class GetHealthResponse(_message.Message):
     __slots__ = ("status", "computed_at", "components", "tables", "snapshot_id", "unchanged", "next_page_token", "total_tables")
@@ -506,7 +567,7 @@ class WatchEventsRequest(_message.Message):
     def __init__(self, after_sequence: _Optional[int] = ..., epoch: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[EventKind, str]]] = ..., tables: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("sequence", "epoch", "at", "run_started", "table_backed_up", "table_backup_failed", "run_finished", "health_changed", "heartbeat", "resync_required", "restore_started", "restore_finished")
+    __slots__ = ("sequence", "epoch", "at", "run_started", "table_backed_up", "table_backup_failed", "run_finished", "health_changed", "heartbeat", "resync_required", "restore_started", "restore_finished", "table_drilled")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
@@ -519,6 +580,7 @@ class Event(_message.Message):
     RESYNC_REQUIRED_FIELD_NUMBER: _ClassVar[int]
     RESTORE_STARTED_FIELD_NUMBER: _ClassVar[int]
     RESTORE_FINISHED_FIELD_NUMBER: _ClassVar[int]
+    TABLE_DRILLED_FIELD_NUMBER: _ClassVar[int]
     sequence: int
     epoch: str
     at: _timestamp_pb2.Timestamp
@@ -531,7 +593,16 @@ class Event(_message.Message):
     resync_required: ResyncRequired
     restore_started: RestoreStarted
     restore_finished: RestoreFinished
-    def __init__(self, sequence: _Optional[int] = ..., epoch: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., run_started: _Optional[_Union[RunStarted, _Mapping]] = ..., table_backed_up: _Optional[_Union[TableBackedUp, _Mapping]] = ..., table_backup_failed: _Optional[_Union[TableBackupFailed, _Mapping]] = ..., run_finished: _Optional[_Union[RunFinished, _Mapping]] = ..., health_changed: _Optional[_Union[HealthChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., resync_required: _Optional[_Union[ResyncRequired, _Mapping]] = ..., restore_started: _Optional[_Union[RestoreStarted, _Mapping]] = ..., restore_finished: _Optional[_Union[RestoreFinished, _Mapping]] = ...) -> None: ...
+    table_drilled: TableDrilled
+    def __init__(self, sequence: _Optional[int] = ..., epoch: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., run_started: _Optional[_Union[RunStarted, _Mapping]] = ..., table_backed_up: _Optional[_Union[TableBackedUp, _Mapping]] = ..., table_backup_failed: _Optional[_Union[TableBackupFailed, _Mapping]] = ..., run_finished: _Optional[_Union[RunFinished, _Mapping]] = ..., health_changed: _Optional[_Union[HealthChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., resync_required: _Optional[_Union[ResyncRequired, _Mapping]] = ..., restore_started: _Optional[_Union[RestoreStarted, _Mapping]] = ..., restore_finished: _Optional[_Union[RestoreFinished, _Mapping]] = ..., table_drilled: _Optional[_Union[TableDrilled, _Mapping]] = ...) -> None: ...
+
+class TableDrilled(_message.Message):
+    __slots__ = ("run_id", "drill")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    DRILL_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    drill: TableDrill
+    def __init__(self, run_id: _Optional[str] = ..., drill: _Optional[_Union[TableDrill, _Mapping]] = ...) -> None: ...
 
 class RestoreStarted(_message.Message):
     __slots__ = ("run_id", "table", "backup", "target")

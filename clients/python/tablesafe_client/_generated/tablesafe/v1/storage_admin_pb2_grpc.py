@@ -75,6 +75,11 @@ class StorageAdminStub:
                 request_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.RemoveSafetyCopyRequest.SerializeToString,
                 response_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.RemoveSafetyCopyResponse.FromString,
                 _registered_method=True)
+        self.RunDrill = channel.unary_unary(
+                '/tablesafe.v1.StorageAdmin/RunDrill',
+                request_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.RunDrillRequest.SerializeToString,
+                response_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.RunDrillResponse.FromString,
+                _registered_method=True)
 
 
 class StorageAdminServicer:
@@ -147,6 +152,16 @@ class StorageAdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RunDrill(self, request, context):
+        """Restore drills: each table's newest good copy restored into a scratch
+        directory and proved by the reader and, with an Erlang node configured,
+        by Erlang opening it with {repair, false} and folding it. Waits for a
+        drill under way. Never touches the live files. Admin token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StorageAdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -189,6 +204,11 @@ def add_StorageAdminServicer_to_server(servicer, server):
                     servicer.RemoveSafetyCopy,
                     request_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.RemoveSafetyCopyRequest.FromString,
                     response_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.RemoveSafetyCopyResponse.SerializeToString,
+            ),
+            'RunDrill': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunDrill,
+                    request_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.RunDrillRequest.FromString,
+                    response_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.RunDrillResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -408,6 +428,33 @@ class StorageAdmin:
             '/tablesafe.v1.StorageAdmin/RemoveSafetyCopy',
             tablesafe_dot_v1_dot_storage__admin__pb2.RemoveSafetyCopyRequest.SerializeToString,
             tablesafe_dot_v1_dot_storage__admin__pb2.RemoveSafetyCopyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunDrill(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tablesafe.v1.StorageAdmin/RunDrill',
+            tablesafe_dot_v1_dot_storage__admin__pb2.RunDrillRequest.SerializeToString,
+            tablesafe_dot_v1_dot_storage__admin__pb2.RunDrillResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -10,6 +10,7 @@ import type { Heartbeat as _tablesafe_v1_Heartbeat, Heartbeat__Output as _tables
 import type { ResyncRequired as _tablesafe_v1_ResyncRequired, ResyncRequired__Output as _tablesafe_v1_ResyncRequired__Output } from '../../tablesafe/v1/ResyncRequired.js';
 import type { RestoreStarted as _tablesafe_v1_RestoreStarted, RestoreStarted__Output as _tablesafe_v1_RestoreStarted__Output } from '../../tablesafe/v1/RestoreStarted.js';
 import type { RestoreFinished as _tablesafe_v1_RestoreFinished, RestoreFinished__Output as _tablesafe_v1_RestoreFinished__Output } from '../../tablesafe/v1/RestoreFinished.js';
+import type { TableDrilled as _tablesafe_v1_TableDrilled, TableDrilled__Output as _tablesafe_v1_TableDrilled__Output } from '../../tablesafe/v1/TableDrilled.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Event {
@@ -25,7 +26,8 @@ export interface Event {
   'resyncRequired'?: (_tablesafe_v1_ResyncRequired | null);
   'restoreStarted'?: (_tablesafe_v1_RestoreStarted | null);
   'restoreFinished'?: (_tablesafe_v1_RestoreFinished | null);
-  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired"|"restoreStarted"|"restoreFinished";
+  'tableDrilled'?: (_tablesafe_v1_TableDrilled | null);
+  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired"|"restoreStarted"|"restoreFinished"|"tableDrilled";
 }
 
 export interface Event__Output {
@@ -41,5 +43,6 @@ export interface Event__Output {
   'resyncRequired'?: (_tablesafe_v1_ResyncRequired__Output | null);
   'restoreStarted'?: (_tablesafe_v1_RestoreStarted__Output | null);
   'restoreFinished'?: (_tablesafe_v1_RestoreFinished__Output | null);
-  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired"|"restoreStarted"|"restoreFinished";
+  'tableDrilled'?: (_tablesafe_v1_TableDrilled__Output | null);
+  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired"|"restoreStarted"|"restoreFinished"|"tableDrilled";
 }

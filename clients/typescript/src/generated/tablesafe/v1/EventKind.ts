@@ -11,6 +11,7 @@ export const EventKind = {
   EVENT_KIND_RESYNC_REQUIRED: 'EVENT_KIND_RESYNC_REQUIRED',
   EVENT_KIND_RESTORE_STARTED: 'EVENT_KIND_RESTORE_STARTED',
   EVENT_KIND_RESTORE_FINISHED: 'EVENT_KIND_RESTORE_FINISHED',
+  EVENT_KIND_TABLE_DRILLED: 'EVENT_KIND_TABLE_DRILLED',
 } as const;
 
 export type EventKind =
@@ -34,5 +35,7 @@ export type EventKind =
   | 8
   | 'EVENT_KIND_RESTORE_FINISHED'
   | 9
+  | 'EVENT_KIND_TABLE_DRILLED'
+  | 10
 
 export type EventKind__Output = typeof EventKind[keyof typeof EventKind]

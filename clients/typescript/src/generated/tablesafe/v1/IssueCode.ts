@@ -28,6 +28,19 @@ export const IssueCode = {
    * with a believable time. Names the file.
    */
   ISSUE_CODE_CLOCK_SKEW: 'ISSUE_CODE_CLOCK_SKEW',
+  /**
+   * The last restore drill failed: the newest copy did not restore and prove
+   * out (CRITICAL for critical tables).
+   */
+  ISSUE_CODE_RESTORE_DRILL_FAILED: 'ISSUE_CODE_RESTORE_DRILL_FAILED',
+  /**
+   * The last passed drill is older than drill.stale_after (default 8 days).
+   */
+  ISSUE_CODE_DRILL_STALE: 'ISSUE_CODE_DRILL_STALE',
+  /**
+   * The table has had a good backup for over a day and no drill proved one.
+   */
+  ISSUE_CODE_NEVER_DRILLED: 'ISSUE_CODE_NEVER_DRILLED',
 } as const;
 
 export type IssueCode =
@@ -72,5 +85,21 @@ export type IssueCode =
    */
   | 'ISSUE_CODE_CLOCK_SKEW'
   | 13
+  /**
+   * The last restore drill failed: the newest copy did not restore and prove
+   * out (CRITICAL for critical tables).
+   */
+  | 'ISSUE_CODE_RESTORE_DRILL_FAILED'
+  | 14
+  /**
+   * The last passed drill is older than drill.stale_after (default 8 days).
+   */
+  | 'ISSUE_CODE_DRILL_STALE'
+  | 15
+  /**
+   * The table has had a good backup for over a day and no drill proved one.
+   */
+  | 'ISSUE_CODE_NEVER_DRILLED'
+  | 16
 
 export type IssueCode__Output = typeof IssueCode[keyof typeof IssueCode]

@@ -13,6 +13,8 @@ import type { RemoveSafetyCopyRequest as _tablesafe_v1_RemoveSafetyCopyRequest, 
 import type { RemoveSafetyCopyResponse as _tablesafe_v1_RemoveSafetyCopyResponse, RemoveSafetyCopyResponse__Output as _tablesafe_v1_RemoveSafetyCopyResponse__Output } from '../../tablesafe/v1/RemoveSafetyCopyResponse.js';
 import type { RestoreBackupRequest as _tablesafe_v1_RestoreBackupRequest, RestoreBackupRequest__Output as _tablesafe_v1_RestoreBackupRequest__Output } from '../../tablesafe/v1/RestoreBackupRequest.js';
 import type { RestoreBackupResponse as _tablesafe_v1_RestoreBackupResponse, RestoreBackupResponse__Output as _tablesafe_v1_RestoreBackupResponse__Output } from '../../tablesafe/v1/RestoreBackupResponse.js';
+import type { RunDrillRequest as _tablesafe_v1_RunDrillRequest, RunDrillRequest__Output as _tablesafe_v1_RunDrillRequest__Output } from '../../tablesafe/v1/RunDrillRequest.js';
+import type { RunDrillResponse as _tablesafe_v1_RunDrillResponse, RunDrillResponse__Output as _tablesafe_v1_RunDrillResponse__Output } from '../../tablesafe/v1/RunDrillResponse.js';
 import type { ScrubBackupsRequest as _tablesafe_v1_ScrubBackupsRequest, ScrubBackupsRequest__Output as _tablesafe_v1_ScrubBackupsRequest__Output } from '../../tablesafe/v1/ScrubBackupsRequest.js';
 import type { ScrubBackupsResponse as _tablesafe_v1_ScrubBackupsResponse, ScrubBackupsResponse__Output as _tablesafe_v1_ScrubBackupsResponse__Output } from '../../tablesafe/v1/ScrubBackupsResponse.js';
 import type { TriggerBackupRequest as _tablesafe_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _tablesafe_v1_TriggerBackupRequest__Output } from '../../tablesafe/v1/TriggerBackupRequest.js';
@@ -109,6 +111,27 @@ export interface StorageAdminClient extends grpc.Client {
   restoreBackup(argument: _tablesafe_v1_RestoreBackupRequest, callback: grpc.requestCallback<_tablesafe_v1_RestoreBackupResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Restore drills: each table's newest good copy restored into a scratch
+   * directory and proved by the reader and, with an Erlang node configured,
+   * by Erlang opening it with {repair, false} and folding it. Waits for a
+   * drill under way. Never touches the live files. Admin token.
+   */
+  RunDrill(argument: _tablesafe_v1_RunDrillRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_RunDrillResponse__Output>): grpc.ClientUnaryCall;
+  RunDrill(argument: _tablesafe_v1_RunDrillRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_RunDrillResponse__Output>): grpc.ClientUnaryCall;
+  RunDrill(argument: _tablesafe_v1_RunDrillRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_RunDrillResponse__Output>): grpc.ClientUnaryCall;
+  RunDrill(argument: _tablesafe_v1_RunDrillRequest, callback: grpc.requestCallback<_tablesafe_v1_RunDrillResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Restore drills: each table's newest good copy restored into a scratch
+   * directory and proved by the reader and, with an Erlang node configured,
+   * by Erlang opening it with {repair, false} and folding it. Waits for a
+   * drill under way. Never touches the live files. Admin token.
+   */
+  runDrill(argument: _tablesafe_v1_RunDrillRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_RunDrillResponse__Output>): grpc.ClientUnaryCall;
+  runDrill(argument: _tablesafe_v1_RunDrillRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_RunDrillResponse__Output>): grpc.ClientUnaryCall;
+  runDrill(argument: _tablesafe_v1_RunDrillRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_RunDrillResponse__Output>): grpc.ClientUnaryCall;
+  runDrill(argument: _tablesafe_v1_RunDrillRequest, callback: grpc.requestCallback<_tablesafe_v1_RunDrillResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Reads every retained backup again and proves it against its manifest
    * (sha256, every object, content digest); marks the ones that no longer
    * match as corrupt. Joins a scrub in progress. Admin token.
@@ -196,6 +219,14 @@ export interface StorageAdminHandlers extends grpc.UntypedServiceImplementation 
   RestoreBackup: grpc.handleUnaryCall<_tablesafe_v1_RestoreBackupRequest__Output, _tablesafe_v1_RestoreBackupResponse>;
   
   /**
+   * Restore drills: each table's newest good copy restored into a scratch
+   * directory and proved by the reader and, with an Erlang node configured,
+   * by Erlang opening it with {repair, false} and folding it. Waits for a
+   * drill under way. Never touches the live files. Admin token.
+   */
+  RunDrill: grpc.handleUnaryCall<_tablesafe_v1_RunDrillRequest__Output, _tablesafe_v1_RunDrillResponse>;
+  
+  /**
    * Reads every retained backup again and proves it against its manifest
    * (sha256, every object, content digest); marks the ones that no longer
    * match as corrupt. Joins a scrub in progress. Admin token.
@@ -223,6 +254,7 @@ export interface StorageAdminDefinition extends grpc.ServiceDefinition {
   ListRuns: MethodDefinition<_tablesafe_v1_ListRunsRequest, _tablesafe_v1_ListRunsResponse, _tablesafe_v1_ListRunsRequest__Output, _tablesafe_v1_ListRunsResponse__Output>
   RemoveSafetyCopy: MethodDefinition<_tablesafe_v1_RemoveSafetyCopyRequest, _tablesafe_v1_RemoveSafetyCopyResponse, _tablesafe_v1_RemoveSafetyCopyRequest__Output, _tablesafe_v1_RemoveSafetyCopyResponse__Output>
   RestoreBackup: MethodDefinition<_tablesafe_v1_RestoreBackupRequest, _tablesafe_v1_RestoreBackupResponse, _tablesafe_v1_RestoreBackupRequest__Output, _tablesafe_v1_RestoreBackupResponse__Output>
+  RunDrill: MethodDefinition<_tablesafe_v1_RunDrillRequest, _tablesafe_v1_RunDrillResponse, _tablesafe_v1_RunDrillRequest__Output, _tablesafe_v1_RunDrillResponse__Output>
   ScrubBackups: MethodDefinition<_tablesafe_v1_ScrubBackupsRequest, _tablesafe_v1_ScrubBackupsResponse, _tablesafe_v1_ScrubBackupsRequest__Output, _tablesafe_v1_ScrubBackupsResponse__Output>
   TriggerBackup: MethodDefinition<_tablesafe_v1_TriggerBackupRequest, _tablesafe_v1_TriggerBackupResponse, _tablesafe_v1_TriggerBackupRequest__Output, _tablesafe_v1_TriggerBackupResponse__Output>
   WatchEvents: MethodDefinition<_tablesafe_v1_WatchEventsRequest, _tablesafe_v1_Event, _tablesafe_v1_WatchEventsRequest__Output, _tablesafe_v1_Event__Output>

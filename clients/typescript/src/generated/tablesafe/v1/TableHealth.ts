@@ -7,6 +7,7 @@ import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _goo
 import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration.js';
 import type { Consistency as _tablesafe_v1_Consistency, Consistency__Output as _tablesafe_v1_Consistency__Output } from '../../tablesafe/v1/Consistency.js';
 import type { TableOutcome as _tablesafe_v1_TableOutcome, TableOutcome__Output as _tablesafe_v1_TableOutcome__Output } from '../../tablesafe/v1/TableOutcome.js';
+import type { DrillLevel as _tablesafe_v1_DrillLevel, DrillLevel__Output as _tablesafe_v1_DrillLevel__Output } from '../../tablesafe/v1/DrillLevel.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TableHealth {
@@ -30,6 +31,12 @@ export interface TableHealth {
   'lastBackupConsistency'?: (_tablesafe_v1_Consistency);
   'lastAttemptOutcome'?: (_tablesafe_v1_TableOutcome);
   'backupsRetained'?: (number);
+  /**
+   * The latest restore drill ("last proven restore").
+   */
+  'lastDrillAt'?: (_google_protobuf_Timestamp | null);
+  'lastDrillPassed'?: (boolean);
+  'lastDrillLevel'?: (_tablesafe_v1_DrillLevel);
 }
 
 export interface TableHealth__Output {
@@ -53,4 +60,10 @@ export interface TableHealth__Output {
   'lastBackupConsistency': (_tablesafe_v1_Consistency__Output);
   'lastAttemptOutcome': (_tablesafe_v1_TableOutcome__Output);
   'backupsRetained': (number);
+  /**
+   * The latest restore drill ("last proven restore").
+   */
+  'lastDrillAt': (_google_protobuf_Timestamp__Output | null);
+  'lastDrillPassed': (boolean);
+  'lastDrillLevel': (_tablesafe_v1_DrillLevel__Output);
 }

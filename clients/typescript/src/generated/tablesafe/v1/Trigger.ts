@@ -15,6 +15,10 @@ export const Trigger = {
    * Not a backup: a restore of one table, in the ledger beside the runs.
    */
   TRIGGER_RESTORE: 'TRIGGER_RESTORE',
+  /**
+   * Not a backup: a restore drill, in the ledger beside the runs.
+   */
+  TRIGGER_DRILL: 'TRIGGER_DRILL',
 } as const;
 
 /**
@@ -37,6 +41,11 @@ export type Trigger =
    */
   | 'TRIGGER_RESTORE'
   | 4
+  /**
+   * Not a backup: a restore drill, in the ledger beside the runs.
+   */
+  | 'TRIGGER_DRILL'
+  | 5
 
 /**
  * What started a run.
