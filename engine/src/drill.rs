@@ -62,7 +62,19 @@ pub struct DrillFacts {
 
 /// What Erlang read in a file: (objects, sum mod 2^64 of
 /// `erlang:phash2(Object, 4294967296)`), or why it could not read it.
-pub type Folded<'a> = Pin<Box<dyn Future<Output = Result<(u64, u64), String>> + Send + 'a>>;
+pub type Folded<'a> = Pin<Box<dyn Future<Output = Result<(u64, u64), FoldError>> + Send + 'a>>;
+
+/// Why Erlang gave no reading of a file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FoldError {
+    /// Erlang could not be asked (the node is unreachable or did not answer
+    /// in time): the drill stands at the reader's level.
+    #[error("the Erlang node could not be asked: {0}")]
+    Unavailable(String),
+    /// Erlang was asked and could not open or fold the file: the drill fails.
+    #[error("{0}")]
+    Refused(String),
+}
 
 /// Real Erlang's reading of a file.
 pub trait ErlangFold: Send + Sync {
@@ -72,7 +84,14 @@ pub trait ErlangFold: Send + Sync {
 
 impl ErlangFold for crate::erlang::NodeClient {
     fn fold<'a>(&'a self, path: &'a Path) -> Folded<'a> {
-        Box::pin(async move { self.fold_file(path).await.map_err(|e| e.to_string()) })
+        Box::pin(async move {
+            self.fold_file(path).await.map_err(|e| match e {
+                crate::erlang::NodeError::Unreachable(_) | crate::erlang::NodeError::Timeout(_) => {
+                    FoldError::Unavailable(e.to_string())
+                }
+                other => FoldError::Refused(other.to_string()),
+            })
+        })
     }
 }
 
@@ -98,7 +117,7 @@ pub async fn drill_table(
     run_id: &str,
     now: DateTime<Utc>,
 ) -> TableDrill {
-    let level = if erlang.is_some() {
+    let mut level = if erlang.is_some() {
         DrillLevel::Erlang
     } else {
         DrillLevel::Reader
@@ -123,7 +142,17 @@ pub async fn drill_table(
     let (plan, proved) = match restored {
         Ok(plan) => {
             let proved = match erlang {
-                Some(erlang) => erlang_proof(erlang, &target, &plan).await,
+                Some(erlang) => match erlang_proof(erlang, &target, &plan).await {
+                    Err(Unproved::Unavailable(why)) => {
+                        // The reader's proof stands; Erlang's is missing, and
+                        // the node's own health says why.
+                        tracing::warn!(table = %table.name, reason = %why, "drill proved by the reader only: Erlang could not be asked");
+                        level = DrillLevel::Reader;
+                        Ok(())
+                    }
+                    Err(Unproved::Failed(e)) => Err(e),
+                    Ok(()) => Ok(()),
+                },
                 None => Ok(()),
             };
             (Some(plan), proved)
@@ -169,19 +198,28 @@ fn restore_copy(
     Ok(plan)
 }
 
+/// Why Erlang did not prove a restored copy.
+enum Unproved {
+    /// Erlang could not be asked.
+    Unavailable(String),
+    /// Erlang refused the file or read other objects.
+    Failed(TableError),
+}
+
 /// Erlang's count and digest of the restored file equal the manifest's.
-async fn erlang_proof(
-    erlang: &dyn ErlangFold,
-    target: &Path,
-    plan: &Plan,
-) -> Result<(), TableError> {
-    let failed = |message: String| TableError::new(ErrorCode::DrillFailed, message);
-    let (objects, sum) = erlang.fold(target).await.map_err(|e| {
-        failed(format!(
-            "Erlang could not open and fold the restored {}: {e}",
-            plan.backup
-        ))
-    })?;
+async fn erlang_proof(erlang: &dyn ErlangFold, target: &Path, plan: &Plan) -> Result<(), Unproved> {
+    let failed =
+        |message: String| Unproved::Failed(TableError::new(ErrorCode::DrillFailed, message));
+    let (objects, sum) = match erlang.fold(target).await {
+        Ok(read) => read,
+        Err(FoldError::Unavailable(why)) => return Err(Unproved::Unavailable(why)),
+        Err(FoldError::Refused(why)) => {
+            return Err(failed(format!(
+                "Erlang could not open and fold the restored {}: {why}",
+                plan.backup
+            )))
+        }
+    };
     match plan.digest {
         Some(d) if (d.objects, d.sum) == (objects, sum) => Ok(()),
         Some(d) => Err(failed(format!(

@@ -94,6 +94,8 @@ pub struct NodeClient {
 /// Ticks keep an idle connection alive (the node's net_ticktime is 60 s).
 const TICK: Duration = Duration::from_secs(15);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Longest wait for the node to open and fold a drill's restored copy.
+const FOLD_TIMEOUT: Duration = Duration::from_secs(600);
 
 impl NodeClient {
     /// Starts the connection task on `tasks`; it connects at once and
@@ -142,6 +144,18 @@ impl NodeClient {
         function: &'static str,
         args: Vec<Term>,
     ) -> Result<Term, NodeError> {
+        self.call_within(module, function, args, self.timeout).await
+    }
+
+    /// [`NodeClient::call`] with its own timeout (for work that takes long,
+    /// like folding a large table).
+    async fn call_within(
+        &self,
+        module: &'static str,
+        function: &'static str,
+        args: Vec<Term>,
+        timeout: Duration,
+    ) -> Result<Term, NodeError> {
         let (reply, answer) = oneshot::channel();
         let call = Call {
             module,
@@ -158,9 +172,9 @@ impl NodeClient {
                 NodeError::Unreachable("the connection closed during the call".into())
             })?
         };
-        let result = tokio::time::timeout(self.timeout, sent)
+        let result = tokio::time::timeout(timeout, sent)
             .await
-            .map_err(|_| NodeError::Timeout(self.timeout))??;
+            .map_err(|_| NodeError::Timeout(timeout))??;
         match &result {
             Term::Tuple(t) if t.elements.len() == 2 && is_atom(&t.elements[0], "badrpc") => {
                 Err(NodeError::Failed(t.elements[1].to_string()))
@@ -242,11 +256,13 @@ impl NodeClient {
         let parsed = self.call("erl_parse", "parse_exprs", vec![tokens]).await?;
         let exprs = ok_element(&parsed, 2, 1)
             .ok_or_else(|| NodeError::Unexpected(format!("erl_parse: {parsed}")))?;
+        // Folding a large table takes as long as reading it.
         let evaluated = self
-            .call(
+            .call_within(
                 "erl_eval",
                 "exprs",
                 vec![exprs, Term::from(eetf::List::nil())],
+                self.timeout.max(FOLD_TIMEOUT),
             )
             .await?;
         match evaluated {

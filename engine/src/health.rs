@@ -310,6 +310,8 @@ pub struct HealthReport {
     pub components: Vec<ComponentHealth>,
     /// Every table, worst first, then by name.
     pub tables: Vec<TableHealth>,
+    /// Free bytes on the backup volume, when they could be read.
+    pub backup_free_bytes: Option<u64>,
 }
 
 /// Computes the report. Pure: same observations, thresholds and `now`, same report.
@@ -377,6 +379,7 @@ pub fn compute_health(
         computed_at: now,
         components,
         tables,
+        backup_free_bytes: obs.backup_free_bytes,
     }
 }
 

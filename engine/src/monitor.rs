@@ -329,5 +329,6 @@ fn empty_report() -> HealthReport {
         computed_at: Utc::now(),
         components: Vec::new(),
         tables: Vec::new(),
+        backup_free_bytes: None,
     }
 }
