@@ -32,7 +32,7 @@ pub const RETAINED_RUNS: usize = 500;
 /// Lines past which the file is compacted.
 pub const COMPACT_LINES: usize = 4 * RETAINED_RUNS;
 /// Bytes past which the file is compacted (when compacting shrinks it).
-pub const COMPACT_BYTES: u64 = 64 << 20;
+pub const COMPACT_BYTES: u64 = 16 << 20;
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
