@@ -40,6 +40,7 @@ fn code(error: &EngineError) -> Code {
         EngineError::Restore(e) => match e {
             RestoreError::NoCopy { .. } | RestoreError::NotFound { .. } => Code::NotFound,
             RestoreError::TargetExists(_) => Code::AlreadyExists,
+            RestoreError::ProtectedTarget { .. } => Code::InvalidArgument,
             RestoreError::Untrusted { .. }
             | RestoreError::Dirty { .. }
             | RestoreError::InUse { .. }

@@ -384,6 +384,23 @@ async fn tampered_corrupt_dirty_and_existing_targets_are_refused_and_nothing_cha
             "absolute",
         ),
         (to_path("nope", &target), "unknown tables"),
+        // A table's own file only in place (holders checked, safety copy
+        // kept), and nothing into tablesafe's directories, however named.
+        (
+            RestoreBackupRequest {
+                force: true,
+                ..to_path("users", &dirs.data.join("users.dets"))
+            },
+            "--in-place",
+        ),
+        (
+            RestoreBackupRequest {
+                force: true,
+                ..to_path("users", &dirs.data.join("../data/other.dets"))
+            },
+            "inside",
+        ),
+        (to_path("users", &dirs.backups.join("x.dets")), "inside"),
     ] {
         let (code, message) = refused(&client, request).await;
         assert_eq!(code, tonic::Code::InvalidArgument, "{message}");

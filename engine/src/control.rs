@@ -408,11 +408,14 @@ impl Handle {
             None => None,
         };
         let _claim = RestoreClaim::take(&self.restoring, &table.name)?;
+        let mut keep_out_of = self.scanner.catalog.data_dirs.clone();
+        keep_out_of.push(self.store.dir().to_owned());
         let request = RestoreRequest {
             table,
             which: ask.which,
             to: ask.to,
             allow_dirty: ask.allow_dirty,
+            keep_out_of,
         };
         let now = self.clock.now();
         let store = self.store.clone();

@@ -192,6 +192,8 @@ fn restore_copy(
         },
         // A dirty copy is drilled as it is: Erlang's verdict on it is the point.
         allow_dirty: true,
+        // The scratch directory is tablesafe's own.
+        keep_out_of: Vec::new(),
     };
     let plan = restore::plan(store, &request, None, now).map_err(|e| e.table_error())?;
     restore::execute(store, &plan, run_id).map_err(|e| e.table_error())?;

@@ -67,6 +67,10 @@ pub struct RestoreRequest {
     /// Restore a dirty copy (Erlang repairs it on open, which on OTP 25 can
     /// lose objects).
     pub allow_dirty: bool,
+    /// Directories a `Path` target may not be in (the data and backup
+    /// directories): a table's file is restored only in place, with its
+    /// checks and safety copy, and the backup directory is tablesafe's.
+    pub keep_out_of: Vec<PathBuf>,
 }
 
 /// What a restore would do (all of a dry run), and what it did.
@@ -132,6 +136,14 @@ pub enum RestoreError {
         /// The copy.
         file: String,
     },
+    /// A `--to` target inside a data or the backup directory.
+    #[error("{} is inside {}: restore a table's own file with --in-place (it checks for holders and keeps a safety copy), and keep other restores out of tablesafe's directories", .target.display(), .dir.display())]
+    ProtectedTarget {
+        /// The target asked for.
+        target: PathBuf,
+        /// The directory it is in.
+        dir: PathBuf,
+    },
     /// The target exists and `force` was not given.
     #[error("{} exists; pass --force to replace it", .0.display())]
     TargetExists(PathBuf),
@@ -171,6 +183,7 @@ impl RestoreError {
             Self::Untrusted { .. } | Self::WrittenMismatch(_) => ErrorCode::BackupCorrupt,
             Self::Dirty { .. }
             | Self::TargetExists(_)
+            | Self::ProtectedTarget { .. }
             | Self::InUse { .. }
             | Self::OpenOnNode(_) => ErrorCode::RestoreRefused,
             Self::Io { .. } => ErrorCode::BackupIo,
@@ -204,6 +217,20 @@ pub fn plan(
     open_on_node: Option<&std::collections::HashSet<PathBuf>>,
     now: DateTime<Utc>,
 ) -> Result<Plan, RestoreError> {
+    // Where first: a target tablesafe must not write is refused whatever copy.
+    if let Destination::Path { path, .. } = &request.to {
+        let real = real_target(path);
+        if let Some(dir) = request
+            .keep_out_of
+            .iter()
+            .find(|dir| real.starts_with(canonical(dir)))
+        {
+            return Err(RestoreError::ProtectedTarget {
+                target: path.clone(),
+                dir: dir.clone(),
+            });
+        }
+    }
     let chosen = choose(store, request, now)?;
     let m = &chosen.manifest;
     let mut warnings = Vec::new();
@@ -264,6 +291,15 @@ pub fn plan(
         safety_copy,
         warnings,
     })
+}
+
+/// `path` as the kernel would resolve it: the parent through its links, so
+/// a link or `..` cannot slip a target into a protected directory.
+fn real_target(path: &Path) -> PathBuf {
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => canonical(parent).join(name),
+        _ => canonical(path),
+    }
 }
 
 /// The copy `request` asks for among the good ones of its table.
