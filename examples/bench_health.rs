@@ -16,18 +16,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, Bytes};
 use tablesafe_client::{proto, Client};
-use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder};
-use tonic::codegen::http::uri::PathAndQuery;
-use tonic::transport::Channel;
-use tonic::{Request, Status};
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
-use tonic_prost::ProstEncoder;
 
 mod support;
-use support::{Server, TOKEN};
+use support::{get_health_bytes, Server, TOKEN};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -60,7 +54,10 @@ async fn main() -> anyhow::Result<()> {
         move |i| {
             let channel = channels[i % channels.len()].clone();
             async move {
-                let bytes = get_health_bytes(channel).await.map_err(|e| e.to_string())?;
+                let request = proto::GetHealthRequest::default();
+                let bytes = get_health_bytes(channel, request)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 match bytes.len() == response_len {
                     true => Ok(()),
                     false => Err(format!("{} bytes, not {response_len}", bytes.len())),
@@ -128,51 +125,6 @@ async fn main() -> anyhow::Result<()> {
     );
     drop(server);
     Ok(())
-}
-
-/// GetHealth's answer as it came off the wire.
-async fn get_health_bytes(channel: Channel) -> Result<Bytes, Status> {
-    let mut grpc = tonic::client::Grpc::new(channel);
-    grpc.ready()
-        .await
-        .map_err(|e| Status::unavailable(e.to_string()))?;
-    let mut request = Request::new(proto::GetHealthRequest {
-        refresh: false,
-        ..Default::default()
-    });
-    let bearer = format!("Bearer {TOKEN}").parse().expect("ascii token");
-    request.metadata_mut().insert("authorization", bearer);
-    let path = PathAndQuery::from_static("/tablesafe.v1.StorageAdmin/GetHealth");
-    Ok(grpc.unary(request, path, RawCodec).await?.into_inner())
-}
-
-/// Encodes requests with prost; takes responses as bytes.
-struct RawCodec;
-
-impl Codec for RawCodec {
-    type Encode = proto::GetHealthRequest;
-    type Decode = Bytes;
-    type Encoder = ProstEncoder<proto::GetHealthRequest>;
-    type Decoder = RawDecoder;
-
-    fn encoder(&mut self) -> Self::Encoder {
-        ProstEncoder::new(BufferSettings::default())
-    }
-
-    fn decoder(&mut self) -> Self::Decoder {
-        RawDecoder
-    }
-}
-
-struct RawDecoder;
-
-impl Decoder for RawDecoder {
-    type Item = Bytes;
-    type Error = Status;
-
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
-        Ok(Some(src.copy_to_bytes(src.remaining())))
-    }
 }
 
 struct Figures {

@@ -33,18 +33,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, Bytes};
+use bytes::Buf;
 use tablesafe_client::{proto, Client};
-use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder};
-use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::Channel;
-use tonic::{Request, Status};
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
-use tonic_prost::ProstEncoder;
 
 mod support;
-use support::{Server, TOKEN};
+use support::{get_health_bytes, Server, TOKEN};
 
 const FIXTURE: &str = "set_10.dets";
 
@@ -551,51 +547,6 @@ impl Top {
             }
         }
         Ok(top)
-    }
-}
-
-/// GetHealth's answer to `request` as it came off the wire.
-async fn get_health_bytes(
-    channel: Channel,
-    request: proto::GetHealthRequest,
-) -> Result<Bytes, Status> {
-    let mut grpc = tonic::client::Grpc::new(channel).max_decoding_message_size(usize::MAX);
-    grpc.ready()
-        .await
-        .map_err(|e| Status::unavailable(e.to_string()))?;
-    let mut request = Request::new(request);
-    let bearer = format!("Bearer {TOKEN}").parse().expect("ascii token");
-    request.metadata_mut().insert("authorization", bearer);
-    let path = PathAndQuery::from_static("/tablesafe.v1.StorageAdmin/GetHealth");
-    Ok(grpc.unary(request, path, RawCodec).await?.into_inner())
-}
-
-/// Encodes requests with prost; takes responses as bytes.
-struct RawCodec;
-
-impl Codec for RawCodec {
-    type Encode = proto::GetHealthRequest;
-    type Decode = Bytes;
-    type Encoder = ProstEncoder<proto::GetHealthRequest>;
-    type Decoder = RawDecoder;
-
-    fn encoder(&mut self) -> Self::Encoder {
-        ProstEncoder::new(BufferSettings::default())
-    }
-
-    fn decoder(&mut self) -> Self::Decoder {
-        RawDecoder
-    }
-}
-
-struct RawDecoder;
-
-impl Decoder for RawDecoder {
-    type Item = Bytes;
-    type Error = Status;
-
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
-        Ok(Some(src.copy_to_bytes(src.remaining())))
     }
 }
 

@@ -8,7 +8,13 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use bytes::{Buf, Bytes};
+use tablesafe_client::proto;
+use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder};
+use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::Channel;
+use tonic::{Request, Status};
+use tonic_prost::ProstEncoder;
 
 /// The admin token the benchmark servers run with.
 pub const TOKEN: &str = "bench";
@@ -100,4 +106,49 @@ pub async fn connect_channels(url: &str, n: usize) -> anyhow::Result<Vec<Channel
         channels.push(tablesafe_client::endpoint(url)?.connect().await?);
     }
     Ok(channels)
+}
+
+/// GetHealth's answer to `request` as it came off the wire.
+pub async fn get_health_bytes(
+    channel: Channel,
+    request: proto::GetHealthRequest,
+) -> Result<Bytes, Status> {
+    let mut grpc = tonic::client::Grpc::new(channel).max_decoding_message_size(usize::MAX);
+    grpc.ready()
+        .await
+        .map_err(|e| Status::unavailable(e.to_string()))?;
+    let mut request = Request::new(request);
+    let bearer = format!("Bearer {TOKEN}").parse().expect("ascii token");
+    request.metadata_mut().insert("authorization", bearer);
+    let path = PathAndQuery::from_static("/tablesafe.v1.StorageAdmin/GetHealth");
+    Ok(grpc.unary(request, path, RawCodec).await?.into_inner())
+}
+
+/// Encodes requests with prost; takes responses as bytes.
+struct RawCodec;
+
+impl Codec for RawCodec {
+    type Encode = proto::GetHealthRequest;
+    type Decode = Bytes;
+    type Encoder = ProstEncoder<proto::GetHealthRequest>;
+    type Decoder = RawDecoder;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        ProstEncoder::new(BufferSettings::default())
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        RawDecoder
+    }
+}
+
+struct RawDecoder;
+
+impl Decoder for RawDecoder {
+    type Item = Bytes;
+    type Error = Status;
+
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
+        Ok(Some(src.copy_to_bytes(src.remaining())))
+    }
 }
