@@ -146,8 +146,9 @@ pub struct SchedulerStatus {
 
 /// The closed set of requests the engine task serves.
 enum Command {
-    /// Writes a restore's `started` (or `finished`) line to the ledger.
-    RecordRestore {
+    /// Writes the `started` (or `finished`) line of a restore or a drill,
+    /// which run outside the engine task, to the ledger.
+    Record {
         run: Box<RunRecord>,
         finished: bool,
         reply: oneshot::Sender<Result<(), EngineError>>,
@@ -432,7 +433,7 @@ impl Handle {
             });
         }
         let mut run = restore_record(&plan, now);
-        self.record_restore(&run, false).await?;
+        self.record(&run, false).await?;
         let target = plan.target.display().to_string();
         tracing::info!(run_id = %run.run_id, table = %plan.table, backup = %plan.backup, %target, "restore started");
         self.events.publish(EventPayload::RestoreStarted {
@@ -496,7 +497,7 @@ impl Handle {
             error,
             safety_copy: plan.safety_copy.clone(),
         });
-        self.record_restore(&run, true).await?;
+        self.record(&run, true).await?;
         done?;
         Ok(RestoreReply {
             plan,
@@ -533,23 +534,15 @@ impl Handle {
             .collect();
         let _one_at_a_time = self.drilling.lock().await;
         let now = self.clock.now();
-        let mut run = RunRecord {
-            run_id: new_run_id(now),
-            trigger: Trigger::Drill,
-            reason: "restore drill".into(),
-            started_at: now,
-            finished_at: None,
-            outcome: RunOutcome::Running,
-            tables: entries.iter().map(|t| t.name.clone()).collect(),
-            results: Vec::new(),
-            joined: Vec::new(),
-            errors: Vec::new(),
-            counts: Default::default(),
-            results_omitted: false,
-        };
+        let mut run = starting_run(
+            Trigger::Drill,
+            "restore drill".into(),
+            entries.iter().map(|t| t.name.clone()).collect(),
+            now,
+        );
         // Announced per table (TableDrilled), not as a run: run events and
         // their metrics are the backup runs'.
-        self.record_restore(&run, false).await?;
+        self.record(&run, false).await?;
         let scratch = self.store.state_dir().join("drill");
         crate::store::create_private_dir(&scratch).map_err(EngineError::Store)?;
         let mut drills = Vec::with_capacity(entries.len());
@@ -602,7 +595,7 @@ impl Handle {
         run.finished_at = Some(self.clock.now());
         run.counts = crate::model::TableCounts::of(&run.results);
         run.outcome = RunOutcome::of(&run.results);
-        self.record_restore(&run, true).await?;
+        self.record(&run, true).await?;
         tracing::info!(run_id = %run.run_id, outcome = run.outcome.as_str(), passed = run.counts.succeeded, failed = run.counts.failed, "restore drill finished");
         Ok(DrillReply {
             run_id: run.run_id,
@@ -610,9 +603,9 @@ impl Handle {
         })
     }
 
-    async fn record_restore(&self, run: &RunRecord, finished: bool) -> Result<(), EngineError> {
+    async fn record(&self, run: &RunRecord, finished: bool) -> Result<(), EngineError> {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::RecordRestore {
+        self.send(Command::Record {
             run: Box::new(run.clone()),
             finished,
             reply,
@@ -1078,7 +1071,7 @@ impl Engine {
             Command::LastAttempts { reply } => {
                 let _ = reply.send(self.memory().ledger.last_attempts());
             }
-            Command::RecordRestore {
+            Command::Record {
                 run,
                 finished,
                 reply,
@@ -1301,18 +1294,14 @@ impl Engine {
         }
         let now = self.config.clock.now();
         let record = RunRecord {
-            run_id: new_run_id(now),
-            trigger,
-            reason,
-            started_at: now,
-            finished_at: None,
-            outcome: RunOutcome::Running,
-            tables: tables.iter().map(|t| t.name.clone()).collect(),
-            results: Vec::new(),
             joined,
             errors,
-            counts: Default::default(),
-            results_omitted: false,
+            ..starting_run(
+                trigger,
+                reason,
+                tables.iter().map(|t| t.name.clone()).collect(),
+                now,
+            )
         };
         let started = record.clone();
         self.durably(move |d| d.record_started(&started)).await??;
@@ -1615,27 +1604,38 @@ fn new_run_id(now: DateTime<Utc>) -> String {
     )
 }
 
-/// A restore's ledger record as it starts.
-fn restore_record(plan: &Plan, now: DateTime<Utc>) -> RunRecord {
+/// A run's ledger record as it starts (a backup run, a restore, a drill).
+fn starting_run(
+    trigger: Trigger,
+    reason: String,
+    tables: Vec<String>,
+    now: DateTime<Utc>,
+) -> RunRecord {
     RunRecord {
         run_id: new_run_id(now),
-        trigger: Trigger::Restore,
-        reason: format!(
-            "restore {} from {} to {}",
-            plan.table,
-            plan.backup,
-            plan.target.display()
-        ),
+        trigger,
+        reason,
         started_at: now,
         finished_at: None,
         outcome: RunOutcome::Running,
-        tables: vec![plan.table.clone()],
+        tables,
         results: Vec::new(),
         joined: Vec::new(),
         errors: Vec::new(),
         counts: Default::default(),
         results_omitted: false,
     }
+}
+
+/// A restore's ledger record as it starts.
+fn restore_record(plan: &Plan, now: DateTime<Utc>) -> RunRecord {
+    let reason = format!(
+        "restore {} from {} to {}",
+        plan.table,
+        plan.backup,
+        plan.target.display()
+    );
+    starting_run(Trigger::Restore, reason, vec![plan.table.clone()], now)
 }
 
 /// A restore that went through, as the ledger records it: the copy it

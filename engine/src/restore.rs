@@ -316,10 +316,7 @@ fn choose(
     };
     let entry = match &request.which {
         Which::File(file) => {
-            let (store, name) = match file.strip_prefix(&format!("{SAFETY_DIR}/")) {
-                Some(name) => (safety_store(store)?, name),
-                None => (store.clone(), file.as_str()),
-            };
+            let (store, name) = locate(store, file)?;
             let entry = listing(&store)?
                 .into_iter()
                 .find(|b| b.name.file_name() == name)
@@ -408,11 +405,9 @@ pub fn execute(
     plan: &Plan,
     run_id: &str,
 ) -> Result<Option<String>, RestoreError> {
-    let source = match plan.backup.strip_prefix(&format!("{SAFETY_DIR}/")) {
-        Some(name) => safety_store(store)?.path(name),
-        None => store.path(&plan.backup),
-    };
-    let manifest = read_manifest_of(store, plan)?;
+    let (held_in, name) = locate(store, &plan.backup)?;
+    let source = held_in.path(name);
+    let manifest = read_manifest_of(&held_in, name, plan)?;
     let target = &plan.target;
     let dir = match target.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
@@ -462,12 +457,21 @@ pub fn execute(
     Ok(safety)
 }
 
-/// The manifest the plan's copy was proved against.
-fn read_manifest_of(store: &BackupStore, plan: &Plan) -> Result<Manifest, RestoreError> {
-    let (store, name) = match plan.backup.strip_prefix(&format!("{SAFETY_DIR}/")) {
-        Some(name) => (safety_store(store)?, name.to_owned()),
-        None => (store.clone(), plan.backup.clone()),
-    };
+/// The store that holds the copy named `label` (a backup's file name, or
+/// `safety/<name>`), and its file name there.
+fn locate<'a>(store: &BackupStore, label: &'a str) -> Result<(BackupStore, &'a str), RestoreError> {
+    match label.strip_prefix(&format!("{SAFETY_DIR}/")) {
+        Some(name) => Ok((safety_store(store)?, name)),
+        None => Ok((store.clone(), label)),
+    }
+}
+
+/// The manifest the plan's copy (`name` in `store`) was proved against.
+fn read_manifest_of(
+    store: &BackupStore,
+    name: &str,
+    plan: &Plan,
+) -> Result<Manifest, RestoreError> {
     store
         .list(Some(&plan.table))
         .map_err(io_error("cannot list", store.dir()))?
