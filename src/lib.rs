@@ -13,6 +13,7 @@ pub mod http;
 pub mod inspect;
 pub mod listener;
 pub mod metrics;
+pub mod offline;
 pub mod proto;
 pub mod server;
 pub mod service;

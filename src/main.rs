@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use tablesafe::client_cli::{self, Connection, DEFAULT_SERVER};
 use tablesafe::config::{FileConfig, Overrides, ADMIN_TOKEN_ENV};
-use tablesafe::{demo, inspect, server};
+use tablesafe::{demo, inspect, offline, server};
 use tokio::net::TcpListener;
 
 /// Keeps an application's DETS tables safe: backups, verification and health.
@@ -77,6 +77,19 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// One JSON object per file, one per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild a sound, closed DETS file into a new compact one, offline:
+    /// the same objects in the same slots, no holes. The new file appears
+    /// only once Erlang's own checks would pass it and its digest equals the
+    /// source's (exit code 1 otherwise; OUT is never replaced).
+    Rebuild {
+        /// The DETS file to read (never written).
+        input: PathBuf,
+        /// The new file; must not exist.
+        output: PathBuf,
+        /// One JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -209,6 +222,11 @@ fn main() -> ExitCode {
                 Err(err) => fail(&err),
             }
         }
+        Command::Rebuild {
+            input,
+            output,
+            json,
+        } => offline::rebuild(&input, &output, json, &mut std::io::stdout().lock()),
         Command::Serve {
             config,
             listen,

@@ -33,17 +33,21 @@ pub mod format;
 mod freelist;
 mod header;
 mod objects;
+mod rebuild;
 mod source;
 pub mod term;
 mod walk;
+mod write;
 
 use std::fs::File;
 use std::path::Path;
 
 pub use error::{DetsError, FileStatus};
 pub use header::{HashMethod, Header, TableType};
+pub use rebuild::{rebuild, rebuild_file, RebuildError, Rebuilt, TempOutput};
 pub use source::ReadAt;
 pub use walk::{Problems, WalkFigures, MAX_KEPT_PROBLEMS};
+pub use write::{Shape, WriteError, Written};
 
 use format::WORD;
 use source::{Bytes, Window};

@@ -168,7 +168,12 @@ pub(crate) fn walk<R: ReadAt + Sync + ?Sized>(
 }
 
 /// The parts the header points to, as (offset, index), in file order.
-fn find_parts(header: &Header, len: u64, closed: bool, problems: &mut Problems) -> Vec<(u32, u32)> {
+pub(crate) fn find_parts(
+    header: &Header,
+    len: u64,
+    closed: bool,
+    problems: &mut Problems,
+) -> Vec<(u32, u32)> {
     let mut parts = Vec::new();
     for (index, &ptr) in header.part_pointers.iter().enumerate() {
         match check_extent(ptr, PART_SIZE, len, || format!("part {index}")) {
@@ -192,7 +197,7 @@ fn find_parts(header: &Header, len: u64, closed: bool, problems: &mut Problems) 
 }
 
 /// The segments the parts point to, as (offset, number), in file order.
-fn find_segments<R: ReadAt + ?Sized>(
+pub(crate) fn find_segments<R: ReadAt + ?Sized>(
     reader: &mut Window<'_, R>,
     parts: &[(u32, u32)],
     header: &Header,

@@ -6,25 +6,17 @@
 use tablesafe_dets::{self as dets, FileStatus};
 use testkit::DetsTool;
 
-const SHAPES: &[&str] = &[
-    "set_100k",
-    "bag_kp2",
-    "dup_bag",
-    "set_kp3",
-    "large_values",
-    "set_deleted",
-    "bag_deleted",
-    "two_parts",
-    "open_copy",
-    "empty_grown",
-];
-
 #[test]
 fn reader_agrees_with_erlang_on_every_shape() {
     let Some(tool) = DetsTool::find() else { return };
     let dir = tempfile::tempdir().expect("temp dir");
-    tool.make(dir.path(), SHAPES);
-    for shape in SHAPES {
+    let shapes: Vec<&str> = testkit::CLOSED_SHAPES
+        .iter()
+        .copied()
+        .chain(["open_copy"])
+        .collect();
+    tool.make(dir.path(), &shapes);
+    for shape in &shapes {
         let path = dir.path().join(format!("{shape}.dets"));
         let erlang = tool.report(&path);
         let insp = dets::inspect(&path).unwrap_or_else(|e| panic!("{shape}: {e}"));

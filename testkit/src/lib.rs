@@ -121,14 +121,19 @@ impl DetsTool {
 
     /// What real Erlang says about `file` (never touching it), as JSON.
     pub fn report(&self, file: &Path) -> Value {
-        let out = self.run(&["report", file.to_str().expect("utf-8 path")]);
-        // dets announces a repair on stdout; the report is the last line.
-        let last = out
-            .lines()
-            .rev()
-            .find(|l| l.starts_with('{'))
-            .expect("a JSON line");
-        serde_json::from_str(last).expect("report is JSON")
+        last_json(&self.run(&["report", file.to_str().expect("utf-8 path")]))
+    }
+
+    /// Real Erlang's proof that `copy` holds what `source` holds: both opened
+    /// with `{repair, false}`, every key of the source looked up in both, then
+    /// 1,000 inserts and 1,000 deletes on the copy, closed and reopened with
+    /// `{repair, false}` (scratch copies only; neither file is touched).
+    pub fn prove(&self, source: &Path, copy: &Path) -> Value {
+        last_json(&self.run(&[
+            "prove",
+            source.to_str().expect("utf-8 path"),
+            copy.to_str().expect("utf-8 path"),
+        ]))
     }
 
     /// What real Erlang says about every `*.dets` file in `dir` (sorted by
@@ -155,6 +160,32 @@ impl DetsTool {
             .collect()
     }
 }
+
+/// The last JSON line of the helper's output: dets announces repairs on
+/// stdout too.
+fn last_json(out: &str) -> Value {
+    let last = out
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .expect("a JSON line");
+    serde_json::from_str(last).expect("the helper prints JSON")
+}
+
+/// The shapes of properly closed tables `DetsTool::make` builds, one of each
+/// kind the format has: types, key positions, growth, deletes, large
+/// objects, several parts, an emptied table.
+pub const CLOSED_SHAPES: &[&str] = &[
+    "set_100k",
+    "bag_kp2",
+    "dup_bag",
+    "set_kp3",
+    "large_values",
+    "set_deleted",
+    "bag_deleted",
+    "two_parts",
+    "empty_grown",
+];
 
 /// Real Erlang's verdict on one file, from [`DetsTool::digests`].
 #[derive(Debug, Clone, PartialEq, Eq)]

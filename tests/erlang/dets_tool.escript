@@ -10,6 +10,8 @@
 %%   escript dets_tool.escript bulk FILE N         a set of N records, for benchmarks
 %%   escript dets_tool.escript big FILE MIB        a set of about MIB MiB (1 MiB objects)
 %%   escript dets_tool.escript digest DIR          every DIR/*.dets: accepted? + content digest
+%%   escript dets_tool.escript prove SOURCE COPY   COPY holds SOURCE's objects, and takes updates
+%%   escript dets_tool.escript hashes MODE DIR     every DIR/*.dets: its objects, as phash2 values
 %%
 %% report never lets dets touch FILE: it works on a scratch copy, because a
 %% default open repairs (rewrites) a file that was not closed properly.
@@ -30,6 +32,18 @@
 %% one never stops the run.
 %% dets may print its own messages (e.g. "bad free lists, repairing") on
 %% stdout too: the digest lines are the ones starting with {"file".
+%%
+%% prove opens scratch copies of SOURCE and COPY with {access, read},
+%% {repair, false}, looks up every key of SOURCE in both (the answers must be
+%% equal, order included), then opens the copy of COPY read-write with
+%% {repair, false}, inserts 1,000 new objects, deletes 1,000 keys, closes it
+%% and reopens it with {repair, false}: one JSON object says how each step went.
+%%
+%% hashes prints one JSON line per file, {"file":..,"accepted":..,"error":..,
+%% "hashes":[..]}, the hashes being erlang:phash2(Object, 4294967296) of every
+%% object, sorted. MODE strict opens a scratch copy with {access, read},
+%% {repair, false}; MODE repair opens it as an application would by default
+%% (read_write, repair true): Erlang's own repair of a file not closed.
 %% Shapes are listed in shape/1. Needs only Debian's erlang-base.
 
 -mode(compile).
@@ -65,10 +79,18 @@ main(["digest", Dir]) ->
     Files = lists:sort(filelib:wildcard("*.dets", Dir)),
     [io:put_chars([json(Line), "\n"]) || Line <- digest_all(Dir, Files)],
     halt(0);
+main(["prove", Source, Copy]) ->
+    io:put_chars([json(prove(Source, Copy)), "\n"]),
+    halt(0);
+main(["hashes", Mode, Dir]) when Mode =:= "strict"; Mode =:= "repair" ->
+    Files = lists:sort(filelib:wildcard("*.dets", Dir)),
+    Work = fun(File, Name) -> hashes(list_to_atom(Mode), File, Name) end,
+    [io:put_chars([json(Line), "\n"]) || Line <- pool(Dir, Files, Work)],
+    halt(0);
 main(_) ->
     io:format(standard_error,
               "usage: dets_tool.escript make DIR SHAPE... | report FILE | fold FILE | bulk FILE N"
-              " | big FILE MIB | digest DIR~n",
+              " | big FILE MIB | digest DIR | prove SOURCE COPY | hashes strict|repair DIR~n",
               []),
     halt(2).
 
@@ -150,6 +172,11 @@ shape(open_copy, File) ->
     {ok, _} = file:copy(Live, File),
     ok = dets:close(T2),
     ok = file:delete(Live);
+%% a million small objects.
+shape(set_1m, File) ->
+    T = open(File, set, 1, []),
+    insert_batches(T, lists:seq(1, 1000000), fun(I) -> {I, integer_to_binary(I)} end, 50000),
+    ok = dets:close(T);
 shape(empty_grown, File) ->
     T = open(File, set, 1, []),
     insert_batches(T, lists:seq(1, 20000), fun(I) -> {I, I} end, 2000),
@@ -265,25 +292,31 @@ reason(Other) -> list_to_binary(io_lib:format("~0p", [Other])).
 
 %% Digests every file with up to ?DIGEST_JOBS at a time; the lines in order.
 digest_all(Dir, Files) ->
-    Results = digest_pool(Dir, Files, #{}, #{}),
+    pool(Dir, Files, fun digest/2).
+
+%% Work(Path, Name) for every file, up to ?DIGEST_JOBS at a time, each in a
+%% process of its own; the lines in the order of Files.
+pool(Dir, Files, Work) ->
+    Results = pool(Dir, Files, Work, #{}, #{}),
     [maps:get(F, Results) || F <- Files].
 
-digest_pool(_Dir, [], Running, Results) when map_size(Running) =:= 0 ->
+pool(_Dir, [], _Work, Running, Results) when map_size(Running) =:= 0 ->
     Results;
-digest_pool(Dir, [F | Rest], Running, Results) when map_size(Running) < ?DIGEST_JOBS ->
+pool(Dir, [F | Rest], Work, Running, Results) when map_size(Running) < ?DIGEST_JOBS ->
     Parent = self(),
-    {Pid, Ref} = spawn_monitor(fun() -> Parent ! {digested, self(), digest(filename:join(Dir, F), F)} end),
-    digest_pool(Dir, Rest, Running#{Pid => {Ref, F}}, Results);
-digest_pool(Dir, Files, Running, Results) ->
+    {Pid, Ref} = spawn_monitor(fun() -> Parent ! {done, self(), Work(filename:join(Dir, F), F)} end),
+    pool(Dir, Rest, Work, Running#{Pid => {Ref, F}}, Results);
+pool(Dir, Files, Work, Running, Results) ->
     receive
-        {digested, Pid, Line} when is_map_key(Pid, Running) ->
+        {done, Pid, Line} when is_map_key(Pid, Running) ->
             {{Ref, F}, Running1} = maps:take(Pid, Running),
             erlang:demonitor(Ref, [flush]),
-            digest_pool(Dir, Files, Running1, Results#{F => Line});
+            pool(Dir, Files, Work, Running1, Results#{F => Line});
         {'DOWN', _Ref, process, Pid, Why} when is_map_key(Pid, Running) ->
             {{_, F}, Running1} = maps:take(Pid, Running),
-            Line = digest_line(F, {error, {crashed, Why}}, 0),
-            digest_pool(Dir, Files, Running1, Results#{F => Line})
+            Line = [{file, unicode:characters_to_binary(F)}, {accepted, false},
+                    {error, digest_reason({crashed, Why})}],
+            pool(Dir, Files, Work, Running1, Results#{F => Line})
     end.
 
 %% Opens a scratch copy of File in a process of its own, so that a crash, a
@@ -387,6 +420,94 @@ digest_reason(Reason) ->
             || C <- lists:flatten(io_lib:format("~0P", [Reason, 12]))],
     list_to_binary(lists:sublist(Text, 400)).
 
+%% --- proving a rebuilt file ---------------------------------------------------
+
+prove(Source, Copy) ->
+    with_copy(Source, fun(S) -> with_copy(Copy, fun(C) -> prove_copies(S, C) end) end).
+
+prove_copies(S, C) ->
+    {Type, KeyPos} = header_type_keypos(S),
+    Opts = [{type, Type}, {keypos, KeyPos}],
+    {ok, TS} = dets:open_file(make_ref(), [{file, S}, {access, read}, {repair, false} | Opts]),
+    Keys = lists:usort(dets:foldl(fun(O, A) -> [element(KeyPos, O) | A] end, [], TS)),
+    case dets:open_file(make_ref(), [{file, C}, {access, read}, {repair, false} | Opts]) of
+        {error, Reason} ->
+            ok = dets:close(TS),
+            [{accepted, false}, {error, reason(Reason)}];
+        {ok, TC} ->
+            Mismatches = length([K || K <- Keys, dets:lookup(TS, K) =/= dets:lookup(TC, K)]),
+            Info = fun(T) -> [{size, dets:info(T, size)}, {no_keys, dets:info(T, no_keys)}] end,
+            Result = [{accepted, true}, {error, null}, {keys_looked_up, length(Keys)},
+                      {lookup_mismatches, Mismatches}, {source, Info(TS)}, {copy, Info(TC)}],
+            ok = dets:close(TS),
+            ok = dets:close(TC),
+            Result ++ [{after_update, update_cycle(C, Opts, KeyPos, Keys)}]
+    end.
+
+%% Inserts 1,000 objects under new keys and deletes 1,000 keys, closes, and
+%% reopens with {repair, false}: the table must be exactly what those updates make.
+update_cycle(File, Opts, KeyPos, Keys) ->
+    case dets:open_file(make_ref(), [{file, File}, {repair, false} | Opts]) of
+        {error, Reason} ->
+            [{accepted, false}, {error, reason(Reason)}];
+        {ok, T} ->
+            Size0 = dets:info(T, size),
+            New = [list_to_tuple(lists:duplicate(KeyPos - 1, filler) ++ [{tablesafe_new, I}, I])
+                   || I <- lists:seq(1, 1000)],
+            ok = dets:insert(T, New),
+            Gone = lists:sublist(Keys, 1000),
+            Deleted = lists:sum([length(dets:lookup(T, K)) || K <- Gone]),
+            [ok = dets:delete(T, K) || K <- Gone],
+            ok = dets:close(T),
+            case dets:open_file(make_ref(), [{file, File}, {access, read}, {repair, false} | Opts]) of
+                {error, Reason} ->
+                    [{accepted, false}, {error, reason(Reason)}];
+                {ok, T2} ->
+                    Found = length([O || O <- New, dets:lookup(T2, element(KeyPos, O)) =:= [O]]),
+                    StillThere = length([K || K <- Gone, dets:lookup(T2, K) =/= []]),
+                    Result = [{accepted, true}, {error, null}, {size, dets:info(T2, size)},
+                              {expected_size, Size0 + 1000 - Deleted},
+                              {inserted_found, Found}, {deleted_still_there, StillThere}],
+                    ok = dets:close(T2),
+                    Result
+            end
+    end.
+
+%% --- every object of a file, as Erlang reads or repairs it -----------------------
+
+hashes(Mode, File, Name) ->
+    Result = try with_copy(File, fun(Copy) -> isolated(fun() -> hashes_copy(Mode, Copy) end,
+                                                       digest_timeout(Copy))
+                                end)
+             catch C:E -> {error, {C, E}}
+             end,
+    FileName = unicode:characters_to_binary(Name),
+    case Result of
+        {ok, Hashes} -> [{file, FileName}, {accepted, true}, {error, null}, {hashes, {integers, Hashes}}];
+        {error, Reason} -> [{file, FileName}, {accepted, false}, {error, digest_reason(Reason)},
+                            {hashes, null}]
+    end.
+
+hashes_copy(Mode, Copy) ->
+    {Type, KeyPos} = header_type_keypos(Copy),
+    Access = case Mode of
+                 strict -> [{access, read}, {repair, false}];
+                 repair -> []
+             end,
+    Name = {tablesafe_hashes, erlang:unique_integer([positive])},
+    case catch dets:open_file(Name, [{file, Copy}, {type, Type}, {keypos, KeyPos} | Access]) of
+        {ok, T} ->
+            Fold = (catch dets:foldl(fun(O, A) -> [erlang:phash2(O, 4294967296) | A] end, [], T)),
+            _ = (catch dets:close(T)),
+            case Fold of
+                L when is_list(L) -> {ok, lists:sort(L)};
+                {error, Reason} -> {error, Reason};
+                Other -> {error, {fold_failed, Other}}
+            end;
+        {error, Reason} -> {error, Reason};
+        Other -> {error, {open_failed, Other}}
+    end.
+
 %% --- a small JSON encoder for proplists -------------------------------------
 
 json(null) -> "null";
@@ -395,6 +516,8 @@ json(false) -> "false";
 json(N) when is_integer(N) -> integer_to_list(N);
 json(A) when is_atom(A) -> json(atom_to_binary(A));
 json(B) when is_binary(B) -> [$", escape(B), $"];
+json({integers, L}) ->
+    ["[", lists:join(",", [integer_to_list(I) || I <- L]), "]"];
 json(L) when is_list(L) ->
     ["{", lists:join(",", [[json(atom_to_binary(K)), ":", json(V)] || {K, V} <- L]), "}"].
 
