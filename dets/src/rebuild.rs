@@ -84,9 +84,16 @@ pub fn rebuild(input: &Path, output: &Path) -> Result<Rebuilt, RebuildError> {
 
 /// Rebuilds the table in `source` into `out` (emptied first) and proves it.
 pub fn rebuild_file(source: &File, out: &File) -> Result<Rebuilt, RebuildError> {
-    let len = source.metadata()?.len();
+    let len = source
+        .metadata()
+        .map_err(|err| RebuildError::Source(err.into()))?
+        .len();
     let before = inspect_source(source, len).map_err(RebuildError::Source)?;
-    if before.status() != FileStatus::Ok {
+    // Ok means sound and closed, and a sound file has a digest.
+    let Some(digest) = before
+        .digest()
+        .filter(|_| before.status() == FileStatus::Ok)
+    else {
         return Err(RebuildError::NotSound {
             status: before.status(),
             reason: before
@@ -95,11 +102,7 @@ pub fn rebuild_file(source: &File, out: &File) -> Result<Rebuilt, RebuildError> 
                 .next()
                 .unwrap_or_else(|| before.status().to_string()),
         });
-    }
-    let digest = before.digest().ok_or_else(|| RebuildError::NotSound {
-        status: FileStatus::Corrupt,
-        reason: "no digest".into(),
-    })?;
+    };
     let written = copy_collections(source, len, &before, out)?;
     prove(out, &before, digest)?;
     Ok(Rebuilt {
@@ -145,16 +148,16 @@ fn copy_collections(
     for (seg_ptr, number) in segments {
         let raw = table
             .bytes(u64::from(seg_ptr), SEGMENT_SIZE as usize, "segment")
-            .map_err(RebuildError::Source)?
-            .to_vec();
+            .map_err(RebuildError::Source)?;
         for j in 0..SLOTS_PER_SEGMENT as usize {
-            let size = be_word(&raw, j * SLOT_ENTRY as usize);
+            let size = be_word(raw, j * SLOT_ENTRY as usize);
             if size == 0 {
                 continue;
             }
-            let ptr = be_word(&raw, j * SLOT_ENTRY as usize + WORD as usize);
+            let ptr = be_word(raw, j * SLOT_ENTRY as usize + WORD as usize);
             collection.resize(size as usize, 0);
-            ReadAt::read_exact_at(source, &mut collection, u64::from(ptr))?;
+            ReadAt::read_exact_at(source, &mut collection, u64::from(ptr))
+                .map_err(|err| RebuildError::Source(err.into()))?;
             if be_word(&collection, 0) != size {
                 return Err(RebuildError::SourceChanged(format!(
                     "the collection at {ptr} no longer has the size its slot gives"

@@ -85,7 +85,7 @@ main(["prove", Source, Copy]) ->
 main(["hashes", Mode, Dir]) when Mode =:= "strict"; Mode =:= "repair" ->
     Files = lists:sort(filelib:wildcard("*.dets", Dir)),
     Work = fun(File, Name) -> hashes(list_to_atom(Mode), File, Name) end,
-    [io:put_chars([json(Line), "\n"]) || Line <- pool(Dir, Files, Work)],
+    [io:put_chars([json(Line), "\n"]) || Line <- pool(Dir, Files, Work, fun hashes_line/2)],
     halt(0);
 main(_) ->
     io:format(standard_error,
@@ -292,31 +292,31 @@ reason(Other) -> list_to_binary(io_lib:format("~0p", [Other])).
 
 %% Digests every file with up to ?DIGEST_JOBS at a time; the lines in order.
 digest_all(Dir, Files) ->
-    pool(Dir, Files, fun digest/2).
+    pool(Dir, Files, fun digest/2, fun(Name, Result) -> digest_line(Name, Result, 0) end).
 
 %% Work(Path, Name) for every file, up to ?DIGEST_JOBS at a time, each in a
-%% process of its own; the lines in the order of Files.
-pool(Dir, Files, Work) ->
-    Results = pool(Dir, Files, Work, #{}, #{}),
+%% process of its own; the lines in the order of Files. A worker that dies
+%% gets the line Crashed(Name, {error, Why}).
+pool(Dir, Files, Work, Crashed) ->
+    Results = pool(Dir, Files, {Work, Crashed}, #{}, #{}),
     [maps:get(F, Results) || F <- Files].
 
-pool(_Dir, [], _Work, Running, Results) when map_size(Running) =:= 0 ->
+pool(_Dir, [], _Funs, Running, Results) when map_size(Running) =:= 0 ->
     Results;
-pool(Dir, [F | Rest], Work, Running, Results) when map_size(Running) < ?DIGEST_JOBS ->
+pool(Dir, [F | Rest], {Work, _} = Funs, Running, Results) when map_size(Running) < ?DIGEST_JOBS ->
     Parent = self(),
     {Pid, Ref} = spawn_monitor(fun() -> Parent ! {done, self(), Work(filename:join(Dir, F), F)} end),
-    pool(Dir, Rest, Work, Running#{Pid => {Ref, F}}, Results);
-pool(Dir, Files, Work, Running, Results) ->
+    pool(Dir, Rest, Funs, Running#{Pid => {Ref, F}}, Results);
+pool(Dir, Files, {_, Crashed} = Funs, Running, Results) ->
     receive
         {done, Pid, Line} when is_map_key(Pid, Running) ->
             {{Ref, F}, Running1} = maps:take(Pid, Running),
             erlang:demonitor(Ref, [flush]),
-            pool(Dir, Files, Work, Running1, Results#{F => Line});
+            pool(Dir, Files, Funs, Running1, Results#{F => Line});
         {'DOWN', _Ref, process, Pid, Why} when is_map_key(Pid, Running) ->
             {{_, F}, Running1} = maps:take(Pid, Running),
-            Line = [{file, unicode:characters_to_binary(F)}, {accepted, false},
-                    {error, digest_reason({crashed, Why})}],
-            pool(Dir, Files, Work, Running1, Results#{F => Line})
+            Line = Crashed(F, {error, {crashed, Why}}),
+            pool(Dir, Files, Funs, Running1, Results#{F => Line})
     end.
 
 %% Opens a scratch copy of File in a process of its own, so that a crash, a
@@ -481,6 +481,9 @@ hashes(Mode, File, Name) ->
                                 end)
              catch C:E -> {error, {C, E}}
              end,
+    hashes_line(Name, Result).
+
+hashes_line(Name, Result) ->
     FileName = unicode:characters_to_binary(Name),
     case Result of
         {ok, Hashes} -> [{file, FileName}, {accepted, true}, {error, null}, {hashes, {integers, Hashes}}];
