@@ -93,6 +93,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Salvage a dirty or damaged DETS file into a new clean one, offline,
+    /// without Erlang's repair: every object that decodes in a sound record
+    /// and belongs to its slot, and a list of what could not be recovered.
+    /// Exit code 0: written, nothing lost; 2: written, something lost (listed);
+    /// 1: nothing written. OUT is never replaced.
+    Salvage {
+        /// The DETS file to read (never written).
+        input: PathBuf,
+        /// The new file; must not exist.
+        output: PathBuf,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Back up now and wait for the result (exit code 1 unless every table succeeded).
     Backup {
         /// Only this table (repeatable); all tables by default.
@@ -227,6 +241,11 @@ fn main() -> ExitCode {
             output,
             json,
         } => offline::rebuild(&input, &output, json, &mut std::io::stdout().lock()),
+        Command::Salvage {
+            input,
+            output,
+            json,
+        } => offline::salvage(&input, &output, json, &mut std::io::stdout().lock()),
         Command::Serve {
             config,
             listen,

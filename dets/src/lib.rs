@@ -28,12 +28,14 @@
 //! the walk, free bytes are the holes in `[1336, D)` and the fragmentation
 //! ratio is free bytes over the file length.
 
+mod build;
 mod error;
 pub mod format;
 mod freelist;
 mod header;
 mod objects;
 mod rebuild;
+mod salvage;
 mod source;
 pub mod term;
 mod walk;
@@ -42,9 +44,11 @@ mod write;
 use std::fs::File;
 use std::path::Path;
 
+pub use build::{AddError, Builder, Built};
 pub use error::{DetsError, FileStatus};
 pub use header::{HashMethod, Header, TableType};
 pub use rebuild::{rebuild, rebuild_file, RebuildError, Rebuilt, TempOutput};
+pub use salvage::{salvage, salvage_file, Lost, SalvageError, Salvaged, MAX_LISTED};
 pub use source::ReadAt;
 pub use walk::{Problems, WalkFigures, MAX_KEPT_PROBLEMS};
 pub use write::{Shape, WriteError, Written};

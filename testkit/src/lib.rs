@@ -161,6 +161,101 @@ impl DetsTool {
     }
 }
 
+/// Every object of one file as Erlang read it, from [`DetsTool::hashes`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErlangObjects {
+    /// The file's name inside the directory.
+    pub file: String,
+    /// `dets` opened it and folded over it.
+    pub accepted: bool,
+    /// Why not, as Erlang formats the reason.
+    pub error: Option<String>,
+    /// `erlang:phash2(Object, 4294967296)` of every object, sorted (empty
+    /// unless accepted).
+    pub hashes: Vec<u32>,
+    /// `erlang:phash2(Key, 4294967296)` of each object's key, in the same order.
+    pub keys: Vec<u32>,
+}
+
+/// How [`DetsTool::hashes`] opens each file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// `{access, read}, {repair, false}`: only a properly closed file opens.
+    Strict,
+    /// As an application opens a table by default: a file not closed
+    /// properly is repaired by Erlang's own repair.
+    Repair,
+    /// `{repair, force}`: Erlang's repair whatever the header says.
+    Force,
+}
+
+impl DetsTool {
+    /// Every object of every `*.dets` file in `dir` (sorted by name, never
+    /// touching them), in one Erlang run, opened as `mode` says.
+    pub fn hashes(&self, dir: &Path, mode: OpenMode) -> Vec<ErlangObjects> {
+        let mode = match mode {
+            OpenMode::Strict => "strict",
+            OpenMode::Repair => "repair",
+            OpenMode::Force => "force",
+        };
+        let out = self.run(&["hashes", mode, dir.to_str().expect("utf-8 path")]);
+        let list = |v: &Value| -> Vec<u32> {
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|h| h.as_u64().expect("a hash") as u32)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        out.lines()
+            .filter(|l| l.starts_with("{\"file\""))
+            .map(|l| {
+                let json: Value = serde_json::from_str(l).expect("hashes line is JSON");
+                ErlangObjects {
+                    file: json["file"].as_str().expect("file name").to_owned(),
+                    accepted: json["accepted"].as_bool().expect("accepted"),
+                    error: json["error"].as_str().map(str::to_owned),
+                    hashes: list(&json["hashes"]),
+                    keys: list(&json["keys"]),
+                }
+            })
+            .collect()
+    }
+
+    /// Writes to `dir/live.dets` (of `table_type`: set, bag or
+    /// duplicate_bag) without pause while `copies` raw copies of the open,
+    /// dirty file are taken into `dir/copies/`. Returns the phash2 of every
+    /// object the table could ever have held.
+    pub fn churn(&self, table_type: &str, dir: &Path, copies: u32) -> Vec<u32> {
+        let out = self.run(&[
+            "churn",
+            table_type,
+            dir.to_str().expect("utf-8 path"),
+            &copies.to_string(),
+        ]);
+        last_json(&out)["universe"]
+            .as_array()
+            .expect("a universe")
+            .iter()
+            .map(|h| h.as_u64().expect("a hash") as u32)
+            .collect()
+    }
+}
+
+/// Checks the update cycle of a [`DetsTool::prove`] answer: the copy took
+/// 1,000 inserts, 1,000 deletes and a new object under up to 1,000 existing
+/// keys, and reopened with `{repair, false}` holding exactly that.
+pub fn assert_update_cycle(proof: &Value, ctx: &str) {
+    let update = &proof["after_update"];
+    assert_eq!(update["accepted"], true, "{ctx}");
+    assert_eq!(update["size"], update["expected_size"], "{ctx}");
+    assert_eq!(update["no_keys"], update["expected_no_keys"], "{ctx}");
+    assert_eq!(update["inserted_found"], 1000, "{ctx}");
+    assert_eq!(update["deleted_still_there"], 0, "{ctx}");
+    assert_eq!(update["rewritten_found"], update["rewritten"], "{ctx}");
+}
+
 /// The last JSON line of the helper's output: dets announces repairs on
 /// stdout too.
 fn last_json(out: &str) -> Value {

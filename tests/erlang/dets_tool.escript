@@ -12,6 +12,7 @@
 %%   escript dets_tool.escript digest DIR          every DIR/*.dets: accepted? + content digest
 %%   escript dets_tool.escript prove SOURCE COPY   COPY holds SOURCE's objects, and takes updates
 %%   escript dets_tool.escript hashes MODE DIR     every DIR/*.dets: its objects, as phash2 values
+%%   escript dets_tool.escript churn TYPE DIR N    N raw copies of a table taken while it is written
 %%
 %% report never lets dets touch FILE: it works on a scratch copy, because a
 %% default open repairs (rewrites) a file that was not closed properly.
@@ -36,14 +37,26 @@
 %% prove opens scratch copies of SOURCE and COPY with {access, read},
 %% {repair, false}, looks up every key of SOURCE in both (the answers must be
 %% equal, order included), then opens the copy of COPY read-write with
-%% {repair, false}, inserts 1,000 new objects, deletes 1,000 keys, closes it
-%% and reopens it with {repair, false}: one JSON object says how each step went.
+%% {repair, false}, inserts 1,000 new objects, deletes 1,000 keys, writes a
+%% new object under 1,000 other existing keys (a set replaces, a bag adds:
+%% this is where keys out of dets' order would show, as a second entry for
+%% one key), closes it and reopens it with {repair, false}: one JSON object
+%% says how each step went.
 %%
 %% hashes prints one JSON line per file, {"file":..,"accepted":..,"error":..,
-%% "hashes":[..]}, the hashes being erlang:phash2(Object, 4294967296) of every
-%% object, sorted. MODE strict opens a scratch copy with {access, read},
+%% "hashes":[..],"keys":[..]}, the hashes being erlang:phash2(Object, 4294967296)
+%% of every object, sorted, and keys phash2(Key, 4294967296) of each object's key
+%% in the same order. MODE strict opens a scratch copy with {access, read},
 %% {repair, false}; MODE repair opens it as an application would by default
-%% (read_write, repair true): Erlang's own repair of a file not closed.
+%% (read_write, repair true): Erlang's own repair of a file not closed; MODE
+%% force opens it with {repair, force}: Erlang's repair whatever the header says.
+%%
+%% churn opens DIR/live.dets (type TYPE, keypos 1) and writes to it without
+%% pause: inserts, key deletes and object deletes drawn from a fixed universe
+%% of objects {K, V, Payload} (K 1..2000, V 1..20, Payload a function of both,
+%% 40-500 bytes). Meanwhile N copies are taken with file:copy/2 as an outside
+%% copier would, DIR/copies/copy_NNN.dets, the table open and dirty. It prints
+%% {"universe":[..]}: the phash2 of every object the table could ever hold.
 %% Shapes are listed in shape/1. Needs only Debian's erlang-base.
 
 -mode(compile).
@@ -82,15 +95,19 @@ main(["digest", Dir]) ->
 main(["prove", Source, Copy]) ->
     io:put_chars([json(prove(Source, Copy)), "\n"]),
     halt(0);
-main(["hashes", Mode, Dir]) when Mode =:= "strict"; Mode =:= "repair" ->
+main(["hashes", Mode, Dir]) when Mode =:= "strict"; Mode =:= "repair"; Mode =:= "force" ->
     Files = lists:sort(filelib:wildcard("*.dets", Dir)),
     Work = fun(File, Name) -> hashes(list_to_atom(Mode), File, Name) end,
     [io:put_chars([json(Line), "\n"]) || Line <- pool(Dir, Files, Work, fun hashes_line/2)],
     halt(0);
+main(["churn", Type, Dir, N]) ->
+    io:put_chars([json(churn(list_to_atom(Type), Dir, list_to_integer(N))), "\n"]),
+    halt(0);
 main(_) ->
     io:format(standard_error,
               "usage: dets_tool.escript make DIR SHAPE... | report FILE | fold FILE | bulk FILE N"
-              " | big FILE MIB | digest DIR | prove SOURCE COPY | hashes strict|repair DIR~n",
+              " | big FILE MIB | digest DIR | prove SOURCE COPY | hashes strict|repair|force DIR"
+              " | churn TYPE DIR N~n",
               []),
     halt(2).
 
@@ -429,7 +446,9 @@ prove_copies(S, C) ->
     {Type, KeyPos} = header_type_keypos(S),
     Opts = [{type, Type}, {keypos, KeyPos}],
     {ok, TS} = dets:open_file(make_ref(), [{file, S}, {access, read}, {repair, false} | Opts]),
-    Keys = lists:usort(dets:foldl(fun(O, A) -> [element(KeyPos, O) | A] end, [], TS)),
+    %% Distinct keys by =:= (a map's keys), not by == as usort would: 1 and
+    %% 1.0 are two keys of a table.
+    Keys = lists:sort(maps:keys(dets:foldl(fun(O, A) -> A#{element(KeyPos, O) => []} end, #{}, TS))),
     case dets:open_file(make_ref(), [{file, C}, {access, read}, {repair, false} | Opts]) of
         {error, Reason} ->
             ok = dets:close(TS),
@@ -458,6 +477,15 @@ update_cycle(File, Opts, KeyPos, Keys) ->
             Gone = lists:sublist(Keys, 1000),
             Deleted = lists:sum([length(dets:lookup(T, K)) || K <- Gone]),
             [ok = dets:delete(T, K) || K <- Gone],
+            Kept = lists:sublist(lists:nthtail(length(Gone), Keys), 1000),
+            Rewritten = [list_to_tuple(lists:duplicate(KeyPos - 1, filler) ++ [K, tablesafe_rewritten])
+                         || K <- Kept],
+            ok = dets:insert(T, Rewritten),
+            Added = case dets:info(T, type) of
+                        set -> 0;
+                        _ -> length(Rewritten)
+                    end,
+            NoKeys0 = length(Keys),
             ok = dets:close(T),
             case dets:open_file(make_ref(), [{file, File}, {access, read}, {repair, false} | Opts]) of
                 {error, Reason} ->
@@ -465,9 +493,17 @@ update_cycle(File, Opts, KeyPos, Keys) ->
                 {ok, T2} ->
                     Found = length([O || O <- New, dets:lookup(T2, element(KeyPos, O)) =:= [O]]),
                     StillThere = length([K || K <- Gone, dets:lookup(T2, K) =/= []]),
+                    Once = fun(O) ->
+                                   L = dets:lookup(T2, element(KeyPos, O)),
+                                   length([X || X <- L, X =:= O]) =:= 1
+                           end,
+                    RewrittenFound = length([O || O <- Rewritten, Once(O)]),
                     Result = [{accepted, true}, {error, null}, {size, dets:info(T2, size)},
-                              {expected_size, Size0 + 1000 - Deleted},
-                              {inserted_found, Found}, {deleted_still_there, StillThere}],
+                              {expected_size, Size0 + 1000 - Deleted + Added},
+                              {no_keys, dets:info(T2, no_keys)},
+                              {expected_no_keys, NoKeys0 + 1000 - length(Gone)},
+                              {inserted_found, Found}, {deleted_still_there, StillThere},
+                              {rewritten, length(Rewritten)}, {rewritten_found, RewrittenFound}],
                     ok = dets:close(T2),
                     Result
             end
@@ -486,21 +522,25 @@ hashes(Mode, File, Name) ->
 hashes_line(Name, Result) ->
     FileName = unicode:characters_to_binary(Name),
     case Result of
-        {ok, Hashes} -> [{file, FileName}, {accepted, true}, {error, null}, {hashes, {integers, Hashes}}];
+        {ok, Pairs} -> [{file, FileName}, {accepted, true}, {error, null},
+                        {hashes, {integers, [H || {H, _} <- Pairs]}},
+                        {keys, {integers, [K || {_, K} <- Pairs]}}];
         {error, Reason} -> [{file, FileName}, {accepted, false}, {error, digest_reason(Reason)},
-                            {hashes, null}]
+                            {hashes, null}, {keys, null}]
     end.
 
 hashes_copy(Mode, Copy) ->
     {Type, KeyPos} = header_type_keypos(Copy),
     Access = case Mode of
                  strict -> [{access, read}, {repair, false}];
-                 repair -> []
+                 repair -> [];
+                 force -> [{repair, force}]
              end,
     Name = {tablesafe_hashes, erlang:unique_integer([positive])},
     case catch dets:open_file(Name, [{file, Copy}, {type, Type}, {keypos, KeyPos} | Access]) of
         {ok, T} ->
-            Fold = (catch dets:foldl(fun(O, A) -> [erlang:phash2(O, 4294967296) | A] end, [], T)),
+            Pair = fun(O) -> {erlang:phash2(O, 4294967296), erlang:phash2(element(KeyPos, O), 4294967296)} end,
+            Fold = (catch dets:foldl(fun(O, A) -> [Pair(O) | A] end, [], T)),
             _ = (catch dets:close(T)),
             case Fold of
                 L when is_list(L) -> {ok, lists:sort(L)};
@@ -509,6 +549,50 @@ hashes_copy(Mode, Copy) ->
             end;
         {error, Reason} -> {error, Reason};
         Other -> {error, {open_failed, Other}}
+    end.
+
+%% --- copies of a table taken while it is written ---------------------------------
+
+churn(Type, Dir, N) ->
+    Copies = filename:join(Dir, "copies"),
+    ok = filelib:ensure_dir(filename:join(Copies, "x")),
+    File = filename:join(Dir, "live.dets"),
+    _ = file:delete(File),
+    T = open(File, Type, 1, [{auto_save, infinity}]),
+    Object = fun(K, V) -> {K, V, binary:copy(<<V, K:16>>, 13 + (K * 7 + V) rem 150)} end,
+    Parent = self(),
+    Writer = spawn_link(fun() -> rand:seed(exsss, {7, 11, 13}), churn_loop(T, Object, Parent) end),
+    receive {Writer, started} -> ok end,
+    [begin
+         timer:sleep(5 + I rem 13),
+         Name = io_lib:format("copy_~3..0b.dets", [I]),
+         {ok, _} = file:copy(File, filename:join(Copies, Name))
+     end || I <- lists:seq(1, N)],
+    Writer ! {Parent, stop},
+    receive {Writer, stopped} -> ok end,
+    ok = dets:close(T),
+    Universe = lists:sort([erlang:phash2(Object(K, V), 4294967296)
+                           || K <- lists:seq(1, 2000), V <- lists:seq(1, 20)]),
+    [{universe, {integers, Universe}}].
+
+churn_loop(T, Object, Parent) ->
+    Parent ! {self(), started},
+    churn_loop(T, Object, Parent, 0).
+
+churn_loop(T, Object, Parent, I) ->
+    receive
+        {Parent, stop} -> Parent ! {self(), stopped}
+    after 0 ->
+        K = rand:uniform(2000),
+        V = rand:uniform(20),
+        case rand:uniform(20) of
+            R when R =< 12 ->
+                Batch = [Object(rand:uniform(2000), rand:uniform(20)) || _ <- lists:seq(1, rand:uniform(8))],
+                ok = dets:insert(T, Batch);
+            R when R =< 17 -> ok = dets:delete(T, K);
+            _ -> ok = dets:delete_object(T, Object(K, V))
+        end,
+        churn_loop(T, Object, Parent, I + 1)
     end.
 
 %% --- a small JSON encoder for proplists -------------------------------------

@@ -19,10 +19,12 @@
 //! ```
 
 mod hash;
+mod order;
 mod value;
 
 use std::ops::Range;
 
+pub use order::{compare_keys, KeyOrder};
 pub use value::terms_equal;
 
 /// First byte of every encoded term.
@@ -140,6 +142,9 @@ pub struct ObjectTerm {
     pub key: Range<usize>,
     /// Whether the object was compressed (its body is then the inflated bytes).
     pub compressed: bool,
+    /// Bytes of the term in its body: an uncompressed object's encoding is
+    /// `1 + body_len` bytes (what follows, `binary_to_term` ignores).
+    pub body_len: usize,
 }
 
 /// `erlang:phash2/1` from the full 32-bit hash: its low 27 bits.
@@ -238,7 +243,7 @@ impl TermDecoder {
         if let Some(flat) = flat_object(body, keypos, compressed) {
             return flat;
         }
-        let (hash, _) = walker.term(body, 0)?;
+        let (hash, body_len) = walker.term(body, 0)?;
         let key = element(&mut walker, body, keypos)?;
         let (key_hash, key_end) = walker.term(body, key)?;
         Ok(ObjectTerm {
@@ -246,6 +251,7 @@ impl TermDecoder {
             key_hash,
             key: key..key_end,
             compressed,
+            body_len,
         })
     }
 
@@ -356,6 +362,7 @@ fn flat_object(
         key_hash: key.0,
         key: key.1,
         compressed,
+        body_len: c.at,
     }))
 }
 

@@ -12,16 +12,12 @@ pub fn terms_equal(a: &[u8], b: &[u8]) -> Result<bool, TermError> {
     if a == b {
         return Ok(true);
     }
-    let read = |bytes: &[u8]| {
-        let mut c = Cursor { bytes, at: 0 };
-        Value::read(&mut c, 0)
-    };
-    Ok(read(a)? == read(b)?)
+    Ok(Value::decode(a)? == Value::decode(b)?)
 }
 
 /// A term in canonical form.
 #[derive(Debug)]
-enum Value {
+pub(super) enum Value {
     Int {
         negative: bool,
         magnitude: Vec<u8>,
@@ -53,6 +49,12 @@ fn too_deep(at: usize) -> TermError {
 }
 
 impl Value {
+    /// Reads one validated encoding (without the 131).
+    pub(super) fn decode(bytes: &[u8]) -> Result<Value, TermError> {
+        let mut c = Cursor { bytes, at: 0 };
+        Value::read(&mut c, 0)
+    }
+
     fn read(c: &mut Cursor<'_>, depth: usize) -> Result<Value, TermError> {
         if depth > MAX_DEPTH {
             return Err(too_deep(c.at));
