@@ -158,7 +158,8 @@ enum Command {
         /// Replace an existing file at --to.
         #[arg(long, requires = "to")]
         force: bool,
-        /// Restore a dirty copy (Erlang repairs it on open; on Erlang 25 that can lose objects).
+        /// Restore a dirty copy, rewritten as a clean file of exactly what its slot
+        /// table holds (no Erlang repair on open).
         #[arg(long)]
         allow_dirty: bool,
         /// Print the plan and change nothing.

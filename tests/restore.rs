@@ -12,6 +12,7 @@ use common::{backed_up, Dirs, ServerProcess, TestServer, ADMIN};
 use sha2::{Digest, Sha256};
 use tablesafe_client::proto::{RestoreBackupRequest, RestoreBackupResponse, Trigger};
 use tablesafe_client::Client;
+use tablesafe_engine::dets;
 use testkit::{DetsTool, WriterNode};
 
 fn sha256(path: &std::path::Path) -> String {
@@ -349,7 +350,30 @@ async fn tampered_corrupt_dirty_and_existing_targets_are_refused_and_nothing_cha
         },
     )
     .await;
-    assert!(reply.plan.unwrap().warnings[0].contains("otp#8513"));
+    let warning = &reply.plan.unwrap().warnings[0];
+    assert!(warning.contains("rewritten as a clean file"), "{warning}");
+    // Written clean: closed properly, exactly what the copy's slot table
+    // holds, and real Erlang opens it with {repair, false}.
+    let restored = dets::inspect(&target).unwrap();
+    let copied = dets::inspect(&testkit::fixture("set_open_dirty.dets")).unwrap();
+    assert_eq!(
+        restored.status(),
+        dets::FileStatus::Ok,
+        "{:?}",
+        restored.messages()
+    );
+    assert_eq!(restored.digest(), copied.digest());
+    if let Some(tool) = DetsTool::find() {
+        let alone = tempfile::tempdir().unwrap();
+        std::fs::copy(&target, alone.path().join("open.dets")).unwrap();
+        let verdict = &tool.digests(alone.path())[0];
+        assert!(verdict.accepted && !verdict.rewritten, "{verdict:?}");
+        let digest = copied.digest().unwrap();
+        assert_eq!(
+            (verdict.objects, verdict.sum),
+            (Some(digest.objects), Some(digest.sum))
+        );
+    }
     // An existing target only with force.
     let (code, message) = refused(
         &client,

@@ -48,7 +48,7 @@ pub use build::{AddError, Builder, Built};
 pub use error::{DetsError, FileStatus};
 pub use header::{HashMethod, Header, TableType};
 pub use rebuild::{rebuild, rebuild_file, RebuildError, Rebuilt, TempOutput};
-pub use salvage::{salvage, salvage_file, Lost, SalvageError, Salvaged, MAX_LISTED};
+pub use salvage::{salvage, salvage_file, Lost, SalvageError, Salvaged, Scope, MAX_LISTED};
 pub use source::ReadAt;
 pub use walk::{Problems, WalkFigures, MAX_KEPT_PROBLEMS};
 pub use write::{Shape, WriteError, Written};

@@ -99,6 +99,19 @@ pub struct Salvaged {
     pub lost_bytes: u64,
 }
 
+/// Where salvage looks for objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everywhere, as Erlang's repair does: the slot table's collections and
+    /// every other place that holds one (stale copies, collections the slot
+    /// table lost).
+    Everything,
+    /// Only the collections the slot table names: a copy of a table taken
+    /// while it was open, rewritten to hold exactly what its slot table
+    /// reached (the same digest the reader gives it), and closed.
+    SlotTable,
+}
+
 /// Salvages `input` into a new file at `output`, which must not exist. The
 /// file appears under its name only once it is written, synced and read
 /// back; a failed salvage leaves nothing behind.
@@ -109,14 +122,20 @@ pub fn salvage(input: &Path, output: &Path) -> Result<Salvaged, SalvageError> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let salvaged = salvage_file(&source, temp.file(), dir)?;
+    let salvaged = salvage_file(&source, temp.file(), dir, Scope::Everything)?;
     temp.persist(output)?;
     Ok(salvaged)
 }
 
-/// Salvages the table in `source` into `out` (emptied first), spilling into
-/// unnamed files in `spill_dir`, and reads the result back.
-pub fn salvage_file(source: &File, out: &File, spill_dir: &Path) -> Result<Salvaged, SalvageError> {
+/// Salvages the table in `source` into `out` (emptied first), looking where
+/// `scope` says, spilling into unnamed files in `spill_dir`, and reads the
+/// result back.
+pub fn salvage_file(
+    source: &File,
+    out: &File,
+    spill_dir: &Path,
+    scope: Scope,
+) -> Result<Salvaged, SalvageError> {
     let len = source
         .metadata()
         .map_err(|err| SalvageError::Source(err.into()))?
@@ -147,7 +166,10 @@ pub fn salvage_file(source: &File, out: &File, spill_dir: &Path) -> Result<Salva
     };
     // A closed file's slot table was written whole; a dirty one may be torn.
     let trust_slots = params.header.as_ref().is_some_and(|h| h.closed_flag == 1);
-    scan.run(source, len, &pointers, trust_slots, &mut builder)?;
+    match scope {
+        Scope::Everything => scan.run(source, len, &pointers, trust_slots, &mut builder)?,
+        Scope::SlotTable => scan.slot_table(source, len, &pointers, trust_slots, &mut builder)?,
+    }
 
     let built = builder.finish(out, params.min_slots, params.max_slots, spill_dir)?;
     let out_len = out.metadata()?.len();
@@ -344,19 +366,7 @@ impl Scan {
                 .take_while(|p| p.0 == pos)
                 .map(|p| p.1)
                 .collect();
-            bytes.resize(size as usize, 0);
-            ReadAt::read_exact_at(source, &mut bytes, pos)
-                .map_err(|err| SalvageError::Source(err.into()))?;
-            let (whole, slot) = self.collection(&bytes, pos, &named, trust_slots);
-            for f in std::mem::take(&mut self.found) {
-                let etf = &bytes[f.etf.clone()];
-                match builder.add(etf, pos + f.at as u64, slot.is_some()) {
-                    Ok(()) if slot.is_some() => self.from_slot_table += 1,
-                    Ok(()) => self.from_scan += 1,
-                    Err(AddError::Io(err)) => return Err(err.into()),
-                    Err(err) => self.lose(pos + f.at as u64, etf.len() as u64, err.to_string()),
-                }
-            }
+            let whole = self.take(source, pos, size, &named, trust_slots, &mut bytes, builder)?;
             pos += if whole {
                 1u64 << block_log2(size)
             } else {
@@ -364,6 +374,78 @@ impl Scan {
             };
         }
         Ok(())
+    }
+
+    /// Reads only the collections the slot table names.
+    fn slot_table(
+        &mut self,
+        source: &File,
+        len: u64,
+        pointers: &[(u64, u32)],
+        trust_slots: bool,
+        builder: &mut Builder,
+    ) -> Result<(), SalvageError> {
+        let mut bytes = Vec::new();
+        let mut at = 0;
+        while at < pointers.len() {
+            let pos = pointers[at].0;
+            let named: Vec<u32> = pointers[at..]
+                .iter()
+                .take_while(|p| p.0 == pos)
+                .map(|p| p.1)
+                .collect();
+            at += named.len();
+            let mut head = [0u8; COLLECTION_HEADER as usize];
+            let fits = pos >= BASE && pos + COLLECTION_HEADER <= len;
+            if fits {
+                ReadAt::read_exact_at(source, &mut head, pos)
+                    .map_err(|err| SalvageError::Source(err.into()))?;
+            }
+            let (size, status) = (be_word(&head, 0), be_word(&head, WORD as usize));
+            if !fits
+                || status != ACTIVE
+                || pos + u64::from(size) > len
+                || u64::from(size) < COLLECTION_HEADER + 5
+            {
+                self.lose(
+                    pos,
+                    0,
+                    format!("slot {} names no collection at {pos}", named[0]),
+                );
+                continue;
+            }
+            self.take(source, pos, size, &named, trust_slots, &mut bytes, builder)?;
+        }
+        Ok(())
+    }
+
+    /// Reads the collection of `size` bytes at `pos` and adds its
+    /// trustworthy objects to `builder`; says whether it was whole.
+    #[allow(clippy::too_many_arguments)] // two call sites, each argument a different fact
+    fn take(
+        &mut self,
+        source: &File,
+        pos: u64,
+        size: u32,
+        named: &[u32],
+        trust_slots: bool,
+        bytes: &mut Vec<u8>,
+        builder: &mut Builder,
+    ) -> Result<bool, SalvageError> {
+        bytes.resize(size as usize, 0);
+        ReadAt::read_exact_at(source, bytes, pos)
+            .map_err(|err| SalvageError::Source(err.into()))?;
+        let (whole, slot) = self.collection(bytes, pos, named, trust_slots);
+        for f in std::mem::take(&mut self.found) {
+            let etf = &bytes[f.etf.clone()];
+            match builder.add(etf, pos + f.at as u64, slot.is_some()) {
+                Ok(()) if slot.is_some() => self.from_slot_table += 1,
+                Ok(()) => self.from_scan += 1,
+                Err(AddError::Io(err)) => return Err(err.into()),
+                Err(err) => self.lose(pos + f.at as u64, etf.len() as u64, err.to_string()),
+            }
+        }
+        Ok(whole)
     }
 
     /// Collects the trustworthy objects of the collection in `bytes`, found

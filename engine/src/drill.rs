@@ -190,7 +190,8 @@ fn restore_copy(
             path: target,
             force: true,
         },
-        // A dirty copy is drilled as it is: Erlang's verdict on it is the point.
+        // A dirty copy is drilled as a restore would restore it: rewritten
+        // clean, which Erlang must then open without its repair.
         allow_dirty: true,
         // The scratch directory is tablesafe's own.
         keep_out_of: Vec::new(),

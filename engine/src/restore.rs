@@ -131,7 +131,7 @@ pub enum RestoreError {
         reason: String,
     },
     /// A dirty copy without `allow_dirty`.
-    #[error("{file} is dirty (copied while the table was open with unsaved writes): Erlang repairs it on open, and Erlang 25's repair can lose objects (erlang/otp#8513); pass --allow-dirty to restore it anyway")]
+    #[error("{file} is dirty (copied while the table was open, with writes it may not have reached): pass --allow-dirty to restore it rewritten as a clean file of what its slot table holds (no Erlang repair)")]
     Dirty {
         /// The copy.
         file: String,
@@ -239,7 +239,7 @@ pub fn plan(
             return Err(RestoreError::Dirty { file: chosen.label });
         }
         warnings.push(format!(
-            "{} is dirty: Erlang repairs it when it opens it, and Erlang 25's repair can lose objects (erlang/otp#8513)",
+            "{} is dirty: it is rewritten as a clean file holding exactly what its slot table holds (its manifest's digest), so Erlang opens it without its repair; writes the table had cached but not written when the copy was taken are not in it",
             chosen.label
         ));
     }
@@ -424,13 +424,13 @@ pub fn execute(
         ),
     };
     let mut written = TempFile::new(temp.clone());
-    copy_synced(&source, &temp, mode).map_err(io_error("cannot write", &temp))?;
-    crate::crash_point("restore-written");
-    if let Err(fault) = prove(&temp, &manifest) {
-        let why = match fault {
-            Fault::Unreadable(why) | Fault::Mismatch(why) => why,
-        };
-        return Err(RestoreError::WrittenMismatch(why));
+    if manifest.consistency == Consistency::Dirty {
+        rewrite_clean(&source, &temp, &dir, mode, &manifest)?;
+    } else {
+        copy_synced(&source, &temp, mode).map_err(io_error("cannot write", &temp))?;
+        crate::crash_point("restore-written");
+        prove(&temp, &manifest)
+            .map_err(|fault| RestoreError::WrittenMismatch(fault_reason(fault)))?;
     }
     if let Some((uid, gid)) = owner {
         if let Err(e) = std::os::unix::fs::chown(&temp, Some(uid), Some(gid)) {
@@ -455,6 +455,57 @@ pub fn execute(
         .map_err(io_error("cannot sync", &dir))?;
     crate::crash_point("restore-renamed");
     Ok(safety)
+}
+
+fn fault_reason(fault: Fault) -> String {
+    match fault {
+        Fault::Unreadable(why) | Fault::Mismatch(why) => why,
+    }
+}
+
+/// Writes a dirty copy to `temp` as a clean file that holds exactly what
+/// the copy's slot table holds: the copy is proved against its manifest
+/// first, and what is written must read back closed, sound, with nothing
+/// lost and the manifest's digest. Erlang then opens it without its repair.
+fn rewrite_clean(
+    source: &Path,
+    temp: &Path,
+    dir: &Path,
+    mode: u32,
+    manifest: &Manifest,
+) -> Result<(), RestoreError> {
+    prove(source, manifest).map_err(|fault| RestoreError::Untrusted {
+        file: manifest.file_name.clone(),
+        reason: fault_reason(fault),
+    })?;
+    let from = File::open(source).map_err(io_error("cannot read", source))?;
+    let out = crate::store::create_with_mode(temp, mode).map_err(io_error("cannot write", temp))?;
+    let salvaged = dets::salvage_file(&from, &out, dir, dets::Scope::SlotTable).map_err(|err| {
+        RestoreError::WrittenMismatch(format!(
+            "the dirty copy could not be rewritten clean: {err}"
+        ))
+    })?;
+    crate::crash_point("restore-written");
+    let digest = ContentDigest::from(salvaged.built.digest);
+    if salvaged.lost_places > 0 || manifest.digest.is_some_and(|d| d != digest) {
+        return Err(RestoreError::WrittenMismatch(format!(
+            "rewritten clean it holds {} objects (digest {}:{:016x}, {} places lost), its manifest says {}",
+            digest.objects,
+            digest.objects,
+            digest.sum,
+            salvaged.lost_places,
+            manifest
+                .digest
+                .map_or_else(|| format!("{} objects", manifest.records), |d| format!("{}:{:016x}", d.objects, d.sum)),
+        )));
+    }
+    if digest.objects != manifest.records {
+        return Err(RestoreError::WrittenMismatch(format!(
+            "rewritten clean it holds {} objects, its manifest says {}",
+            digest.objects, manifest.records
+        )));
+    }
+    Ok(())
 }
 
 /// The store that holds the copy named `label` (a backup's file name, or

@@ -299,6 +299,7 @@ pub fn copy_mode(source: &fs::Metadata) -> u32 {
 pub(crate) fn create_with_mode(path: &Path, mode: u32) -> io::Result<File> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let file = fs::OpenOptions::new()
+        .read(true)
         .write(true)
         .create(true)
         .truncate(true)

@@ -614,8 +614,9 @@ class RestoreBackupRequest(ProtoView[_storage_admin_pb2.RestoreBackupRequest]):
 
     @property
     def allow_dirty(self) -> bool:
-        """Restore a dirty copy (Erlang repairs it on open; Erlang 25's repair can
-        lose objects, erlang/otp#8513).
+        """Restore a dirty copy: it is rewritten as a clean file holding exactly
+        what its slot table holds (its manifest's digest), so Erlang opens it
+        without its repair (which on Erlang 25 can lose objects, erlang/otp#8513).
         """
         return self._proto.allow_dirty
 

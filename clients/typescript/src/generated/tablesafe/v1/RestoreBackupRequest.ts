@@ -19,8 +19,9 @@ export interface RestoreBackupRequest {
   'inPlace'?: (boolean);
   'force'?: (boolean);
   /**
-   * Restore a dirty copy (Erlang repairs it on open; Erlang 25's repair can
-   * lose objects, erlang/otp#8513).
+   * Restore a dirty copy: it is rewritten as a clean file holding exactly
+   * what its slot table holds (its manifest's digest), so Erlang opens it
+   * without its repair (which on Erlang 25 can lose objects, erlang/otp#8513).
    */
   'allowDirty'?: (boolean);
   /**
@@ -46,8 +47,9 @@ export interface RestoreBackupRequest__Output {
   'inPlace': (boolean);
   'force': (boolean);
   /**
-   * Restore a dirty copy (Erlang repairs it on open; Erlang 25's repair can
-   * lose objects, erlang/otp#8513).
+   * Restore a dirty copy: it is rewritten as a clean file holding exactly
+   * what its slot table holds (its manifest's digest), so Erlang opens it
+   * without its repair (which on Erlang 25 can lose objects, erlang/otp#8513).
    */
   'allowDirty': (boolean);
   /**
