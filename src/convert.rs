@@ -244,6 +244,7 @@ impl ToProto for IssueCode {
             IssueCode::RestoreDrillFailed => proto::IssueCode::RestoreDrillFailed,
             IssueCode::DrillStale => proto::IssueCode::DrillStale,
             IssueCode::NeverDrilled => proto::IssueCode::NeverDrilled,
+            IssueCode::SizeLimitNear => proto::IssueCode::SizeLimitNear,
         }
     }
 }

@@ -13,6 +13,7 @@
 //! | BACKUP_CORRUPT       | CRITICAL | WARNING             | WARNING              |
 //! | LAST_BACKUP_DIRTY    | WARNING  | WARNING             | WARNING              |
 //! | FRAGMENTATION_HIGH   | WARNING  | WARNING             | WARNING              |
+//! | SIZE_LIMIT_NEAR      | WARNING  | WARNING             | WARNING              |
 //! | CLOCK_SKEW           | WARNING  | WARNING             | WARNING              |
 //! | RESTORE_DRILL_FAILED | CRITICAL | WARNING             | WARNING              |
 //! | DRILL_STALE          | WARNING  | WARNING             | WARNING              |
@@ -92,6 +93,8 @@ pub enum IssueCode {
     DrillStale,
     /// The table has had a good backup for a day and was never drilled.
     NeverDrilled,
+    /// The file has passed 75% of the 2 GiB a DETS file can address.
+    SizeLimitNear,
 }
 
 impl IssueCode {
@@ -114,6 +117,7 @@ impl IssueCode {
             Self::RestoreDrillFailed => "RESTORE_DRILL_FAILED",
             Self::DrillStale => "DRILL_STALE",
             Self::NeverDrilled => "NEVER_DRILLED",
+            Self::SizeLimitNear => "SIZE_LIMIT_NEAR",
         }
     }
 }
@@ -418,6 +422,7 @@ fn severity(code: IssueCode, role: Role) -> Option<Status> {
         DrillStale => (Warning, Warning, Warning),
         NeverDrilled => (Warning, Warning, Warning),
         FragmentationHigh => (Warning, Warning, Warning),
+        SizeLimitNear => (Warning, Warning, Warning),
         ClockSkew => (Warning, Warning, Warning),
         BackupDiskLow | ErlangNodeUnreachable | SchedulerStopped | DataDirUnreadable => {
             return None
@@ -566,8 +571,13 @@ fn drill_issues(
     }
 }
 
-/// TABLE_MISSING, TABLE_UNREADABLE, FRAGMENTATION_HIGH; the file's figures
-/// when it could be read.
+/// The most a DETS file can address: its buddy system spans 2^31 bytes.
+pub const DETS_SIZE_LIMIT: u64 = 1 << 31;
+/// The share of [`DETS_SIZE_LIMIT`] past which SIZE_LIMIT_NEAR is raised.
+pub const SIZE_LIMIT_WARN: f64 = 0.75;
+
+/// TABLE_MISSING, TABLE_UNREADABLE, FRAGMENTATION_HIGH, SIZE_LIMIT_NEAR;
+/// the file's figures when it could be read.
 fn file_issues(
     obs: &TableObservation,
     th: &Thresholds,
@@ -586,9 +596,31 @@ fn file_issues(
                 found.add(
                     IssueCode::FragmentationHigh,
                     format!(
-                        "{:.1}% of the file is free space (threshold {:.1}%); compact it with dets repair force",
+                        "{:.1}% of the file is free space (threshold {:.1}%): {} bytes reclaimable; \
+                         with the table closed, `tablesafe rebuild {} NEW` writes a compact copy \
+                         (about {} bytes) to put in its place",
                         f.fragmentation_ratio * 100.0,
-                        th.fragmentation_warn * 100.0
+                        th.fragmentation_warn * 100.0,
+                        f.free_bytes,
+                        obs.entry.path.display(),
+                        f.file_size.saturating_sub(f.free_bytes),
+                    ),
+                );
+            }
+            if f.file_size as f64 > DETS_SIZE_LIMIT as f64 * SIZE_LIMIT_WARN {
+                found.add(
+                    IssueCode::SizeLimitNear,
+                    format!(
+                        "the file is {} bytes, {:.1}% of the {DETS_SIZE_LIMIT} bytes a DETS file can hold \
+                         (warning past {:.0}%); inserts fail once it is full{}",
+                        f.file_size,
+                        f.file_size as f64 * 100.0 / DETS_SIZE_LIMIT as f64,
+                        SIZE_LIMIT_WARN * 100.0,
+                        if f.free_bytes > 0 {
+                            format!("; {} bytes of it are free space a rebuild reclaims", f.free_bytes)
+                        } else {
+                            String::new()
+                        }
                     ),
                 );
             }
@@ -825,10 +857,10 @@ mod tests {
                 }
             }
         }
-        assert_eq!(rows, 12, "every table issue is in the doc's table");
+        assert_eq!(rows, 13, "every table issue is in the doc's table");
     }
 
-    const ALL_CODES: [IssueCode; 16] = [
+    const ALL_CODES: [IssueCode; 17] = [
         IssueCode::BackupStale,
         IssueCode::NeverBackedUp,
         IssueCode::FragmentationHigh,
@@ -845,6 +877,7 @@ mod tests {
         IssueCode::RestoreDrillFailed,
         IssueCode::DrillStale,
         IssueCode::NeverDrilled,
+        IssueCode::SizeLimitNear,
     ];
 
     fn now() -> DateTime<Utc> {
@@ -1141,11 +1174,52 @@ mod tests {
             codes(&by_name("frag")),
             [(IssueCode::FragmentationHigh, Status::Warning)]
         );
+        // The remedy is named with what it reclaims.
+        let frag = &by_name("frag").issues[0].message;
+        assert!(frag.contains("600 bytes reclaimable"), "{frag}");
+        assert!(
+            frag.contains("tablesafe rebuild") && frag.contains("about 400 bytes"),
+            "{frag}"
+        );
         assert_eq!(
             codes(&by_name("broken")),
             [(IssueCode::TableUnreadable, Status::Critical)]
         );
         assert_eq!(report.components[0].issues.len(), 4);
+    }
+
+    #[test]
+    fn a_file_past_three_quarters_of_2_gib_is_near_the_limit() {
+        let sized = |name: &str, bytes: u64| {
+            let mut t = table(name, Role::Critical, vec![backup(1, Consistency::Clean)]);
+            t.file = Ok(FileFigures {
+                file_size: bytes,
+                free_bytes: 1 << 20,
+                fragmentation_ratio: (1 << 20) as f64 / bytes as f64,
+                ..figures(0.0)
+            });
+            t
+        };
+        let limit = DETS_SIZE_LIMIT;
+        let report = compute_health(
+            &observations(vec![
+                sized("below", limit / 4 * 3),
+                sized("above", limit / 4 * 3 + 1),
+            ]),
+            &Thresholds::default(),
+            now(),
+        );
+        let by_name = |n: &str| report.tables.iter().find(|t| t.name == n).unwrap().clone();
+        assert!(codes(&by_name("below")).is_empty());
+        assert_eq!(
+            codes(&by_name("above")),
+            [(IssueCode::SizeLimitNear, Status::Warning)]
+        );
+        let message = &by_name("above").issues[0].message;
+        assert!(
+            message.contains("75.0%") && message.contains("1048576 bytes"),
+            "{message}"
+        );
     }
 
     #[test]

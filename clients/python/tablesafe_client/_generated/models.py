@@ -192,6 +192,9 @@ class IssueCode(ProtoEnum):
     DRILL_STALE = 15
     #: The table has had a good backup for over a day and no drill proved one.
     NEVER_DRILLED = 16
+    #: The file has passed 75% of the 2 GiB a DETS file can address: inserts
+    #: fail once it is full. Names the size and the free space a rebuild reclaims.
+    SIZE_LIMIT_NEAR = 17
 
 
 class DrillLevel(ProtoEnum):

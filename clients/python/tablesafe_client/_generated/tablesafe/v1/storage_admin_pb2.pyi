@@ -90,6 +90,7 @@ class IssueCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ISSUE_CODE_RESTORE_DRILL_FAILED: _ClassVar[IssueCode]
     ISSUE_CODE_DRILL_STALE: _ClassVar[IssueCode]
     ISSUE_CODE_NEVER_DRILLED: _ClassVar[IssueCode]
+    ISSUE_CODE_SIZE_LIMIT_NEAR: _ClassVar[IssueCode]
 
 class DrillLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -163,6 +164,7 @@ ISSUE_CODE_CLOCK_SKEW: IssueCode
 ISSUE_CODE_RESTORE_DRILL_FAILED: IssueCode
 ISSUE_CODE_DRILL_STALE: IssueCode
 ISSUE_CODE_NEVER_DRILLED: IssueCode
+ISSUE_CODE_SIZE_LIMIT_NEAR: IssueCode
 DRILL_LEVEL_UNSPECIFIED: DrillLevel
 DRILL_LEVEL_READER: DrillLevel
 DRILL_LEVEL_ERLANG: DrillLevel

@@ -41,6 +41,11 @@ export const IssueCode = {
    * The table has had a good backup for over a day and no drill proved one.
    */
   ISSUE_CODE_NEVER_DRILLED: 'ISSUE_CODE_NEVER_DRILLED',
+  /**
+   * The file has passed 75% of the 2 GiB a DETS file can address: inserts
+   * fail once it is full. Names the size and the free space a rebuild reclaims.
+   */
+  ISSUE_CODE_SIZE_LIMIT_NEAR: 'ISSUE_CODE_SIZE_LIMIT_NEAR',
 } as const;
 
 export type IssueCode =
@@ -101,5 +106,11 @@ export type IssueCode =
    */
   | 'ISSUE_CODE_NEVER_DRILLED'
   | 16
+  /**
+   * The file has passed 75% of the 2 GiB a DETS file can address: inserts
+   * fail once it is full. Names the size and the free space a rebuild reclaims.
+   */
+  | 'ISSUE_CODE_SIZE_LIMIT_NEAR'
+  | 17
 
 export type IssueCode__Output = typeof IssueCode[keyof typeof IssueCode]
