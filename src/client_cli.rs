@@ -187,6 +187,51 @@ pub async fn restore(
     Ok(())
 }
 
+/// `tablesafe compact`: compacts one table (or says what it would do).
+pub async fn compact(
+    conn: &Connection,
+    request: proto::CompactTableRequest,
+    out: &mut impl Write,
+) -> Result<(), Error> {
+    let reply = conn.client().await?.compact_table(request).await?;
+    if conn.json {
+        print_json(&reply, out);
+        return Ok(());
+    }
+    let plan = reply.plan.clone().unwrap_or_default();
+    let rows = [
+        ("table", plan.table.clone()),
+        ("file", plan.path.clone()),
+        (
+            "size",
+            format!(
+                "{} bytes, {} free ({:.1}%; threshold {:.1}%{})",
+                plan.file_size,
+                plan.free_bytes,
+                plan.fragmentation_ratio * 100.0,
+                plan.threshold * 100.0,
+                if plan.forced { ", forced" } else { "" }
+            ),
+        ),
+        ("objects", plan.objects.to_string()),
+        ("backup", format!("{} holds the same objects", plan.backup)),
+        ("new file", format!("at most {} bytes", plan.expected_size)),
+    ];
+    for (key, value) in rows {
+        let _ = writeln!(out, "{key:<12} {value}");
+    }
+    let _ = if reply.compacted {
+        writeln!(
+            out,
+            "compacted (run {}): {} bytes now, {} reclaimed; the file as it was is kept as {}",
+            reply.run_id, reply.file_size, reply.reclaimed_bytes, reply.safety_copy
+        )
+    } else {
+        writeln!(out, "dry run: nothing was changed")
+    };
+    Ok(())
+}
+
 /// `tablesafe drill`: runs a drill and prints each table's verdict.
 /// Ok(false) when any table failed.
 pub async fn drill(
@@ -472,6 +517,14 @@ fn describe_event(event: &proto::Event) -> Option<String> {
         Payload::RestoreFinished(r) => format!(
             "restore {} of {} failed: {}: {}",
             r.run_id, r.table, r.error_code, r.error_message
+        ),
+        Payload::TableCompacted(c) if c.error_code.is_empty() => format!(
+            "compaction {} of {}: {} -> {} bytes (the file as it was is kept as {})",
+            c.run_id, c.table, c.bytes_before, c.bytes_after, c.safety_copy
+        ),
+        Payload::TableCompacted(c) => format!(
+            "compaction {} of {} failed: {}: {}",
+            c.run_id, c.table, c.error_code, c.error_message
         ),
         Payload::RunFinished(r) => format!(
             "run {} finished: {} ({} succeeded, {} failed)",

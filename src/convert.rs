@@ -48,6 +48,7 @@ impl ToProto for Trigger {
             Trigger::CatchUp => proto::Trigger::CatchUp,
             Trigger::Restore => proto::Trigger::Restore,
             Trigger::Drill => proto::Trigger::Drill,
+            Trigger::Compact => proto::Trigger::Compact,
         }
     }
 }
@@ -406,14 +407,24 @@ impl ToProto for Event {
                 table: table.clone(),
                 backup: backup.clone(),
                 target: target.clone(),
-                error_code: error
-                    .as_ref()
-                    .map(|e| e.code.as_str().to_owned())
-                    .unwrap_or_default(),
-                error_message: error
-                    .as_ref()
-                    .map(|e| e.message.clone())
-                    .unwrap_or_default(),
+                error_code: error_code(error),
+                error_message: error_message(error),
+                safety_copy: safety_copy.clone().unwrap_or_default(),
+            }),
+            EventPayload::TableCompacted {
+                run_id,
+                table,
+                bytes_before,
+                bytes_after,
+                error,
+                safety_copy,
+            } => Payload::TableCompacted(proto::TableCompacted {
+                run_id: run_id.clone(),
+                table: table.clone(),
+                bytes_before: *bytes_before,
+                bytes_after: *bytes_after,
+                error_code: error_code(error),
+                error_message: error_message(error),
                 safety_copy: safety_copy.clone().unwrap_or_default(),
             }),
             EventPayload::TableDrilled {
@@ -464,6 +475,7 @@ pub fn event_kind(payload: &EventPayload) -> proto::EventKind {
         EventPayload::HealthChanged { .. } => proto::EventKind::HealthChanged,
         EventPayload::RestoreStarted { .. } => proto::EventKind::RestoreStarted,
         EventPayload::TableDrilled { .. } => proto::EventKind::TableDrilled,
+        EventPayload::TableCompacted { .. } => proto::EventKind::TableCompacted,
         EventPayload::RestoreFinished { .. } => proto::EventKind::RestoreFinished,
         EventPayload::Heartbeat { .. } => proto::EventKind::Heartbeat,
         EventPayload::ResyncRequired { .. } => proto::EventKind::ResyncRequired,
@@ -526,4 +538,20 @@ pub fn drill_to_proto(table: &str, facts: &DrillFacts, plan: Option<&Plan>) -> p
             .map(|e| e.message.clone())
             .unwrap_or_default(),
     }
+}
+
+/// A table error's code as events carry it; empty when there is none.
+fn error_code(error: &Option<tablesafe_engine::model::TableError>) -> String {
+    error
+        .as_ref()
+        .map(|e| e.code.as_str().to_owned())
+        .unwrap_or_default()
+}
+
+/// A table error's message as events carry it; empty when there is none.
+fn error_message(error: &Option<tablesafe_engine::model::TableError>) -> String {
+    error
+        .as_ref()
+        .map(|e| e.message.clone())
+        .unwrap_or_default()
 }

@@ -168,6 +168,25 @@ enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Compact one table's file in place: rebuilt into a compact file, proved
+    /// (closed, sound, the same digest), then put in place of the old one,
+    /// which is kept as a safety copy (admin token; exit code 1 when refused
+    /// or failed, the file as it was). Refused unless a verified backup holds
+    /// exactly what the file holds now, no process has it open, its free
+    /// space is above health's fragmentation_warn (or --force), and there is
+    /// room.
+    Compact {
+        /// The table.
+        table: String,
+        /// Compact even when its free space is not above the threshold.
+        #[arg(long)]
+        force: bool,
+        /// Print the plan (and the size the new file takes at most) and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// Restore drills: each table's newest good copy restored into a scratch
     /// directory and proved (by Erlang too when the server has a node); the
     /// live files are never touched (admin token; exit code 1 when one fails).
@@ -307,6 +326,25 @@ fn main() -> ExitCode {
                 dry_run,
             };
             client_cli::restore(&conn, request, &mut std::io::stdout())
+                .await
+                .map_or_else(
+                    |e| fail(&client_cli::explain(&conn, &e)),
+                    |()| ExitCode::SUCCESS,
+                )
+        }),
+        Command::Compact {
+            table,
+            force,
+            dry_run,
+            client,
+        } => runtime().block_on(async {
+            let conn = connection(client);
+            let request = tablesafe_client::proto::CompactTableRequest {
+                table,
+                force,
+                dry_run,
+            };
+            client_cli::compact(&conn, request, &mut std::io::stdout())
                 .await
                 .map_or_else(
                     |e| fail(&client_cli::explain(&conn, &e)),

@@ -53,6 +53,8 @@ pub struct Metrics {
     volume_free: Family<Labels, Gauge>,
     runs: Family<Labels, Counter>,
     restores: Family<Labels, Counter>,
+    compactions: Family<Labels, Counter>,
+    compaction_reclaimed: Counter,
     drills: Family<Labels, Counter>,
     table_backups_total: Family<Labels, Counter>,
     backup_duration: Family<Labels, Histogram, fn() -> Histogram>,
@@ -98,6 +100,8 @@ impl Metrics {
             volume_free: Family::default(),
             runs: Family::default(),
             restores: Family::default(),
+            compactions: Family::default(),
+            compaction_reclaimed: Counter::default(),
             drills: Family::default(),
             table_backups_total: Family::default(),
             backup_duration: Family::new_with_constructor(duration_histogram),
@@ -220,6 +224,17 @@ impl Metrics {
             m.restores.clone(),
         );
         registry.register(
+            "compactions",
+            "Table compactions finished, by outcome",
+            m.compactions.clone(),
+        );
+        registry.register_with_unit(
+            "compaction_reclaimed",
+            "Bytes compactions reclaimed, in all",
+            Unit::Bytes,
+            m.compaction_reclaimed.clone(),
+        );
+        registry.register(
             "table_backups",
             "Table backups attempted, by table and outcome",
             m.table_backups_total.clone(),
@@ -241,6 +256,7 @@ impl Metrics {
         }
         for outcome in ["succeeded", "failed"] {
             drop(m.restores.get_or_create(&outcome_label(outcome)));
+            drop(m.compactions.get_or_create(&outcome_label(outcome)));
         }
         for outcome in ["passed", "failed"] {
             for level in [DrillLevel::Reader, DrillLevel::Erlang] {
@@ -274,6 +290,25 @@ impl Metrics {
                     "succeeded"
                 };
                 self.restores.get_or_create(&outcome_label(outcome)).inc();
+            }
+            EventPayload::TableCompacted {
+                error,
+                bytes_before,
+                bytes_after,
+                ..
+            } => {
+                let outcome = if error.is_some() {
+                    "failed"
+                } else {
+                    "succeeded"
+                };
+                self.compactions
+                    .get_or_create(&outcome_label(outcome))
+                    .inc();
+                if error.is_none() {
+                    self.compaction_reclaimed
+                        .inc_by(bytes_before.saturating_sub(*bytes_after));
+                }
             }
             EventPayload::TableDrilled { facts, .. } => {
                 let outcome = if facts.passed { "passed" } else { "failed" };
@@ -494,8 +529,10 @@ mod tests {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
         }
         for outcome in ["succeeded", "failed"] {
-            let line = format!("tablesafe_restores_total{{outcome=\"{outcome}\"}} 0");
-            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+            for family in ["restores", "compactions"] {
+                let line = format!("tablesafe_{family}_total{{outcome=\"{outcome}\"}} 0");
+                assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+            }
         }
         assert!(
             text.contains("tablesafe_backup_run_duration_seconds_count 0"),

@@ -165,6 +165,7 @@ async fn start_services(
         shutdown: stop.clone(),
         heartbeat_interval: config.heartbeat_interval,
         health_wire,
+        fragmentation_warn: config.health.thresholds.fragmentation_warn,
     };
     let mut routes = Routes::new(StorageAdminServer::new(service))
         .add_service(health_service)

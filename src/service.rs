@@ -3,7 +3,7 @@
 use std::pin::Pin;
 use std::time::Duration;
 
-use tablesafe_engine::control::{Handle, RestoreAsk};
+use tablesafe_engine::control::{CompactAsk, Handle, RestoreAsk};
 use tablesafe_engine::events::{Event, EventBus};
 use tablesafe_engine::monitor::HealthHandle;
 use tablesafe_engine::restore::{Destination, Which, SAFETY_DIR};
@@ -46,6 +46,9 @@ pub struct StorageAdminService {
     pub heartbeat_interval: Duration,
     /// The latest snapshot in wire form, made once per snapshot.
     pub health_wire: HealthWire,
+    /// The free share above which CompactTable compacts a file (health's
+    /// `fragmentation_warn`: the same line FRAGMENTATION_HIGH draws).
+    pub fragmentation_warn: f64,
 }
 
 /// What a watcher asked to see.
@@ -240,6 +243,54 @@ impl proto::StorageAdmin for StorageAdminService {
                 .iter()
                 .map(|d| crate::convert::drill_to_proto(&d.table, &d.facts, d.plan.as_ref()))
                 .collect(),
+        }))
+    }
+
+    async fn compact_table(
+        &self,
+        request: Request<proto::CompactTableRequest>,
+    ) -> Result<Response<proto::CompactTableResponse>, Status> {
+        self.tokens.check(request.metadata(), Access::Admin)?;
+        let request = request.into_inner();
+        if request.table.is_empty() {
+            return Err(Status::invalid_argument("say which table to compact"));
+        }
+        let reply = self
+            .engine
+            .compact(CompactAsk {
+                table: request.table,
+                force: request.force,
+                threshold: self.fragmentation_warn,
+                dry_run: request.dry_run,
+            })
+            .await
+            .map_err(to_status)?;
+        // Health follows at once: the table's file changed.
+        self.health.refresh().await;
+        let plan = &reply.plan;
+        Ok(Response::new(proto::CompactTableResponse {
+            plan: Some(proto::CompactionPlan {
+                table: plan.table.clone(),
+                path: plan.path.display().to_string(),
+                file_size: plan.file_size,
+                free_bytes: plan.free_bytes,
+                fragmentation_ratio: plan.fragmentation_ratio,
+                threshold: plan.threshold,
+                forced: plan.forced,
+                expected_size: plan.expected_size,
+                objects: plan.digest.objects,
+                backup: plan.backup.clone(),
+            }),
+            compacted: reply.done.is_some(),
+            run_id: reply.run_id.unwrap_or_default(),
+            file_size: reply.done.as_ref().map_or(0, |d| d.file_size),
+            reclaimed_bytes: reply.done.as_ref().map_or(0, |d| d.reclaimed),
+            safety_copy: reply
+                .done
+                .as_ref()
+                .map(|d| d.safety_copy.clone())
+                .unwrap_or_default(),
+            duration: Some(reply.duration.to_proto()),
         }))
     }
 

@@ -3,6 +3,7 @@
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use tablesafe_engine::compact::CompactError;
 use tablesafe_engine::control::EngineError;
 use tablesafe_engine::restore::RestoreError;
 
@@ -37,6 +38,18 @@ fn code(error: &EngineError) -> Code {
         EngineError::FollowUp(cause) => code(cause),
         EngineError::RestoreBusy(_) => Code::Aborted,
         EngineError::NoSuchSafetyCopy(_) => Code::NotFound,
+        EngineError::Compact(e) => match e {
+            CompactError::NotSound { .. }
+            | CompactError::NoFreshBackup { .. }
+            | CompactError::NotFragmented { .. }
+            | CompactError::InUse { .. }
+            | CompactError::OpenOnNode(_)
+            | CompactError::Changed(_) => Code::FailedPrecondition,
+            CompactError::NoSpace { .. } => Code::ResourceExhausted,
+            CompactError::Rebuild(_) | CompactError::SafetyCopy(_) | CompactError::Io { .. } => {
+                Code::Internal
+            }
+        },
         EngineError::Restore(e) => match e {
             RestoreError::NoCopy { .. } | RestoreError::NotFound { .. } => Code::NotFound,
             RestoreError::TargetExists(_) => Code::AlreadyExists,

@@ -43,6 +43,7 @@ fn kind(e: &Event) -> &'static str {
         Payload::RestoreStarted(_) => "restore_started",
         Payload::RestoreFinished(_) => "restore_finished",
         Payload::TableDrilled(_) => "drilled",
+        Payload::TableCompacted(_) => "compacted",
     }
 }
 

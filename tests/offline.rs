@@ -112,3 +112,49 @@ fn rebuild_refuses_a_dirty_file_and_compacts_a_clean_one() {
             .digest()
     );
 }
+
+/// Runs `tablesafe ARGS` with writes limited to `kib` KiB per file (as a
+/// full disk stops them: the write fails, the process goes on).
+fn tablesafe_with_room(kib: u64, args: &[&Path]) -> (i32, String) {
+    let mut command = Command::new("bash");
+    command
+        .arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\""));
+    command.arg(env!("CARGO_BIN_EXE_tablesafe")).args(args);
+    let out = command.output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn a_write_that_fails_midway_leaves_no_output_and_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // set_fragmented rebuilds to about 67 KB; 16 KiB of room fails midway.
+    let source = testkit::fixture("set_fragmented.dets");
+    for command in ["rebuild", "salvage"] {
+        let out = dir.path().join(format!("{command}.dets"));
+        let (code, text) = tablesafe_with_room(16, &[Path::new(command), &source, &out]);
+        assert_eq!(code, 1, "{command}: {text}");
+        assert!(
+            text.contains("File too large") || text.contains("i/o error"),
+            "{command}: {text}"
+        );
+        assert!(!out.exists(), "{command}: no output");
+        // With room, the same command succeeds in the same directory.
+        let (code, text) = tablesafe_with_room(1 << 20, &[Path::new(command), &source, &out]);
+        assert_eq!(code, 0, "{command}: {text}");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut left = left;
+    left.sort();
+    assert_eq!(
+        left,
+        ["rebuild.dets", "salvage.dets"],
+        "nothing else left behind"
+    );
+}

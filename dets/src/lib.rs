@@ -47,7 +47,7 @@ use std::path::Path;
 pub use build::{AddError, Builder, Built};
 pub use error::{DetsError, FileStatus};
 pub use header::{HashMethod, Header, TableType};
-pub use rebuild::{rebuild, rebuild_file, RebuildError, Rebuilt, TempOutput};
+pub use rebuild::{compact_size_bound, rebuild, rebuild_file, RebuildError, Rebuilt, TempOutput};
 pub use salvage::{salvage, salvage_file, Lost, SalvageError, Salvaged, Scope, MAX_LISTED};
 pub use source::ReadAt;
 pub use walk::{Problems, WalkFigures, MAX_KEPT_PROBLEMS};

@@ -113,6 +113,13 @@ pub fn rebuild_file(source: &File, out: &File) -> Result<Rebuilt, RebuildError> 
     })
 }
 
+/// The most bytes [`rebuild`] writes for the sound file `inspection`
+/// describes (`u64::MAX` when it cannot be rebuilt at all).
+pub fn compact_size_bound(inspection: &Inspection) -> u64 {
+    crate::write::file_size_bound(&shape_of(inspection), &inspection.walk.histogram)
+        .unwrap_or(u64::MAX)
+}
+
 /// The shape a sound table is rewritten with: its own.
 pub(crate) fn shape_of(inspection: &Inspection) -> Shape {
     let header = &inspection.header;

@@ -174,6 +174,16 @@ impl Layout {
     }
 }
 
+/// The most bytes a file of `shape` whose collections fill `histogram`
+/// takes: every collection in a whole block, then the free lists and trailer.
+pub(crate) fn file_size_bound(
+    shape: &Shape,
+    histogram: &[u64; COUNTERS],
+) -> Result<u64, WriteError> {
+    let layout = Layout::new(shape, histogram)?;
+    Ok(layout.data_end + free_list_bytes(layout.data_end - layout.base) + WORD)
+}
+
 /// The aligned blocks that cover `[used, 2^31)`, as (offset, log2 size).
 fn free_blocks(used: u64) -> Vec<(u64, u32)> {
     let mut blocks = Vec::new();

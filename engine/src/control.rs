@@ -18,6 +18,7 @@ use tracing::Instrument;
 
 use crate::catalog::{CatalogConfig, OpenFiles, Scan, TableEntry};
 use crate::clock::Clock;
+use crate::compact::{self, CompactError, CompactPlan, CompactRequest, Compacted};
 use crate::drill::{DrillBook, ErlangFold, TableDrill};
 use crate::events::{EventBus, EventPayload};
 use crate::ledger::{LastAttempts, Ledger};
@@ -108,9 +109,12 @@ pub enum EngineError {
     /// A restore was refused or failed; the target is as it was.
     #[error(transparent)]
     Restore(#[from] RestoreError),
-    /// Another restore of the table is under way.
-    #[error("a restore of {0} is under way; wait for it")]
+    /// Another restore or compaction of the table is under way.
+    #[error("a restore or compaction of {0} is under way; wait for it")]
     RestoreBusy(String),
+    /// A compaction was refused or failed; the file is as it was.
+    #[error(transparent)]
+    Compact(#[from] CompactError),
     /// No such safety copy.
     #[error("no safety copy {0}: ListBackups with safety_copies lists them")]
     NoSuchSafetyCopy(String),
@@ -230,6 +234,33 @@ pub struct RestoreAsk {
     pub allow_dirty: bool,
     /// Only say what would be done.
     pub dry_run: bool,
+}
+
+/// A compaction as asked for, before its table is looked up.
+#[derive(Debug, Clone)]
+pub struct CompactAsk {
+    /// The table.
+    pub table: String,
+    /// Compact below the threshold too.
+    pub force: bool,
+    /// The free share above which a file is compacted (health's
+    /// `fragmentation_warn`).
+    pub threshold: f64,
+    /// Only say what would be done.
+    pub dry_run: bool,
+}
+
+/// A compaction's answer.
+#[derive(Debug, Clone)]
+pub struct CompactReply {
+    /// What was (or, for a dry run, would be) done.
+    pub plan: CompactPlan,
+    /// What was done; `None` for a dry run.
+    pub done: Option<Compacted>,
+    /// The compaction's id in the ledger; `None` for a dry run.
+    pub run_id: Option<String>,
+    /// Time it took.
+    pub duration: Duration,
 }
 
 /// A restore's answer.
@@ -392,23 +423,34 @@ impl Handle {
         .map_err(|_| EngineError::ShuttingDown)?
     }
 
-    /// Restores a copy of one table (see [`crate::restore`]), or for a dry
-    /// run says what would be done. Recorded in the ledger, announced by
-    /// events, logged.
-    pub async fn restore(&self, ask: RestoreAsk) -> Result<RestoreReply, EngineError> {
-        let started = std::time::Instant::now();
+    /// The table named `name` as the catalog sees it now, what the Erlang
+    /// node has open, and the table's claim: one restore or compaction of a
+    /// table at a time.
+    async fn claim_table(
+        &self,
+        name: &str,
+    ) -> Result<(TableEntry, Option<HashSet<PathBuf>>, RestoreClaim), EngineError> {
         let scan = self.scan().await;
-        check_known(&scan.tables, std::slice::from_ref(&ask.table))?;
+        check_known(&scan.tables, &[name.to_owned()])?;
         let table = scan
             .tables
             .into_iter()
-            .find(|t| t.name == ask.table)
+            .find(|t| t.name == name)
             .ok_or(EngineError::ShuttingDown)?;
         let open_on_node = match &self.scanner.open_files {
             Some(source) => source.open_files().await,
             None => None,
         };
-        let _claim = RestoreClaim::take(&self.restoring, &table.name)?;
+        let claim = RestoreClaim::take(&self.restoring, &table.name)?;
+        Ok((table, open_on_node, claim))
+    }
+
+    /// Restores a copy of one table (see [`crate::restore`]), or for a dry
+    /// run says what would be done. Recorded in the ledger, announced by
+    /// events, logged.
+    pub async fn restore(&self, ask: RestoreAsk) -> Result<RestoreReply, EngineError> {
+        let started = std::time::Instant::now();
+        let (table, open_on_node, _claim) = self.claim_table(&ask.table).await?;
         let mut keep_out_of = self.scanner.catalog.data_dirs.clone();
         keep_out_of.push(self.store.dir().to_owned());
         let request = RestoreRequest {
@@ -462,13 +504,7 @@ impl Handle {
             Err(e) => TableResult::failed(&plan.table, e.table_error(), started.elapsed()),
         };
         let error = result.outcome.error();
-        run.finished_at = Some(self.clock.now());
-        run.outcome = match error {
-            None => RunOutcome::Succeeded,
-            Some(_) => RunOutcome::Failed,
-        };
-        run.counts = crate::model::TableCounts::of(std::slice::from_ref(&result));
-        run.results = vec![result];
+        finish_one_table_run(&mut run, result, self.clock.now());
         match &error {
             None => tracing::info!(
                 run_id = %run.run_id,
@@ -501,6 +537,99 @@ impl Handle {
         done?;
         Ok(RestoreReply {
             plan,
+            run_id: Some(run.run_id),
+            duration: started.elapsed(),
+        })
+    }
+
+    /// Compacts one table's file in place (see [`crate::compact`]), or for
+    /// a dry run says what would be done. Recorded in the ledger, announced
+    /// by an event, logged.
+    pub async fn compact(&self, ask: CompactAsk) -> Result<CompactReply, EngineError> {
+        let started = std::time::Instant::now();
+        let (table, open_on_node, _claim) = self.claim_table(&ask.table).await?;
+        let request = CompactRequest {
+            table,
+            force: ask.force,
+            threshold: ask.threshold,
+        };
+        let store = self.store.clone();
+        let plan = tokio::task::spawn_blocking(move || {
+            compact::plan(&store, &request, open_on_node.as_ref(), |dir| {
+                crate::store::free_space_at(dir)
+            })
+        })
+        .await
+        .map_err(|_| EngineError::ShuttingDown)??;
+        if ask.dry_run {
+            return Ok(CompactReply {
+                plan,
+                done: None,
+                run_id: None,
+                duration: started.elapsed(),
+            });
+        }
+        let now = self.clock.now();
+        let mut run = starting_run(
+            Trigger::Compact,
+            compact::reason(&plan),
+            vec![plan.table.clone()],
+            now,
+        );
+        self.record(&run, false).await?;
+        tracing::info!(run_id = %run.run_id, table = %plan.table, path = %plan.path.display(), bytes = plan.file_size, free_bytes = plan.free_bytes, backup = %plan.backup, "compaction started");
+        let store = self.store.clone();
+        let (job, run_id) = (plan.clone(), run.run_id.clone());
+        let done = tokio::task::spawn_blocking(move || {
+            compact::execute(&job, |path| {
+                restore::keep_safety_copy(&store, &job.table, path, &run_id)
+                    .map_err(|e| CompactError::SafetyCopy(e.to_string()))
+            })
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err(CompactError::SafetyCopy(format!(
+                "the compaction task failed: {e}"
+            )))
+        });
+        let result = match &done {
+            Ok(c) => compacted_result(&plan, c, self.clock.now(), started.elapsed()),
+            Err(e) => TableResult::failed(&plan.table, e.table_error(), started.elapsed()),
+        };
+        let error = result.outcome.error();
+        finish_one_table_run(&mut run, result, self.clock.now());
+        match (&done, &error) {
+            (Ok(c), _) => tracing::info!(
+                run_id = %run.run_id,
+                table = %plan.table,
+                bytes_before = plan.file_size,
+                bytes_after = c.file_size,
+                reclaimed_bytes = c.reclaimed,
+                safety_copy = %c.safety_copy,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "compaction finished"
+            ),
+            (Err(_), e) => tracing::error!(
+                run_id = %run.run_id,
+                table = %plan.table,
+                code = e.as_ref().map_or("", |e| e.code.as_str()),
+                error = %e.as_ref().map_or(String::new(), |e| e.message.clone()),
+                "compaction failed; the file is as it was"
+            ),
+        }
+        self.events.publish(EventPayload::TableCompacted {
+            run_id: run.run_id.clone(),
+            table: plan.table.clone(),
+            bytes_before: plan.file_size,
+            bytes_after: done.as_ref().map_or(plan.file_size, |c| c.file_size),
+            error,
+            safety_copy: done.as_ref().ok().map(|c| c.safety_copy.clone()),
+        });
+        self.record(&run, true).await?;
+        let done = done?;
+        Ok(CompactReply {
+            plan,
+            done: Some(done),
             run_id: Some(run.run_id),
             duration: started.elapsed(),
         })
@@ -1636,6 +1765,45 @@ fn restore_record(plan: &Plan, now: DateTime<Utc>) -> RunRecord {
         plan.target.display()
     );
     starting_run(Trigger::Restore, reason, vec![plan.table.clone()], now)
+}
+
+/// Ends the ledger record of a run of one table (a restore, a compaction)
+/// with that table's result.
+fn finish_one_table_run(run: &mut RunRecord, result: TableResult, at: DateTime<Utc>) {
+    run.finished_at = Some(at);
+    run.outcome = match result.outcome.error() {
+        None => RunOutcome::Succeeded,
+        Some(_) => RunOutcome::Failed,
+    };
+    run.counts = crate::model::TableCounts::of(std::slice::from_ref(&result));
+    run.results = vec![result];
+}
+
+/// A compaction that went through, as the ledger records it: the new
+/// file's size and content, and the safety copy kept of the old one.
+fn compacted_result(
+    plan: &CompactPlan,
+    done: &Compacted,
+    at: DateTime<Utc>,
+    duration: Duration,
+) -> TableResult {
+    TableResult {
+        table: plan.table.clone(),
+        outcome: Outcome::Committed(Box::new(crate::model::CommittedCopy {
+            file_name: done.safety_copy.clone(),
+            bytes: done.file_size,
+            records: plan.digest.objects,
+            keys: 0,
+            consistency: crate::model::Consistency::Clean,
+            sha256: String::new(),
+            captured_at: at,
+            digest: Some(plan.digest),
+            pruned: Vec::new(),
+        })),
+        duration,
+        timings: Default::default(),
+        attempts: 1,
+    }
 }
 
 /// A restore that went through, as the ledger records it: the copy it

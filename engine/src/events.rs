@@ -105,6 +105,21 @@ pub enum EventPayload {
         /// Where the replaced file was kept, when in place.
         safety_copy: Option<String>,
     },
+    /// A compaction ended.
+    TableCompacted {
+        /// The compaction's id in the ledger.
+        run_id: String,
+        /// Table.
+        table: String,
+        /// The file's size before.
+        bytes_before: u64,
+        /// Its size after (equal to before when it failed).
+        bytes_after: u64,
+        /// Why it failed (the file is as it was); `None` when compacted.
+        error: Option<crate::model::TableError>,
+        /// Where the file as it was is kept.
+        safety_copy: Option<String>,
+    },
     /// A table's restore drill ended.
     TableDrilled {
         /// The drill's id in the ledger.
@@ -147,6 +162,7 @@ impl EventPayload {
             | Self::TableBackupFailed { table, .. }
             | Self::RestoreStarted { table, .. }
             | Self::RestoreFinished { table, .. }
+            | Self::TableCompacted { table, .. }
             | Self::TableDrilled { table, .. } => Some(table),
             Self::HealthChanged { table, .. } => table.as_deref(),
             _ => None,

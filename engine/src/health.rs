@@ -597,12 +597,12 @@ fn file_issues(
                     IssueCode::FragmentationHigh,
                     format!(
                         "{:.1}% of the file is free space (threshold {:.1}%): {} bytes reclaimable; \
-                         with the table closed, `tablesafe rebuild {} NEW` writes a compact copy \
-                         (about {} bytes) to put in its place",
+                         with the table closed and a fresh backup, `tablesafe compact {}` rewrites \
+                         it in place (about {} bytes)",
                         f.fragmentation_ratio * 100.0,
                         th.fragmentation_warn * 100.0,
                         f.free_bytes,
-                        obs.entry.path.display(),
+                        obs.entry.name,
                         f.file_size.saturating_sub(f.free_bytes),
                     ),
                 );
@@ -617,7 +617,7 @@ fn file_issues(
                         f.file_size as f64 * 100.0 / DETS_SIZE_LIMIT as f64,
                         SIZE_LIMIT_WARN * 100.0,
                         if f.free_bytes > 0 {
-                            format!("; {} bytes of it are free space a rebuild reclaims", f.free_bytes)
+                            format!("; {} bytes of it are free space `tablesafe compact` reclaims", f.free_bytes)
                         } else {
                             String::new()
                         }
@@ -1178,7 +1178,7 @@ mod tests {
         let frag = &by_name("frag").issues[0].message;
         assert!(frag.contains("600 bytes reclaimable"), "{frag}");
         assert!(
-            frag.contains("tablesafe rebuild") && frag.contains("about 400 bytes"),
+            frag.contains("tablesafe compact frag") && frag.contains("about 400 bytes"),
             "{frag}"
         );
         assert_eq!(

@@ -7,6 +7,7 @@ pub use tablesafe_dets as dets;
 
 pub mod catalog;
 pub mod clock;
+pub mod compact;
 pub mod control;
 pub mod drill;
 pub mod erlang;

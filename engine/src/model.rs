@@ -19,6 +19,8 @@ pub enum Trigger {
     Restore,
     /// Not a backup: a restore drill (in the ledger beside the runs).
     Drill,
+    /// Not a backup: a compaction of one table (in the ledger beside the runs).
+    Compact,
 }
 
 /// How a run ended.
@@ -46,13 +48,14 @@ impl Trigger {
             Self::CatchUp => "catch_up",
             Self::Restore => "restore",
             Self::Drill => "drill",
+            Self::Compact => "compact",
         }
     }
 
-    /// Whether the run backs tables up (restores and drills do not: they
-    /// are no backup attempts and no runs of the schedule).
+    /// Whether the run backs tables up (restores, drills and compactions
+    /// do not: they are no backup attempts and no runs of the schedule).
     pub fn is_backup(self) -> bool {
-        !matches!(self, Self::Restore | Self::Drill)
+        !matches!(self, Self::Restore | Self::Drill | Self::Compact)
     }
 }
 
@@ -562,6 +565,7 @@ mod tests {
             Trigger::CatchUp,
             Trigger::Restore,
             Trigger::Drill,
+            Trigger::Compact,
         ] {
             assert_eq!(t.as_str(), json(serde_json::to_value(t).unwrap()));
         }

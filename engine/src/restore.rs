@@ -444,7 +444,7 @@ pub fn execute(
         }
     }
     let safety = match (&plan.safety_copy, &replaced) {
-        (Some(_), Some(_)) => Some(keep_safety_copy(store, plan, run_id)?),
+        (Some(_), Some(_)) => Some(keep_safety_copy(store, &plan.table, &plan.target, run_id)?),
         _ => None,
     };
     crate::crash_point("restore-before-rename");
@@ -538,20 +538,21 @@ fn read_manifest_of(
 /// Copies the table's file as it is now into the safety store, with a
 /// manifest of what the reader found in it (a damaged file is kept all the
 /// same, marked unverified).
-fn keep_safety_copy(
+pub(crate) fn keep_safety_copy(
     store: &BackupStore,
-    plan: &Plan,
+    table: &str,
+    target: &Path,
     run_id: &str,
 ) -> Result<String, RestoreError> {
     let safety = safety_store(store)?;
     let now = Utc::now();
     let name = safety
-        .free_name(&plan.table, now)
+        .free_name(table, now)
         .map_err(io_error("cannot list", safety.dir()))?;
     let partial = safety.path(&name.partial_name());
     let mut written = TempFile::new(partial.clone());
-    copy_synced(&plan.target, &partial, 0o600)
-        .map_err(io_error("cannot keep a safety copy of", &plan.target))?;
+    copy_synced(target, &partial, 0o600)
+        .map_err(io_error("cannot keep a safety copy of", target))?;
     let inspection = dets::inspect(&partial).ok();
     let sound = inspection.as_ref().is_some_and(|i| i.problems.is_empty());
     let mut file = File::open(&partial).map_err(io_error("cannot read", &partial))?;
@@ -559,7 +560,7 @@ fn keep_safety_copy(
     let manifest = Manifest {
         tool: TOOL.into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
-        table: plan.table.clone(),
+        table: table.to_owned(),
         file_name: name.file_name(),
         sha256,
         bytes: file.metadata().map(|m| m.len()).unwrap_or(0),
@@ -573,8 +574,8 @@ fn keep_safety_copy(
             Consistency::Dirty
         },
         verified: sound,
-        source_path: plan.target.clone(),
-        source_mtime: fs::metadata(&plan.target)
+        source_path: target.to_owned(),
+        source_mtime: fs::metadata(target)
             .and_then(|m| m.modified())
             .ok()
             .map(DateTime::<Utc>::from),

@@ -309,6 +309,12 @@ pub(crate) fn create_with_mode(path: &Path, mode: u32) -> io::Result<File> {
     Ok(file)
 }
 
+/// Bytes an unprivileged writer can still put on the volume of `dir`.
+pub fn free_space_at(dir: &Path) -> io::Result<u64> {
+    let stat = rustix::fs::statvfs(dir)?;
+    Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
 /// Creates `dir` and any missing parents as 0700: tablesafe's directories
 /// are its own. Existing directories keep their mode.
 pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
@@ -649,8 +655,7 @@ impl BackupStore {
 
     /// Bytes available to tablesafe on the backup volume.
     pub fn free_space(&self) -> io::Result<u64> {
-        let stat = rustix::fs::statvfs(&self.dir)?;
-        Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
+        free_space_at(&self.dir)
     }
 }
 

@@ -263,6 +263,21 @@ impl Client {
             .into_inner())
     }
 
+    /// Compacts one table's file in place, or (`dry_run`) says what it would
+    /// do: refused unless a verified backup holds what the file holds, no
+    /// process has it open, and there is room (admin token).
+    pub async fn compact_table(
+        &self,
+        request: proto::CompactTableRequest,
+    ) -> Result<proto::CompactTableResponse, Error> {
+        Ok(self
+            .inner
+            .clone()
+            .compact_table(request)
+            .await?
+            .into_inner())
+    }
+
     /// Runs restore drills (every backed-up table when `request.tables` is
     /// empty) and waits for them (admin token).
     pub async fn run_drill(

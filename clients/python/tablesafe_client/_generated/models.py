@@ -21,6 +21,9 @@ __all__ = [
     "IssueCode",
     "DrillLevel",
     "EventKind",
+    "CompactTableRequest",
+    "CompactionPlan",
+    "CompactTableResponse",
     "TriggerBackupRequest",
     "TriggerBackupResponse",
     "BackupRun",
@@ -49,6 +52,7 @@ __all__ = [
     "GetHealthResponse",
     "WatchEventsRequest",
     "Event",
+    "TableCompacted",
     "TableDrilled",
     "RestoreStarted",
     "RestoreFinished",
@@ -74,6 +78,8 @@ class Trigger(ProtoEnum):
     RESTORE = 4
     #: Not a backup: a restore drill, in the ledger beside the runs.
     DRILL = 5
+    #: Not a backup: a compaction of one table, in the ledger beside the runs.
+    COMPACT = 6
 
 
 class RunOutcome(ProtoEnum):
@@ -223,6 +229,116 @@ class EventKind(ProtoEnum):
     RESTORE_STARTED = 8
     RESTORE_FINISHED = 9
     TABLE_DRILLED = 10
+    TABLE_COMPACTED = 11
+
+
+class CompactTableRequest(ProtoView[_storage_admin_pb2.CompactTableRequest]):
+    """The proto message tablesafe.v1.CompactTableRequest."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.CompactTableRequest
+
+    @property
+    def table(self) -> str:
+        return self._proto.table
+
+    @property
+    def force(self) -> bool:
+        """Compact even when the free space is not above the threshold."""
+        return self._proto.force
+
+    @property
+    def dry_run(self) -> bool:
+        """Say what would be done, and do nothing."""
+        return self._proto.dry_run
+
+
+class CompactionPlan(ProtoView[_storage_admin_pb2.CompactionPlan]):
+    """The proto message tablesafe.v1.CompactionPlan."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.CompactionPlan
+
+    @property
+    def table(self) -> str:
+        return self._proto.table
+
+    @property
+    def path(self) -> str:
+        return self._proto.path
+
+    @property
+    def file_size(self) -> int:
+        return self._proto.file_size
+
+    @property
+    def free_bytes(self) -> int:
+        return self._proto.free_bytes
+
+    @property
+    def fragmentation_ratio(self) -> float:
+        return self._proto.fragmentation_ratio
+
+    @property
+    def threshold(self) -> float:
+        return self._proto.threshold
+
+    @property
+    def forced(self) -> bool:
+        """Compacted below the threshold because force was set."""
+        return self._proto.forced
+
+    @property
+    def expected_size(self) -> int:
+        """The most the new file can take (every collection in its own block)."""
+        return self._proto.expected_size
+
+    @property
+    def objects(self) -> int:
+        return self._proto.objects
+
+    @property
+    def backup(self) -> str:
+        """The verified backup that holds exactly what the file holds."""
+        return self._proto.backup
+
+
+class CompactTableResponse(ProtoView[_storage_admin_pb2.CompactTableResponse]):
+    """The proto message tablesafe.v1.CompactTableResponse."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.CompactTableResponse
+
+    @property
+    def plan(self) -> CompactionPlan:
+        return CompactionPlan(self._proto.plan)
+
+    @property
+    def compacted(self) -> bool:
+        """False for a dry run."""
+        return self._proto.compacted
+
+    @property
+    def run_id(self) -> str:
+        return self._proto.run_id
+
+    @property
+    def file_size(self) -> int:
+        """The new file's size and the bytes reclaimed (when compacted)."""
+        return self._proto.file_size
+
+    @property
+    def reclaimed_bytes(self) -> int:
+        return self._proto.reclaimed_bytes
+
+    @property
+    def safety_copy(self) -> str:
+        """Where the file as it was is kept, in the backup directory."""
+        return self._proto.safety_copy
+
+    @property
+    def duration(self) -> _duration_pb2.Duration:
+        return self._proto.duration
 
 
 class TriggerBackupRequest(ProtoView[_storage_admin_pb2.TriggerBackupRequest]):
@@ -1124,6 +1240,48 @@ class Event(ProtoView[_storage_admin_pb2.Event]):
     @property
     def table_drilled(self) -> TableDrilled:
         return TableDrilled(self._proto.table_drilled)
+
+    @property
+    def table_compacted(self) -> TableCompacted:
+        return TableCompacted(self._proto.table_compacted)
+
+
+class TableCompacted(ProtoView[_storage_admin_pb2.TableCompacted]):
+    """A compaction ended: the file was replaced by a compact one, or (error set)
+    it was left as it was.
+    """
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.TableCompacted
+
+    @property
+    def run_id(self) -> str:
+        return self._proto.run_id
+
+    @property
+    def table(self) -> str:
+        return self._proto.table
+
+    @property
+    def bytes_before(self) -> int:
+        return self._proto.bytes_before
+
+    @property
+    def bytes_after(self) -> int:
+        """The new size; equal to bytes_before when it failed."""
+        return self._proto.bytes_after
+
+    @property
+    def error_code(self) -> str:
+        return self._proto.error_code
+
+    @property
+    def error_message(self) -> str:
+        return self._proto.error_message
+
+    @property
+    def safety_copy(self) -> str:
+        return self._proto.safety_copy
 
 
 class TableDrilled(ProtoView[_storage_admin_pb2.TableDrilled]):

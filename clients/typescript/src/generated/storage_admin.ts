@@ -5,6 +5,9 @@ import type { Duration as _google_protobuf_Duration, Duration__Output as _google
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp.js';
 import type { BackupFile as _tablesafe_v1_BackupFile, BackupFile__Output as _tablesafe_v1_BackupFile__Output } from './tablesafe/v1/BackupFile.js';
 import type { BackupRun as _tablesafe_v1_BackupRun, BackupRun__Output as _tablesafe_v1_BackupRun__Output } from './tablesafe/v1/BackupRun.js';
+import type { CompactTableRequest as _tablesafe_v1_CompactTableRequest, CompactTableRequest__Output as _tablesafe_v1_CompactTableRequest__Output } from './tablesafe/v1/CompactTableRequest.js';
+import type { CompactTableResponse as _tablesafe_v1_CompactTableResponse, CompactTableResponse__Output as _tablesafe_v1_CompactTableResponse__Output } from './tablesafe/v1/CompactTableResponse.js';
+import type { CompactionPlan as _tablesafe_v1_CompactionPlan, CompactionPlan__Output as _tablesafe_v1_CompactionPlan__Output } from './tablesafe/v1/CompactionPlan.js';
 import type { ComponentHealth as _tablesafe_v1_ComponentHealth, ComponentHealth__Output as _tablesafe_v1_ComponentHealth__Output } from './tablesafe/v1/ComponentHealth.js';
 import type { ContentDigest as _tablesafe_v1_ContentDigest, ContentDigest__Output as _tablesafe_v1_ContentDigest__Output } from './tablesafe/v1/ContentDigest.js';
 import type { Event as _tablesafe_v1_Event, Event__Output as _tablesafe_v1_Event__Output } from './tablesafe/v1/Event.js';
@@ -36,6 +39,7 @@ import type { StorageAdminClient as _tablesafe_v1_StorageAdminClient, StorageAdm
 import type { TableBackedUp as _tablesafe_v1_TableBackedUp, TableBackedUp__Output as _tablesafe_v1_TableBackedUp__Output } from './tablesafe/v1/TableBackedUp.js';
 import type { TableBackupFailed as _tablesafe_v1_TableBackupFailed, TableBackupFailed__Output as _tablesafe_v1_TableBackupFailed__Output } from './tablesafe/v1/TableBackupFailed.js';
 import type { TableBackupResult as _tablesafe_v1_TableBackupResult, TableBackupResult__Output as _tablesafe_v1_TableBackupResult__Output } from './tablesafe/v1/TableBackupResult.js';
+import type { TableCompacted as _tablesafe_v1_TableCompacted, TableCompacted__Output as _tablesafe_v1_TableCompacted__Output } from './tablesafe/v1/TableCompacted.js';
 import type { TableDrill as _tablesafe_v1_TableDrill, TableDrill__Output as _tablesafe_v1_TableDrill__Output } from './tablesafe/v1/TableDrill.js';
 import type { TableDrilled as _tablesafe_v1_TableDrilled, TableDrilled__Output as _tablesafe_v1_TableDrilled__Output } from './tablesafe/v1/TableDrilled.js';
 import type { TableHealth as _tablesafe_v1_TableHealth, TableHealth__Output as _tablesafe_v1_TableHealth__Output } from './tablesafe/v1/TableHealth.js';
@@ -58,6 +62,9 @@ export interface ProtoGrpcType {
     v1: {
       BackupFile: MessageTypeDefinition<_tablesafe_v1_BackupFile, _tablesafe_v1_BackupFile__Output>
       BackupRun: MessageTypeDefinition<_tablesafe_v1_BackupRun, _tablesafe_v1_BackupRun__Output>
+      CompactTableRequest: MessageTypeDefinition<_tablesafe_v1_CompactTableRequest, _tablesafe_v1_CompactTableRequest__Output>
+      CompactTableResponse: MessageTypeDefinition<_tablesafe_v1_CompactTableResponse, _tablesafe_v1_CompactTableResponse__Output>
+      CompactionPlan: MessageTypeDefinition<_tablesafe_v1_CompactionPlan, _tablesafe_v1_CompactionPlan__Output>
       ComponentHealth: MessageTypeDefinition<_tablesafe_v1_ComponentHealth, _tablesafe_v1_ComponentHealth__Output>
       Consistency: EnumTypeDefinition
       ContentDigest: MessageTypeDefinition<_tablesafe_v1_ContentDigest, _tablesafe_v1_ContentDigest__Output>
@@ -100,6 +107,7 @@ export interface ProtoGrpcType {
       TableBackedUp: MessageTypeDefinition<_tablesafe_v1_TableBackedUp, _tablesafe_v1_TableBackedUp__Output>
       TableBackupFailed: MessageTypeDefinition<_tablesafe_v1_TableBackupFailed, _tablesafe_v1_TableBackupFailed__Output>
       TableBackupResult: MessageTypeDefinition<_tablesafe_v1_TableBackupResult, _tablesafe_v1_TableBackupResult__Output>
+      TableCompacted: MessageTypeDefinition<_tablesafe_v1_TableCompacted, _tablesafe_v1_TableCompacted__Output>
       TableDrill: MessageTypeDefinition<_tablesafe_v1_TableDrill, _tablesafe_v1_TableDrill__Output>
       TableDrilled: MessageTypeDefinition<_tablesafe_v1_TableDrilled, _tablesafe_v1_TableDrilled__Output>
       TableHealth: MessageTypeDefinition<_tablesafe_v1_TableHealth, _tablesafe_v1_TableHealth__Output>

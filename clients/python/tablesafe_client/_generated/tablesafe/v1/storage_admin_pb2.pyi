@@ -19,6 +19,7 @@ class Trigger(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRIGGER_CATCH_UP: _ClassVar[Trigger]
     TRIGGER_RESTORE: _ClassVar[Trigger]
     TRIGGER_DRILL: _ClassVar[Trigger]
+    TRIGGER_COMPACT: _ClassVar[Trigger]
 
 class RunOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -111,12 +112,14 @@ class EventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_KIND_RESTORE_STARTED: _ClassVar[EventKind]
     EVENT_KIND_RESTORE_FINISHED: _ClassVar[EventKind]
     EVENT_KIND_TABLE_DRILLED: _ClassVar[EventKind]
+    EVENT_KIND_TABLE_COMPACTED: _ClassVar[EventKind]
 TRIGGER_UNSPECIFIED: Trigger
 TRIGGER_SCHEDULED: Trigger
 TRIGGER_MANUAL: Trigger
 TRIGGER_CATCH_UP: Trigger
 TRIGGER_RESTORE: Trigger
 TRIGGER_DRILL: Trigger
+TRIGGER_COMPACT: Trigger
 RUN_OUTCOME_UNSPECIFIED: RunOutcome
 RUN_OUTCOME_SUCCEEDED: RunOutcome
 RUN_OUTCOME_PARTIAL: RunOutcome
@@ -179,6 +182,59 @@ EVENT_KIND_RESYNC_REQUIRED: EventKind
 EVENT_KIND_RESTORE_STARTED: EventKind
 EVENT_KIND_RESTORE_FINISHED: EventKind
 EVENT_KIND_TABLE_DRILLED: EventKind
+EVENT_KIND_TABLE_COMPACTED: EventKind
+
+class CompactTableRequest(_message.Message):
+    __slots__ = ("table", "force", "dry_run")
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    FORCE_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    table: str
+    force: bool
+    dry_run: bool
+    def __init__(self, table: _Optional[str] = ..., force: _Optional[bool] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class CompactionPlan(_message.Message):
+    __slots__ = ("table", "path", "file_size", "free_bytes", "fragmentation_ratio", "threshold", "forced", "expected_size", "objects", "backup")
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    FILE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    FREE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    FRAGMENTATION_RATIO_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    FORCED_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_SIZE_FIELD_NUMBER: _ClassVar[int]
+    OBJECTS_FIELD_NUMBER: _ClassVar[int]
+    BACKUP_FIELD_NUMBER: _ClassVar[int]
+    table: str
+    path: str
+    file_size: int
+    free_bytes: int
+    fragmentation_ratio: float
+    threshold: float
+    forced: bool
+    expected_size: int
+    objects: int
+    backup: str
+    def __init__(self, table: _Optional[str] = ..., path: _Optional[str] = ..., file_size: _Optional[int] = ..., free_bytes: _Optional[int] = ..., fragmentation_ratio: _Optional[float] = ..., threshold: _Optional[float] = ..., forced: _Optional[bool] = ..., expected_size: _Optional[int] = ..., objects: _Optional[int] = ..., backup: _Optional[str] = ...) -> None: ...
+
+class CompactTableResponse(_message.Message):
+    __slots__ = ("plan", "compacted", "run_id", "file_size", "reclaimed_bytes", "safety_copy", "duration")
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    COMPACTED_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    FILE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    RECLAIMED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    SAFETY_COPY_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    plan: CompactionPlan
+    compacted: bool
+    run_id: str
+    file_size: int
+    reclaimed_bytes: int
+    safety_copy: str
+    duration: _duration_pb2.Duration
+    def __init__(self, plan: _Optional[_Union[CompactionPlan, _Mapping]] = ..., compacted: _Optional[bool] = ..., run_id: _Optional[str] = ..., file_size: _Optional[int] = ..., reclaimed_bytes: _Optional[int] = ..., safety_copy: _Optional[str] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class TriggerBackupRequest(_message.Message):
     __slots__ = ("tables", "reason")
@@ -569,7 +625,7 @@ class WatchEventsRequest(_message.Message):
     def __init__(self, after_sequence: _Optional[int] = ..., epoch: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[EventKind, str]]] = ..., tables: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("sequence", "epoch", "at", "run_started", "table_backed_up", "table_backup_failed", "run_finished", "health_changed", "heartbeat", "resync_required", "restore_started", "restore_finished", "table_drilled")
+    __slots__ = ("sequence", "epoch", "at", "run_started", "table_backed_up", "table_backup_failed", "run_finished", "health_changed", "heartbeat", "resync_required", "restore_started", "restore_finished", "table_drilled", "table_compacted")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
@@ -583,6 +639,7 @@ class Event(_message.Message):
     RESTORE_STARTED_FIELD_NUMBER: _ClassVar[int]
     RESTORE_FINISHED_FIELD_NUMBER: _ClassVar[int]
     TABLE_DRILLED_FIELD_NUMBER: _ClassVar[int]
+    TABLE_COMPACTED_FIELD_NUMBER: _ClassVar[int]
     sequence: int
     epoch: str
     at: _timestamp_pb2.Timestamp
@@ -596,7 +653,26 @@ class Event(_message.Message):
     restore_started: RestoreStarted
     restore_finished: RestoreFinished
     table_drilled: TableDrilled
-    def __init__(self, sequence: _Optional[int] = ..., epoch: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., run_started: _Optional[_Union[RunStarted, _Mapping]] = ..., table_backed_up: _Optional[_Union[TableBackedUp, _Mapping]] = ..., table_backup_failed: _Optional[_Union[TableBackupFailed, _Mapping]] = ..., run_finished: _Optional[_Union[RunFinished, _Mapping]] = ..., health_changed: _Optional[_Union[HealthChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., resync_required: _Optional[_Union[ResyncRequired, _Mapping]] = ..., restore_started: _Optional[_Union[RestoreStarted, _Mapping]] = ..., restore_finished: _Optional[_Union[RestoreFinished, _Mapping]] = ..., table_drilled: _Optional[_Union[TableDrilled, _Mapping]] = ...) -> None: ...
+    table_compacted: TableCompacted
+    def __init__(self, sequence: _Optional[int] = ..., epoch: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., run_started: _Optional[_Union[RunStarted, _Mapping]] = ..., table_backed_up: _Optional[_Union[TableBackedUp, _Mapping]] = ..., table_backup_failed: _Optional[_Union[TableBackupFailed, _Mapping]] = ..., run_finished: _Optional[_Union[RunFinished, _Mapping]] = ..., health_changed: _Optional[_Union[HealthChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., resync_required: _Optional[_Union[ResyncRequired, _Mapping]] = ..., restore_started: _Optional[_Union[RestoreStarted, _Mapping]] = ..., restore_finished: _Optional[_Union[RestoreFinished, _Mapping]] = ..., table_drilled: _Optional[_Union[TableDrilled, _Mapping]] = ..., table_compacted: _Optional[_Union[TableCompacted, _Mapping]] = ...) -> None: ...
+
+class TableCompacted(_message.Message):
+    __slots__ = ("run_id", "table", "bytes_before", "bytes_after", "error_code", "error_message", "safety_copy")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    BYTES_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    BYTES_AFTER_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    SAFETY_COPY_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    table: str
+    bytes_before: int
+    bytes_after: int
+    error_code: str
+    error_message: str
+    safety_copy: str
+    def __init__(self, run_id: _Optional[str] = ..., table: _Optional[str] = ..., bytes_before: _Optional[int] = ..., bytes_after: _Optional[int] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., safety_copy: _Optional[str] = ...) -> None: ...
 
 class TableDrilled(_message.Message):
     __slots__ = ("run_id", "drill")

@@ -80,6 +80,11 @@ class StorageAdminStub:
                 request_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.RunDrillRequest.SerializeToString,
                 response_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.RunDrillResponse.FromString,
                 _registered_method=True)
+        self.CompactTable = channel.unary_unary(
+                '/tablesafe.v1.StorageAdmin/CompactTable',
+                request_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.CompactTableRequest.SerializeToString,
+                response_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.CompactTableResponse.FromString,
+                _registered_method=True)
 
 
 class StorageAdminServicer:
@@ -162,6 +167,20 @@ class StorageAdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CompactTable(self, request, context):
+        """Rebuilds one table's file in place into a compact one, or (dry_run) says
+        what it would do. Refused unless the file is sound and closed, a
+        verified backup holds exactly what it holds now, its free space is above
+        the threshold (unless force), no process or Erlang node has it open, and
+        there is room for the new file and the safety copy. The new file is
+        proved (closed, sound, the same digest) before it replaces the old one,
+        which is kept as a safety copy. Recorded in the ledger (ListRuns,
+        trigger COMPACT). Admin token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StorageAdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -209,6 +228,11 @@ def add_StorageAdminServicer_to_server(servicer, server):
                     servicer.RunDrill,
                     request_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.RunDrillRequest.FromString,
                     response_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.RunDrillResponse.SerializeToString,
+            ),
+            'CompactTable': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompactTable,
+                    request_deserializer=tablesafe_dot_v1_dot_storage__admin__pb2.CompactTableRequest.FromString,
+                    response_serializer=tablesafe_dot_v1_dot_storage__admin__pb2.CompactTableResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -455,6 +479,33 @@ class StorageAdmin:
             '/tablesafe.v1.StorageAdmin/RunDrill',
             tablesafe_dot_v1_dot_storage__admin__pb2.RunDrillRequest.SerializeToString,
             tablesafe_dot_v1_dot_storage__admin__pb2.RunDrillResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompactTable(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tablesafe.v1.StorageAdmin/CompactTable',
+            tablesafe_dot_v1_dot_storage__admin__pb2.CompactTableRequest.SerializeToString,
+            tablesafe_dot_v1_dot_storage__admin__pb2.CompactTableResponse.FromString,
             options,
             channel_credentials,
             insecure,

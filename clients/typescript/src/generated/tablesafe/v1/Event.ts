@@ -11,6 +11,7 @@ import type { ResyncRequired as _tablesafe_v1_ResyncRequired, ResyncRequired__Ou
 import type { RestoreStarted as _tablesafe_v1_RestoreStarted, RestoreStarted__Output as _tablesafe_v1_RestoreStarted__Output } from '../../tablesafe/v1/RestoreStarted.js';
 import type { RestoreFinished as _tablesafe_v1_RestoreFinished, RestoreFinished__Output as _tablesafe_v1_RestoreFinished__Output } from '../../tablesafe/v1/RestoreFinished.js';
 import type { TableDrilled as _tablesafe_v1_TableDrilled, TableDrilled__Output as _tablesafe_v1_TableDrilled__Output } from '../../tablesafe/v1/TableDrilled.js';
+import type { TableCompacted as _tablesafe_v1_TableCompacted, TableCompacted__Output as _tablesafe_v1_TableCompacted__Output } from '../../tablesafe/v1/TableCompacted.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Event {
@@ -27,7 +28,8 @@ export interface Event {
   'restoreStarted'?: (_tablesafe_v1_RestoreStarted | null);
   'restoreFinished'?: (_tablesafe_v1_RestoreFinished | null);
   'tableDrilled'?: (_tablesafe_v1_TableDrilled | null);
-  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired"|"restoreStarted"|"restoreFinished"|"tableDrilled";
+  'tableCompacted'?: (_tablesafe_v1_TableCompacted | null);
+  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired"|"restoreStarted"|"restoreFinished"|"tableDrilled"|"tableCompacted";
 }
 
 export interface Event__Output {
@@ -44,5 +46,6 @@ export interface Event__Output {
   'restoreStarted'?: (_tablesafe_v1_RestoreStarted__Output | null);
   'restoreFinished'?: (_tablesafe_v1_RestoreFinished__Output | null);
   'tableDrilled'?: (_tablesafe_v1_TableDrilled__Output | null);
-  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired"|"restoreStarted"|"restoreFinished"|"tableDrilled";
+  'tableCompacted'?: (_tablesafe_v1_TableCompacted__Output | null);
+  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired"|"restoreStarted"|"restoreFinished"|"tableDrilled"|"tableCompacted";
 }

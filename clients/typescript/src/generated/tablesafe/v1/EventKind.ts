@@ -12,6 +12,7 @@ export const EventKind = {
   EVENT_KIND_RESTORE_STARTED: 'EVENT_KIND_RESTORE_STARTED',
   EVENT_KIND_RESTORE_FINISHED: 'EVENT_KIND_RESTORE_FINISHED',
   EVENT_KIND_TABLE_DRILLED: 'EVENT_KIND_TABLE_DRILLED',
+  EVENT_KIND_TABLE_COMPACTED: 'EVENT_KIND_TABLE_COMPACTED',
 } as const;
 
 export type EventKind =
@@ -37,5 +38,7 @@ export type EventKind =
   | 9
   | 'EVENT_KIND_TABLE_DRILLED'
   | 10
+  | 'EVENT_KIND_TABLE_COMPACTED'
+  | 11
 
 export type EventKind__Output = typeof EventKind[keyof typeof EventKind]

@@ -2,6 +2,8 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CompactTableRequest as _tablesafe_v1_CompactTableRequest, CompactTableRequest__Output as _tablesafe_v1_CompactTableRequest__Output } from '../../tablesafe/v1/CompactTableRequest.js';
+import type { CompactTableResponse as _tablesafe_v1_CompactTableResponse, CompactTableResponse__Output as _tablesafe_v1_CompactTableResponse__Output } from '../../tablesafe/v1/CompactTableResponse.js';
 import type { Event as _tablesafe_v1_Event, Event__Output as _tablesafe_v1_Event__Output } from '../../tablesafe/v1/Event.js';
 import type { GetHealthRequest as _tablesafe_v1_GetHealthRequest, GetHealthRequest__Output as _tablesafe_v1_GetHealthRequest__Output } from '../../tablesafe/v1/GetHealthRequest.js';
 import type { GetHealthResponse as _tablesafe_v1_GetHealthResponse, GetHealthResponse__Output as _tablesafe_v1_GetHealthResponse__Output } from '../../tablesafe/v1/GetHealthResponse.js';
@@ -25,6 +27,35 @@ import type { WatchEventsRequest as _tablesafe_v1_WatchEventsRequest, WatchEvent
  * Backs up, lists and watches the tables of one application.
  */
 export interface StorageAdminClient extends grpc.Client {
+  /**
+   * Rebuilds one table's file in place into a compact one, or (dry_run) says
+   * what it would do. Refused unless the file is sound and closed, a
+   * verified backup holds exactly what it holds now, its free space is above
+   * the threshold (unless force), no process or Erlang node has it open, and
+   * there is room for the new file and the safety copy. The new file is
+   * proved (closed, sound, the same digest) before it replaces the old one,
+   * which is kept as a safety copy. Recorded in the ledger (ListRuns,
+   * trigger COMPACT). Admin token.
+   */
+  CompactTable(argument: _tablesafe_v1_CompactTableRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_CompactTableResponse__Output>): grpc.ClientUnaryCall;
+  CompactTable(argument: _tablesafe_v1_CompactTableRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_CompactTableResponse__Output>): grpc.ClientUnaryCall;
+  CompactTable(argument: _tablesafe_v1_CompactTableRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_CompactTableResponse__Output>): grpc.ClientUnaryCall;
+  CompactTable(argument: _tablesafe_v1_CompactTableRequest, callback: grpc.requestCallback<_tablesafe_v1_CompactTableResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Rebuilds one table's file in place into a compact one, or (dry_run) says
+   * what it would do. Refused unless the file is sound and closed, a
+   * verified backup holds exactly what it holds now, its free space is above
+   * the threshold (unless force), no process or Erlang node has it open, and
+   * there is room for the new file and the safety copy. The new file is
+   * proved (closed, sound, the same digest) before it replaces the old one,
+   * which is kept as a safety copy. Recorded in the ledger (ListRuns,
+   * trigger COMPACT). Admin token.
+   */
+  compactTable(argument: _tablesafe_v1_CompactTableRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_CompactTableResponse__Output>): grpc.ClientUnaryCall;
+  compactTable(argument: _tablesafe_v1_CompactTableRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tablesafe_v1_CompactTableResponse__Output>): grpc.ClientUnaryCall;
+  compactTable(argument: _tablesafe_v1_CompactTableRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tablesafe_v1_CompactTableResponse__Output>): grpc.ClientUnaryCall;
+  compactTable(argument: _tablesafe_v1_CompactTableRequest, callback: grpc.requestCallback<_tablesafe_v1_CompactTableResponse__Output>): grpc.ClientUnaryCall;
+  
   /**
    * Storage health: per table figures and issues, components, overall status.
    */
@@ -189,6 +220,18 @@ export interface StorageAdminClient extends grpc.Client {
  */
 export interface StorageAdminHandlers extends grpc.UntypedServiceImplementation {
   /**
+   * Rebuilds one table's file in place into a compact one, or (dry_run) says
+   * what it would do. Refused unless the file is sound and closed, a
+   * verified backup holds exactly what it holds now, its free space is above
+   * the threshold (unless force), no process or Erlang node has it open, and
+   * there is room for the new file and the safety copy. The new file is
+   * proved (closed, sound, the same digest) before it replaces the old one,
+   * which is kept as a safety copy. Recorded in the ledger (ListRuns,
+   * trigger COMPACT). Admin token.
+   */
+  CompactTable: grpc.handleUnaryCall<_tablesafe_v1_CompactTableRequest__Output, _tablesafe_v1_CompactTableResponse>;
+  
+  /**
    * Storage health: per table figures and issues, components, overall status.
    */
   GetHealth: grpc.handleUnaryCall<_tablesafe_v1_GetHealthRequest__Output, _tablesafe_v1_GetHealthResponse>;
@@ -249,6 +292,7 @@ export interface StorageAdminHandlers extends grpc.UntypedServiceImplementation 
 }
 
 export interface StorageAdminDefinition extends grpc.ServiceDefinition {
+  CompactTable: MethodDefinition<_tablesafe_v1_CompactTableRequest, _tablesafe_v1_CompactTableResponse, _tablesafe_v1_CompactTableRequest__Output, _tablesafe_v1_CompactTableResponse__Output>
   GetHealth: MethodDefinition<_tablesafe_v1_GetHealthRequest, _tablesafe_v1_GetHealthResponse, _tablesafe_v1_GetHealthRequest__Output, _tablesafe_v1_GetHealthResponse__Output>
   ListBackups: MethodDefinition<_tablesafe_v1_ListBackupsRequest, _tablesafe_v1_ListBackupsResponse, _tablesafe_v1_ListBackupsRequest__Output, _tablesafe_v1_ListBackupsResponse__Output>
   ListRuns: MethodDefinition<_tablesafe_v1_ListRunsRequest, _tablesafe_v1_ListRunsResponse, _tablesafe_v1_ListRunsRequest__Output, _tablesafe_v1_ListRunsResponse__Output>

@@ -19,6 +19,10 @@ export const Trigger = {
    * Not a backup: a restore drill, in the ledger beside the runs.
    */
   TRIGGER_DRILL: 'TRIGGER_DRILL',
+  /**
+   * Not a backup: a compaction of one table, in the ledger beside the runs.
+   */
+  TRIGGER_COMPACT: 'TRIGGER_COMPACT',
 } as const;
 
 /**
@@ -46,6 +50,11 @@ export type Trigger =
    */
   | 'TRIGGER_DRILL'
   | 5
+  /**
+   * Not a backup: a compaction of one table, in the ledger beside the runs.
+   */
+  | 'TRIGGER_COMPACT'
+  | 6
 
 /**
  * What started a run.

@@ -1,0 +1,216 @@
+//! CompactTable end to end through the server: a fragmented table compacted
+//! in place after a backup (smaller, the same objects, opened by real Erlang
+//! without repair, the old file kept as a safety copy, in the ledger, the
+//! metrics and the event stream), and every refusal leaving the file as it
+//! was: no backup that holds what the file holds, a process holding it
+//! open, a damaged or dirty file, too little free space to bother, a read
+//! token.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+mod common;
+
+use common::{backed_up, http_get, Dirs, TestServer, ADMIN};
+use sha2::{Digest, Sha256};
+use tablesafe_client::proto::{CompactTableRequest, Trigger};
+use tablesafe_client::Client;
+use tablesafe_engine::dets;
+use testkit::DetsTool;
+
+fn sha256(path: &std::path::Path) -> String {
+    Sha256::digest(std::fs::read(path).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn ask(table: &str) -> CompactTableRequest {
+    CompactTableRequest {
+        table: table.into(),
+        ..Default::default()
+    }
+}
+
+/// The fixture set_fragmented is 40% free space: the threshold is set below.
+fn config(dirs: &Dirs) -> tablesafe::config::Config {
+    let mut config = dirs.config();
+    config.health.thresholds.fragmentation_warn = 0.3;
+    config
+}
+
+/// The gRPC code and message of a refused compaction.
+async fn refused(client: &Client, request: CompactTableRequest) -> (tonic::Code, String) {
+    match client.compact_table(request).await {
+        Ok(reply) => panic!("compacted: {reply:?}"),
+        Err(tablesafe_client::Error::Status(status)) => {
+            (status.code(), status.message().to_owned())
+        }
+        Err(e) => panic!("{e:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fragmented_table_is_compacted_in_place_and_proved() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("frag", "set_fragmented.dets")]);
+    let live = dirs.data.join("frag.dets");
+    let before = dets::inspect(&live).unwrap();
+    let before_sha = sha256(&live);
+    let server = TestServer::start(config(&dirs)).await;
+    let client = server.client(Some(ADMIN)).await;
+
+    // No backup yet: refused, nothing changed.
+    let (code, message) = refused(&client, ask("frag")).await;
+    assert_eq!(code, tonic::Code::FailedPrecondition, "{message}");
+    assert!(message.contains("take one first"), "{message}");
+    assert_eq!(sha256(&live), before_sha);
+
+    let run = backed_up(&client, vec!["frag".into()], "").await;
+    assert_eq!(run.succeeded, 1, "{run:?}");
+
+    // A dry run says what would happen and changes nothing.
+    let plan = client
+        .compact_table(CompactTableRequest {
+            dry_run: true,
+            ..ask("frag")
+        })
+        .await
+        .unwrap();
+    assert!(!plan.compacted);
+    let p = plan.plan.unwrap();
+    assert_eq!(p.file_size, before.file_size);
+    assert_eq!(p.free_bytes, before.free_bytes.unwrap());
+    assert_eq!(p.objects, before.walk.records);
+    assert!(p.expected_size < p.file_size, "{p:?}");
+    assert_eq!(sha256(&live), before_sha);
+
+    let reply = client.compact_table(ask("frag")).await.unwrap();
+    assert!(reply.compacted, "{reply:?}");
+    let after = dets::inspect(&live).unwrap();
+    assert_eq!(
+        after.status(),
+        dets::FileStatus::Ok,
+        "{:?}",
+        after.messages()
+    );
+    assert_eq!(after.digest(), before.digest());
+    assert_eq!(after.free_bytes, Some(0));
+    assert_eq!(after.file_size, reply.file_size);
+    assert!(reply.file_size <= p.expected_size);
+    assert_eq!(reply.reclaimed_bytes, before.file_size - after.file_size);
+    assert!(reply.reclaimed_bytes > 40_000, "{reply:?}");
+    // The file as it was, kept byte for byte.
+    let kept = dirs.backups.join(&reply.safety_copy);
+    assert!(reply.safety_copy.starts_with("safety/"), "{reply:?}");
+    assert_eq!(sha256(&kept), before_sha);
+    // Real Erlang opens the compacted file with {repair, false}.
+    if let Some(tool) = DetsTool::find() {
+        let alone = tempfile::tempdir().unwrap();
+        std::fs::copy(&live, alone.path().join("frag.dets")).unwrap();
+        let verdict = &tool.digests(alone.path())[0];
+        assert!(verdict.accepted && !verdict.rewritten, "{verdict:?}");
+        let digest = before.digest().unwrap();
+        assert_eq!(
+            (verdict.objects, verdict.sum),
+            (Some(digest.objects), Some(digest.sum))
+        );
+    } else {
+        assert!(std::env::var_os("CI").is_none(), "CI must have Erlang");
+    }
+
+    // Compact now: nothing worth reclaiming unless forced.
+    let (code, message) = refused(&client, ask("frag")).await;
+    assert_eq!(code, tonic::Code::FailedPrecondition, "{message}");
+    assert!(message.contains("threshold"), "{message}");
+    let forced = client
+        .compact_table(CompactTableRequest {
+            force: true,
+            ..ask("frag")
+        })
+        .await
+        .unwrap();
+    assert!(forced.compacted && forced.plan.unwrap().forced);
+    assert_eq!(dets::inspect(&live).unwrap().digest(), before.digest());
+
+    // In the ledger, the metrics.
+    let runs = client.list_runs(10).await.unwrap();
+    let compactions = runs
+        .iter()
+        .filter(|r| r.trigger() == Trigger::Compact)
+        .count();
+    assert_eq!(compactions, 2, "{runs:?}");
+    let (status, metrics) = http_get(server.addr, "/metrics", Some(ADMIN)).await;
+    assert_eq!(status, 200);
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "tablesafe_compactions_total{outcome=\"succeeded\"} 2"),
+        "{metrics}"
+    );
+    // The read token compacts nothing.
+    let reader = server.client(None).await;
+    assert!(reader.compact_table(ask("frag")).await.is_err());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open_a_dirty_or_a_changed_file_is_refused_and_left_as_it_was() {
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[
+        ("frag", "set_fragmented.dets"),
+        ("open", "set_open_dirty.dets"),
+    ]);
+    let server = TestServer::start(config(&dirs)).await;
+    let client = server.client(Some(ADMIN)).await;
+    backed_up(&client, vec![], "").await;
+    let live = dirs.data.join("frag.dets");
+    let before_sha = sha256(&live);
+
+    // A process holds the file open: refused, the holder named.
+    let mut holder = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "exec 3<'{}'; echo held; exec sleep 60",
+            live.display()
+        ))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let (code, message) = refused(&client, ask("frag")).await;
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_eq!(code, tonic::Code::FailedPrecondition, "{message}");
+    assert!(message.contains("open in process"), "{message}");
+    assert_eq!(sha256(&live), before_sha);
+
+    // A dirty file is not rewritten in place: salvage is named.
+    let (code, message) = refused(&client, ask("open")).await;
+    assert_eq!(code, tonic::Code::FailedPrecondition, "{message}");
+    assert!(message.contains("salvage"), "{message}");
+
+    // The file changed since its backup: a new backup first.
+    std::fs::copy(testkit::fixture("set_grown.dets"), &live).unwrap();
+    let (code, message) = refused(
+        &client,
+        CompactTableRequest {
+            force: true,
+            ..ask("frag")
+        },
+    )
+    .await;
+    assert_eq!(code, tonic::Code::FailedPrecondition, "{message}");
+    assert!(message.contains("holds other objects"), "{message}");
+
+    // Unknown tables and empty names.
+    let (code, _) = refused(&client, ask("nope")).await;
+    assert_eq!(code, tonic::Code::InvalidArgument);
+    let (code, _) = refused(&client, ask("")).await;
+    assert_eq!(code, tonic::Code::InvalidArgument);
+    server.stop().await;
+}
