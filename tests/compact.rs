@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{backed_up, http_get, Dirs, TestServer, ADMIN};
+use common::{backed_up, http_get, Dirs, ServerProcess, TestServer, ADMIN};
 use sha2::{Digest, Sha256};
 use tablesafe_client::proto::{CompactTableRequest, Trigger};
 use tablesafe_client::Client;
@@ -213,4 +213,64 @@ async fn an_open_a_dirty_or_a_changed_file_is_refused_and_left_as_it_was() {
     let (code, _) = refused(&client, ask("")).await;
     assert_eq!(code, tonic::Code::InvalidArgument);
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crash_at_any_step_leaves_the_old_file_or_the_compacted_one() {
+    for (point, compacted) in [
+        ("compact-written", false),
+        ("compact-before-rename", false),
+        ("compact-renamed", true),
+    ] {
+        let dirs = Dirs::new();
+        dirs.add_fixtures(&[("frag", "set_fragmented.dets")]);
+        let live = dirs.data.join("frag.dets");
+        let before = dets::inspect(&live).unwrap();
+        let old_sha = sha256(&live);
+        let mut server = ServerProcess::spawn(
+            dirs.root.path(),
+            &format!("export TABLESAFE_CRASH_AT={point}"),
+            &dirs.serve_args(),
+        );
+        let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
+        backed_up(&client, vec![], "").await;
+        let forced = CompactTableRequest {
+            force: true,
+            ..ask("frag")
+        };
+        assert!(
+            client.compact_table(forced).await.is_err(),
+            "{point}: it crashed"
+        );
+        let _ = server.child.wait();
+        let now = dets::inspect(&live).unwrap();
+        assert_eq!(now.status(), dets::FileStatus::Ok, "{point}");
+        assert_eq!(now.digest(), before.digest(), "{point}");
+        if compacted {
+            assert!(now.file_size < before.file_size, "{point}");
+        } else {
+            assert_eq!(
+                sha256(&live),
+                old_sha,
+                "{point}: the old file, byte for byte"
+            );
+        }
+        // A restart clears what the crash left beside the table.
+        server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
+        let client = Client::connect(&server.url(), Some(ADMIN)).await.unwrap();
+        let hidden: Vec<_> = std::fs::read_dir(&dirs.data)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(hidden.is_empty(), "{point}: {hidden:?}");
+        let runs = client.list_runs(5).await.unwrap();
+        assert_eq!(runs[0].trigger(), Trigger::Compact, "{point}");
+        assert_eq!(
+            runs[0].outcome(),
+            tablesafe_client::proto::RunOutcome::Interrupted,
+            "{point}: the ledger says it was cut short"
+        );
+        server.kill();
+    }
 }

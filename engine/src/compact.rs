@@ -352,6 +352,7 @@ pub fn execute(
     File::open(&dir)
         .and_then(|d| d.sync_all())
         .map_err(io_error("cannot sync", &dir))?;
+    crate::crash_point("compact-renamed");
     Ok(Compacted {
         file_size: rebuilt.written.file_size,
         reclaimed: rebuilt.reclaimed(),
