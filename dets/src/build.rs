@@ -58,6 +58,8 @@ pub struct Built {
 pub struct Builder {
     table_type: TableType,
     keypos: u32,
+    /// Records held in memory at once ([`PARTITION_BYTES`]).
+    partition_bytes: u64,
     spill: BufWriter<File>,
     spilled: u64,
     key_hashes: Vec<u32>,
@@ -84,6 +86,7 @@ impl Builder {
         Ok(Self {
             table_type,
             keypos,
+            partition_bytes: PARTITION_BYTES,
             spill: BufWriter::with_capacity(1 << 20, tempfile::tempfile_in(spill_dir)?),
             spilled: 0,
             key_hashes: Vec::new(),
@@ -138,7 +141,7 @@ impl Builder {
         spill.seek(SeekFrom::Start(0))?;
         let partitions = self
             .spilled
-            .div_ceil(PARTITION_BYTES)
+            .div_ceil(self.partition_bytes)
             .clamp(1, MAX_PARTITIONS);
 
         let mut collections = Collections::new(spill_dir)?;
@@ -520,6 +523,40 @@ mod tests {
         );
         let back = inspect_source(&out, out.metadata().unwrap().len()).unwrap();
         assert_eq!(back.status(), FileStatus::Ok, "{:?}", back.messages());
+    }
+
+    #[test]
+    fn many_partitions_write_the_same_table_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let objects: Vec<Vec<u8>> = (0..5000u32)
+            .map(|i| {
+                let mut etf = vec![131, 104, 2, 98];
+                etf.extend((i % 3000).to_be_bytes());
+                etf.extend([109, 0, 0, 0, 4]);
+                etf.extend(i.to_be_bytes());
+                etf
+            })
+            .collect();
+        let build = |partition_bytes: u64, table_type: TableType| {
+            let mut b = Builder::new(table_type, 1, dir.path()).unwrap();
+            b.partition_bytes = partition_bytes;
+            for (seq, etf) in objects.iter().enumerate() {
+                b.add(etf, seq as u64, false).unwrap();
+            }
+            let out = tempfile::tempfile().unwrap();
+            let built = b.finish(&out, 256, 1 << 25, dir.path()).unwrap();
+            let back = inspect_source(&out, out.metadata().unwrap().len()).unwrap();
+            assert_eq!(back.status(), FileStatus::Ok, "{:?}", back.messages());
+            assert_eq!(back.digest(), Some(built.digest));
+            built
+        };
+        for table_type in [TableType::Set, TableType::Bag] {
+            // 1 KiB per partition: the 256 partitions the builder allows at most.
+            let many = build(1024, table_type);
+            let one = build(PARTITION_BYTES, table_type);
+            assert_eq!(many, one, "{table_type}");
+        }
+        assert_eq!(build(1024, TableType::Set).written.keys, 3000);
     }
 
     #[test]
