@@ -274,3 +274,30 @@ async fn a_crash_at_any_step_leaves_the_old_file_or_the_compacted_one() {
         server.kill();
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_table_reached_through_a_symbolic_link_keeps_its_link() {
+    let dirs = Dirs::new();
+    // A link inside the data directory to a file inside it (not a table's name).
+    let real = dirs.data.join("frag.current");
+    std::fs::copy(testkit::fixture("set_fragmented.dets"), &real).unwrap();
+    let link = dirs.data.join("frag.dets");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let before = dets::inspect(&real).unwrap();
+    let server = TestServer::start(config(&dirs)).await;
+    let client = server.client(Some(ADMIN)).await;
+    backed_up(&client, vec!["frag".into()], "").await;
+    let reply = client.compact_table(ask("frag")).await.unwrap();
+    assert!(reply.compacted, "{reply:?}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link is still a link"
+    );
+    let after = dets::inspect(&real).unwrap();
+    assert_eq!(after.digest(), before.digest());
+    assert!(after.file_size < before.file_size);
+    server.stop().await;
+}

@@ -514,3 +514,29 @@ async fn a_crash_at_any_step_of_an_in_place_restore_leaves_the_old_file_or_the_n
         server.kill();
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_in_place_restore_of_a_table_reached_through_a_symbolic_link_keeps_the_link() {
+    let dirs = Dirs::new();
+    // A link inside the data directory to a file inside it (not a table's name).
+    let real = dirs.data.join("users.current");
+    std::fs::copy(testkit::fixture("set_grown.dets"), &real).unwrap();
+    let link = dirs.data.join("users.dets");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let server = TestServer::start(dirs.config()).await;
+    let client = server.client(Some(ADMIN)).await;
+    backed_up(&client, vec!["users".into()], "").await;
+    let backup_sha = sha256(&dirs.backups.join(&dirs.backup_files()[0]));
+    std::fs::copy(testkit::fixture("set_10.dets"), &real).unwrap();
+    let reply = restore(&client, in_place("users")).await;
+    assert!(reply.restored, "{reply:?}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link is still a link"
+    );
+    assert_eq!(sha256(&real), backup_sha);
+    server.stop().await;
+}

@@ -199,7 +199,10 @@ pub fn plan(
     open_on_node: Option<&std::collections::HashSet<PathBuf>>,
     free_space: impl Fn(&Path) -> io::Result<u64>,
 ) -> Result<CompactPlan, CompactError> {
-    let path = request.table.path.clone();
+    // The real file: a table reached through a symbolic link keeps its link,
+    // and the new file is written beside the file it replaces.
+    let path = fs::canonicalize(&request.table.path)
+        .map_err(io_error("cannot resolve", &request.table.path))?;
     let inspection = dets::inspect(&path).map_err(|err| CompactError::NotSound {
         path: path.clone(),
         status: dets::FileStatus::Corrupt,

@@ -250,7 +250,8 @@ pub fn plan(
         },
     })?;
     let (target, in_place) = match &request.to {
-        Destination::InPlace => (request.table.path.clone(), true),
+        // The real file: a table reached through a symbolic link keeps its link.
+        Destination::InPlace => (canonical(&request.table.path), true),
         Destination::Path { path, force } => {
             if fs::symlink_metadata(path).is_ok() && !force {
                 return Err(RestoreError::TargetExists(path.clone()));
