@@ -278,11 +278,7 @@ async fn a_crash_at_any_step_leaves_the_old_file_or_the_compacted_one() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_table_reached_through_a_symbolic_link_keeps_its_link() {
     let dirs = Dirs::new();
-    // A link inside the data directory to a file inside it (not a table's name).
-    let real = dirs.data.join("frag.current");
-    std::fs::copy(testkit::fixture("set_fragmented.dets"), &real).unwrap();
-    let link = dirs.data.join("frag.dets");
-    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let (link, real) = dirs.add_linked_fixture("frag", "set_fragmented.dets");
     let before = dets::inspect(&real).unwrap();
     let server = TestServer::start(config(&dirs)).await;
     let client = server.client(Some(ADMIN)).await;

@@ -518,11 +518,7 @@ async fn a_crash_at_any_step_of_an_in_place_restore_leaves_the_old_file_or_the_n
 #[tokio::test(flavor = "multi_thread")]
 async fn an_in_place_restore_of_a_table_reached_through_a_symbolic_link_keeps_the_link() {
     let dirs = Dirs::new();
-    // A link inside the data directory to a file inside it (not a table's name).
-    let real = dirs.data.join("users.current");
-    std::fs::copy(testkit::fixture("set_grown.dets"), &real).unwrap();
-    let link = dirs.data.join("users.dets");
-    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let (link, real) = dirs.add_linked_fixture("users", "set_grown.dets");
     let server = TestServer::start(dirs.config()).await;
     let client = server.client(Some(ADMIN)).await;
     backed_up(&client, vec!["users".into()], "").await;

@@ -52,6 +52,21 @@ impl Dirs {
         }
     }
 
+    /// Copies a fixture into the data directory as `<table>.current` and
+    /// links `<table>.dets` to it (a link that stays inside the directory);
+    /// gives the link and the real file.
+    pub fn add_linked_fixture(
+        &self,
+        table: &str,
+        fixture: &str,
+    ) -> (std::path::PathBuf, std::path::PathBuf) {
+        let real = self.data.join(format!("{table}.current"));
+        std::fs::copy(testkit::fixture(fixture), &real).unwrap();
+        let link = self.data.join(format!("{table}.dets"));
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        (link, real)
+    }
+
     /// Backup file names (no manifests, no hidden files), sorted.
     pub fn backup_files(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(&self.backups)
