@@ -37,8 +37,14 @@ use crate::{Digest, TableType};
 pub const PARTITION_BYTES: u64 = 64 << 20;
 /// Most partitions (open spill files) one build uses.
 const MAX_PARTITIONS: u64 = 256;
-/// Bytes of a record before its key and object.
-const RECORD_HEADER: usize = 4 + 4 + 8 + 1 + 4 + 4;
+/// A spilled record: `[hash][key hash][seq:8][preferred:1][key len][object len]`
+/// (little-endian), then the key's and the object's bytes. Offsets of its
+/// fields, and the bytes before the key.
+const SEQ_AT: usize = 8;
+const PREFERRED_AT: usize = 16;
+const KEY_LEN_AT: usize = 17;
+const ETF_LEN_AT: usize = 21;
+const RECORD_HEADER: usize = 25;
 
 /// What the builder wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,8 +260,8 @@ fn read_record(reader: &mut impl Read, record: &mut Vec<u8>) -> io::Result<bool>
         Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => return Ok(false),
         Err(err) => return Err(err),
     }
-    let key_len = u32::from_le_bytes(record[17..21].try_into().expect("4 bytes")) as usize;
-    let etf_len = u32::from_le_bytes(record[21..25].try_into().expect("4 bytes")) as usize;
+    let word = |at: usize| u32::from_le_bytes(record[at..at + 4].try_into().expect("4 bytes"));
+    let (key_len, etf_len) = (word(KEY_LEN_AT) as usize, word(ETF_LEN_AT) as usize);
     record.resize(RECORD_HEADER + key_len + etf_len, 0);
     reader.read_exact(&mut record[RECORD_HEADER..])?;
     Ok(true)
@@ -267,8 +273,8 @@ fn records(buf: &[u8], shape: &Shape) -> Vec<Record> {
     let mut at = 0;
     let word = |at: usize| u32::from_le_bytes(buf[at..at + 4].try_into().expect("4 bytes"));
     while at < buf.len() {
-        let key_len = word(at + 17) as usize;
-        let etf_len = word(at + 21) as usize;
+        let key_len = word(at + KEY_LEN_AT) as usize;
+        let etf_len = word(at + ETF_LEN_AT) as usize;
         let key_at = at + RECORD_HEADER;
         let etf_at = key_at + key_len;
         let key_hash = word(at + 4);
@@ -276,8 +282,12 @@ fn records(buf: &[u8], shape: &Shape) -> Vec<Record> {
             slot: shape.slot(key_hash),
             hash: word(at),
             key_hash,
-            seq: u64::from_le_bytes(buf[at + 8..at + 16].try_into().expect("8 bytes")),
-            preferred: buf[at + 16] != 0,
+            seq: u64::from_le_bytes(
+                buf[at + SEQ_AT..at + PREFERRED_AT]
+                    .try_into()
+                    .expect("8 bytes"),
+            ),
+            preferred: buf[at + PREFERRED_AT] != 0,
             key: key_at..etf_at,
             etf: etf_at..etf_at + etf_len,
         });

@@ -337,7 +337,6 @@ impl Scan {
         builder: &mut Builder,
     ) -> Result<(), SalvageError> {
         let mut w = Window::new(source, len, 4 << 20);
-        let mut bytes = Vec::new();
         let mut next_pointer = 0;
         let mut pos = BASE;
         while pos + COLLECTION_HEADER <= len {
@@ -345,7 +344,7 @@ impl Scan {
                 .bytes(pos, COLLECTION_HEADER as usize, "scan")
                 .map_err(SalvageError::Source)?;
             let (size, status) = (be_word(head, 0), be_word(head, WORD as usize));
-            if status != ACTIVE || u64::from(size) < COLLECTION_HEADER + 5 {
+            if status != ACTIVE || u64::from(size) < MIN_COLLECTION {
                 pos += MIN_BLOCK;
                 continue;
             }
@@ -361,12 +360,12 @@ impl Scan {
             while next_pointer < pointers.len() && pointers[next_pointer].0 < pos {
                 next_pointer += 1;
             }
-            let named: Vec<u32> = pointers[next_pointer..]
-                .iter()
-                .take_while(|p| p.0 == pos)
-                .map(|p| p.1)
-                .collect();
-            let whole = self.take(source, pos, size, &named, trust_slots, &mut bytes, builder)?;
+            let named = slots_at(&pointers[next_pointer..], pos);
+            // Read through the window, which the scan reads ahead anyway.
+            let bytes = w
+                .bytes(pos, size as usize, "collection")
+                .map_err(SalvageError::Source)?;
+            let whole = self.take(bytes, pos, &named, trust_slots, builder)?;
             pos += if whole {
                 1u64 << block_log2(size)
             } else {
@@ -389,11 +388,7 @@ impl Scan {
         let mut at = 0;
         while at < pointers.len() {
             let pos = pointers[at].0;
-            let named: Vec<u32> = pointers[at..]
-                .iter()
-                .take_while(|p| p.0 == pos)
-                .map(|p| p.1)
-                .collect();
+            let named = slots_at(&pointers[at..], pos);
             at += named.len();
             let mut head = [0u8; COLLECTION_HEADER as usize];
             let fits = pos >= BASE && pos + COLLECTION_HEADER <= len;
@@ -405,7 +400,7 @@ impl Scan {
             if !fits
                 || status != ACTIVE
                 || pos + u64::from(size) > len
-                || u64::from(size) < COLLECTION_HEADER + 5
+                || u64::from(size) < MIN_COLLECTION
             {
                 self.lose(
                     pos,
@@ -414,27 +409,24 @@ impl Scan {
                 );
                 continue;
             }
-            self.take(source, pos, size, &named, trust_slots, &mut bytes, builder)?;
+            bytes.resize(size as usize, 0);
+            ReadAt::read_exact_at(source, &mut bytes, pos)
+                .map_err(|err| SalvageError::Source(err.into()))?;
+            self.take(&bytes, pos, &named, trust_slots, builder)?;
         }
         Ok(())
     }
 
-    /// Reads the collection of `size` bytes at `pos` and adds its
-    /// trustworthy objects to `builder`; says whether it was whole.
-    #[allow(clippy::too_many_arguments)] // two call sites, each argument a different fact
+    /// Adds the trustworthy objects of the collection in `bytes`, found at
+    /// `pos`, to `builder`; says whether it was whole.
     fn take(
         &mut self,
-        source: &File,
+        bytes: &[u8],
         pos: u64,
-        size: u32,
         named: &[u32],
         trust_slots: bool,
-        bytes: &mut Vec<u8>,
         builder: &mut Builder,
     ) -> Result<bool, SalvageError> {
-        bytes.resize(size as usize, 0);
-        ReadAt::read_exact_at(source, bytes, pos)
-            .map_err(|err| SalvageError::Source(err.into()))?;
         let (whole, slot) = self.collection(bytes, pos, named, trust_slots);
         for f in std::mem::take(&mut self.found) {
             let etf = &bytes[f.etf.clone()];
@@ -709,6 +701,19 @@ impl Scan {
         }
     }
 }
+
+/// The slots `pointers` (sorted by offset, from its first entry on) name
+/// for the collection at `pos`.
+fn slots_at(pointers: &[(u64, u32)], pos: u64) -> Vec<u32> {
+    pointers
+        .iter()
+        .take_while(|p| p.0 == pos)
+        .map(|p| p.1)
+        .collect()
+}
+
+/// The smallest collection: its header and one record of a one-byte term.
+const MIN_COLLECTION: u64 = COLLECTION_HEADER + 5;
 
 /// The smallest buddy block, and the scan's step.
 const MIN_BLOCK: u64 = 1 << MIN_BLOCK_LOG2;

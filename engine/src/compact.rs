@@ -28,10 +28,10 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::catalog::{canonical, TableEntry};
+use crate::catalog::TableEntry;
 use crate::dets;
 use crate::model::{ErrorCode, TableError};
-use crate::restore::{holder, temp_path};
+use crate::restore::{give_owner, holder, parent_dir, temp_path, TempFile};
 use crate::store::{BackupStore, ContentDigest};
 
 /// A compaction asked for.
@@ -235,11 +235,12 @@ pub fn plan(
     if let Some((pid, name)) = holder(&path) {
         return Err(CompactError::InUse { path, pid, name });
     }
-    if open_on_node.is_some_and(|open| open.contains(&canonical(&path))) {
+    // `path` is canonical already, as the node's open files are.
+    if open_on_node.is_some_and(|open| open.contains(&path)) {
         return Err(CompactError::OpenOnNode(path));
     }
     let expected_size = dets::compact_size_bound(&inspection);
-    let dir = parent(&path);
+    let dir = parent_dir(&path);
     let room = |dir: &Path, needed: u64, what| {
         let free = free_space(dir).map_err(io_error("cannot measure the free space of", dir))?;
         if free < needed {
@@ -282,12 +283,7 @@ fn fresh_backup(
         .filter(|b| b.made_by_tablesafe() && b.verified())
         .collect();
     good.sort_by_key(|b| std::cmp::Reverse(b.captured_at()));
-    let newest = good.first().map(|b| {
-        (
-            b.name.file_name(),
-            b.manifest.as_ref().and_then(|m| m.digest),
-        )
-    });
+    let newest = good.first().map(|b| b.name.file_name());
     match good
         .iter()
         .find(|b| b.manifest.as_ref().and_then(|m| m.digest) == Some(digest))
@@ -297,18 +293,11 @@ fn fresh_backup(
             table: table.to_owned(),
             reason: match newest {
                 None => "it has none".into(),
-                Some((name, _)) => {
+                Some(name) => {
                     format!("the newest, {name}, holds other objects: the table changed since")
                 }
             },
         }),
-    }
-}
-
-fn parent(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-        _ => PathBuf::from("."),
     }
 }
 
@@ -319,27 +308,20 @@ pub fn execute(
     keep_safety_copy: impl FnOnce(&Path) -> Result<String, CompactError>,
 ) -> Result<Compacted, CompactError> {
     let path = &plan.path;
-    let dir = parent(path);
+    let dir = parent_dir(path);
     let source = File::open(path).map_err(io_error("cannot open", path))?;
     let before = source.metadata().map_err(io_error("cannot read", path))?;
     let temp = temp_path(path);
     let out = crate::store::create_with_mode(&temp, before.mode() & 0o7777)
         .map_err(io_error("cannot write", &temp))?;
-    let mut guard = Remove(Some(temp.clone()));
+    let mut written = TempFile::new(temp.clone());
     let rebuilt = dets::rebuild_file(&source, &out)?;
     if ContentDigest::from(rebuilt.digest) != plan.digest {
         return Err(CompactError::Changed(path.clone()));
     }
     crate::crash_point("compact-written");
-    if let Err(e) = std::os::unix::fs::chown(&temp, Some(before.uid()), Some(before.gid())) {
-        let own =
-            fs::metadata(&temp).is_ok_and(|m| m.uid() == before.uid() && m.gid() == before.gid());
-        if !own {
-            return Err(io_error("cannot give the compacted file its owner", &temp)(
-                e,
-            ));
-        }
-    }
+    give_owner(&temp, before.uid(), before.gid())
+        .map_err(io_error("cannot give the compacted file its owner", &temp))?;
     let safety_copy = keep_safety_copy(path)?;
     // Nothing may have written to the file since it was read.
     let now = fs::metadata(path).map_err(io_error("cannot read", path))?;
@@ -351,7 +333,7 @@ pub fn execute(
     }
     crate::crash_point("compact-before-rename");
     fs::rename(&temp, path).map_err(io_error("cannot rename into place", path))?;
-    guard.0 = None;
+    written.disarm();
     File::open(&dir)
         .and_then(|d| d.sync_all())
         .map_err(io_error("cannot sync", &dir))?;
@@ -361,17 +343,6 @@ pub fn execute(
         reclaimed: rebuilt.reclaimed(),
         safety_copy,
     })
-}
-
-/// Removes a file on drop.
-struct Remove(Option<PathBuf>);
-
-impl Drop for Remove {
-    fn drop(&mut self) {
-        if let Some(path) = self.0.take() {
-            let _ = fs::remove_file(path);
-        }
-    }
 }
 
 /// What the ledger says the compaction is.
@@ -388,7 +359,7 @@ pub fn reason(plan: &CompactPlan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Role;
+    use crate::catalog::{canonical, Role};
     use crate::model::Consistency;
     use crate::store::{BackupName, Manifest, TOOL};
 

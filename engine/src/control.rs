@@ -588,9 +588,11 @@ impl Handle {
         })
         .await
         .unwrap_or_else(|e| {
-            Err(CompactError::SafetyCopy(format!(
-                "the compaction task failed: {e}"
-            )))
+            Err(CompactError::Io {
+                what: "the compaction task failed on",
+                path: plan.path.clone(),
+                source: std::io::Error::other(e.to_string()),
+            })
         });
         let result = match &done {
             Ok(c) => compacted_result(&plan, c, self.clock.now(), started.elapsed()),

@@ -410,10 +410,7 @@ pub fn execute(
     let source = held_in.path(name);
     let manifest = read_manifest_of(&held_in, name, plan)?;
     let target = &plan.target;
-    let dir = match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-        _ => PathBuf::from("."),
-    };
+    let dir = parent_dir(target);
     let temp = temp_path(target);
     let replaced = fs::metadata(target).ok();
     // The replaced file's mode and owner; a new file gets the copy's mode.
@@ -434,15 +431,8 @@ pub fn execute(
             .map_err(|fault| RestoreError::WrittenMismatch(fault_reason(fault)))?;
     }
     if let Some((uid, gid)) = owner {
-        if let Err(e) = std::os::unix::fs::chown(&temp, Some(uid), Some(gid)) {
-            // Only root may give a file away; the same owner is a no-op.
-            let own = fs::metadata(&temp).is_ok_and(|m| m.uid() == uid && m.gid() == gid);
-            if !own {
-                return Err(io_error("cannot give the restored file its owner", &temp)(
-                    e,
-                ));
-            }
-        }
+        give_owner(&temp, uid, gid)
+            .map_err(io_error("cannot give the restored file its owner", &temp))?;
     }
     let safety = match (&plan.safety_copy, &replaced) {
         (Some(_), Some(_)) => Some(keep_safety_copy(store, &plan.table, &plan.target, run_id)?),
@@ -598,6 +588,23 @@ pub(crate) fn keep_safety_copy(
     Ok(format!("{SAFETY_DIR}/{}", name.file_name()))
 }
 
+/// Gives `path` the owner `uid`:`gid`. Only root may give a file away; a
+/// file that already has that owner needs nothing.
+pub(crate) fn give_owner(path: &Path, uid: u32, gid: u32) -> io::Result<()> {
+    match std::os::unix::fs::chown(path, Some(uid), Some(gid)) {
+        Err(e) if !fs::metadata(path).is_ok_and(|m| m.uid() == uid && m.gid() == gid) => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// The directory `path` is in (`.` for a bare name).
+pub(crate) fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// Where a restore writes before it renames: beside the target, hidden, and
 /// not a `*.dets` name (so never taken for a table).
 pub fn temp_path(target: &Path) -> PathBuf {
@@ -638,17 +645,17 @@ fn copy_synced(source: &Path, dest: &Path, mode: u32) -> io::Result<()> {
 }
 
 /// A file removed on drop unless disarmed.
-struct TempFile {
+pub(crate) struct TempFile {
     path: PathBuf,
     armed: bool,
 }
 
 impl TempFile {
-    fn new(path: PathBuf) -> Self {
+    pub(crate) fn new(path: PathBuf) -> Self {
         Self { path, armed: true }
     }
 
-    fn disarm(&mut self) {
+    pub(crate) fn disarm(&mut self) {
         self.armed = false;
     }
 }
