@@ -600,8 +600,8 @@ impl Handle {
         };
         let error = result.outcome.error();
         finish_one_table_run(&mut run, result, self.clock.now());
-        match (&done, &error) {
-            (Ok(c), _) => tracing::info!(
+        if let Ok(c) = &done {
+            tracing::info!(
                 run_id = %run.run_id,
                 table = %plan.table,
                 bytes_before = plan.file_size,
@@ -610,14 +610,15 @@ impl Handle {
                 safety_copy = %c.safety_copy,
                 duration_ms = started.elapsed().as_millis() as u64,
                 "compaction finished"
-            ),
-            (Err(_), e) => tracing::error!(
+            );
+        } else if let Some(e) = &error {
+            tracing::error!(
                 run_id = %run.run_id,
                 table = %plan.table,
-                code = e.as_ref().map_or("", |e| e.code.as_str()),
-                error = %e.as_ref().map_or(String::new(), |e| e.message.clone()),
+                code = e.code.as_str(),
+                error = %e.message,
                 "compaction failed; the file is as it was"
-            ),
+            );
         }
         self.events.publish(EventPayload::TableCompacted {
             run_id: run.run_id.clone(),

@@ -478,22 +478,19 @@ fn rewrite_clean(
     })?;
     crate::crash_point("restore-written");
     let digest = ContentDigest::from(salvaged.built.digest);
-    if salvaged.lost_places > 0 || manifest.digest.is_some_and(|d| d != digest) {
+    let same = salvaged.lost_places == 0
+        && digest.objects == manifest.records
+        && manifest.digest.is_none_or(|d| d == digest);
+    if !same {
         return Err(RestoreError::WrittenMismatch(format!(
-            "rewritten clean it holds {} objects (digest {}:{:016x}, {} places lost), its manifest says {}",
+            "rewritten clean it holds {} objects (digest {}, {} places lost), its manifest says {} objects (digest {})",
             digest.objects,
-            digest.objects,
-            digest.sum,
+            salvaged.built.digest,
             salvaged.lost_places,
+            manifest.records,
             manifest
                 .digest
-                .map_or_else(|| format!("{} objects", manifest.records), |d| format!("{}:{:016x}", d.objects, d.sum)),
-        )));
-    }
-    if digest.objects != manifest.records {
-        return Err(RestoreError::WrittenMismatch(format!(
-            "rewritten clean it holds {} objects, its manifest says {}",
-            digest.objects, manifest.records
+                .map_or_else(|| "none".into(), |d| format!("{}:{:016x}", d.objects, d.sum)),
         )));
     }
     Ok(())

@@ -561,7 +561,11 @@ churn(Type, Dir, N) ->
     T = open(File, Type, 1, [{auto_save, infinity}]),
     Object = fun(K, V) -> {K, V, binary:copy(<<V, K:16>>, 13 + (K * 7 + V) rem 150)} end,
     Parent = self(),
-    Writer = spawn_link(fun() -> rand:seed(exsss, {7, 11, 13}), churn_loop(T, Object, Parent) end),
+    Writer = spawn_link(fun() ->
+                            rand:seed(exsss, {7, 11, 13}),
+                            Parent ! {self(), started},
+                            churn_loop(T, Object, Parent)
+                        end),
     receive {Writer, started} -> ok end,
     [begin
          timer:sleep(5 + I rem 13),
@@ -576,10 +580,6 @@ churn(Type, Dir, N) ->
     [{universe, {integers, Universe}}].
 
 churn_loop(T, Object, Parent) ->
-    Parent ! {self(), started},
-    churn_loop(T, Object, Parent, 0).
-
-churn_loop(T, Object, Parent, I) ->
     receive
         {Parent, stop} -> Parent ! {self(), stopped}
     after 0 ->
@@ -592,7 +592,7 @@ churn_loop(T, Object, Parent, I) ->
             R when R =< 17 -> ok = dets:delete(T, K);
             _ -> ok = dets:delete_object(T, Object(K, V))
         end,
-        churn_loop(T, Object, Parent, I + 1)
+        churn_loop(T, Object, Parent)
     end.
 
 %% --- a small JSON encoder for proplists -------------------------------------
