@@ -6,6 +6,9 @@
 #   Prometheus (Debian prometheus)    promtool for the alert rules, a real Prometheus scraping the server
 #   grpcio, grpcio-tools, pytest      the Python SDK, its generation and its tests (.deps/venv)
 #   @grpc/grpc-js, proto-loader, tsx  the TypeScript SDK and its tests (npm ci, package-lock.json)
+#   Garage 2.5.0 (crates.io)          the S3 store of the offsite tests, built once into a cache
+#                                     shared by every checkout (TABLESAFE_CACHE, default
+#                                     ~/.cache/tablesafe) and linked into .deps/bin
 # Safe to run again: what is there already is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,4 +42,16 @@ if [ ! -d clients/typescript/node_modules/@grpc/grpc-js ]; then
     echo "installing the TypeScript SDK's locked dependencies"
     (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
 fi
-echo "test tools: $(chromium --version 2>/dev/null | head -n 1), $(prometheus --version 2>&1 | head -n 1), OTP $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'), $(.deps/bin/grpcurl -version 2>&1)"
+garage_version=2.5.0
+cache=${TABLESAFE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tablesafe}
+garage_bin=$cache/garage-$garage_version/bin/garage
+if [ ! -x "$garage_bin" ]; then
+    echo "building Garage $garage_version into $cache (once; about 15 minutes on 2 cores)"
+    # Only the LMDB metadata engine: the tests need no SQLite, K2V or metrics.
+    cargo install --quiet --locked garage --version "$garage_version" \
+        --no-default-features --features bundled-libs,lmdb \
+        --root "$cache/garage-$garage_version" --target-dir "$cache/garage-build"
+    rm -rf "$cache/garage-build"
+fi
+ln -sf "$garage_bin" .deps/bin/garage
+echo "test tools: $(chromium --version 2>/dev/null | head -n 1), $(prometheus --version 2>&1 | head -n 1), OTP $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'), $(.deps/bin/grpcurl -version 2>&1), $(.deps/bin/garage --version 2>&1 | head -n 1)"

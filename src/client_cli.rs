@@ -78,18 +78,29 @@ pub async fn backup(
     Ok(run.outcome() == proto::RunOutcome::Succeeded)
 }
 
+/// Which copies `tablesafe backups` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copies {
+    /// The backup directory's.
+    Local,
+    /// The safety copies restores kept.
+    Safety,
+    /// The backup directory's, then this host's at every offsite destination.
+    WithOffsite,
+}
+
 /// `tablesafe backups`: lists backups.
 pub async fn backups(
     conn: &Connection,
     table: Option<String>,
-    safety: bool,
+    which: Copies,
     out: &mut impl Write,
 ) -> Result<(), Error> {
     let client = conn.client().await?;
-    let backups = if safety {
-        client.list_safety_copies(table.as_deref()).await?
-    } else {
-        client.list_backups(table.as_deref()).await?
+    let backups = match which {
+        Copies::Local => client.list_backups(table.as_deref()).await?,
+        Copies::Safety => client.list_safety_copies(table.as_deref()).await?,
+        Copies::WithOffsite => client.list_backups_with_offsite(table.as_deref()).await?,
     };
     if conn.json {
         print_json(&proto::ListBackupsResponse { backups }, out);
@@ -109,6 +120,11 @@ pub async fn backups(
                 } else {
                     "no".into()
                 },
+                if b.destination.is_empty() {
+                    "local".into()
+                } else {
+                    b.destination.clone()
+                },
             ]
         })
         .collect();
@@ -120,6 +136,7 @@ pub async fn backups(
             "RECORDS",
             "CONSISTENCY",
             "VERIFIED",
+            "WHERE",
         ],
         &rows,
         out,
@@ -134,9 +151,15 @@ pub async fn restore(
     out: &mut impl Write,
 ) -> Result<(), Error> {
     let reply = conn.client().await?.restore_backup(request).await?;
-    if conn.json {
-        print_json(&reply, out);
-        return Ok(());
+    print_restore(&reply, conn.json, out);
+    Ok(())
+}
+
+/// A restore's reply: its plan, and whether it was carried out.
+pub fn print_restore(reply: &proto::RestoreBackupResponse, json: bool, out: &mut impl Write) {
+    if json {
+        print_json(reply, out);
+        return;
     }
     let plan = reply.plan.clone().unwrap_or_default();
     let age = plan.age.map(|d| human_age(d.seconds)).unwrap_or_default();
@@ -184,7 +207,6 @@ pub async fn restore(
     } else {
         writeln!(out, "dry run: nothing was changed")
     };
-    Ok(())
 }
 
 /// `tablesafe compact`: compacts one table (or says what it would do).
@@ -525,6 +547,18 @@ fn describe_event(event: &proto::Event) -> Option<String> {
         Payload::TableCompacted(c) => format!(
             "compaction {} of {} failed: {}: {}",
             c.run_id, c.table, c.error_code, c.error_message
+        ),
+        Payload::OffsiteCopied(o) => format!(
+            "{} stored at {} ({} bytes) and checked",
+            o.file_name, o.destination, o.bytes
+        ),
+        Payload::OffsiteFailed(o) if o.file_name.is_empty() => format!(
+            "destination {} cannot be used: {} (tried again later)",
+            o.destination, o.message
+        ),
+        Payload::OffsiteFailed(o) => format!(
+            "{} not stored at {}: {} (tried again later)",
+            o.file_name, o.destination, o.message
         ),
         Payload::RunFinished(r) => format!(
             "run {} finished: {} ({} succeeded, {} failed)",

@@ -12,6 +12,7 @@ use tablesafe_engine::erlang::NodeConfig;
 use tablesafe_engine::events::DEFAULT_RING_SIZE;
 use tablesafe_engine::health::Thresholds;
 use tablesafe_engine::monitor::MonitorConfig;
+use tablesafe_engine::offsite::{Destination, DestinationConfig, S3Settings, Sealing};
 use tablesafe_engine::pipeline::PipelineOptions;
 use tablesafe_engine::scheduler::{Schedule, DEFAULT_SCHEDULE};
 
@@ -63,6 +64,76 @@ pub struct FileConfig {
     pub follow_symlinks: bool,
     /// `[[tables]]`.
     pub tables: Vec<TableSpec>,
+    /// `[[offsite]]`: where every verified backup is also stored.
+    pub offsite: Vec<OffsiteSection>,
+}
+
+/// `[[offsite]]` in the config file: an S3-compatible destination.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OffsiteSection {
+    /// Its name in health, metrics and events (default `offsite`).
+    pub name: Option<String>,
+    /// `https://...`; `http://...` only with `allow_http`.
+    pub endpoint: String,
+    /// The region requests are signed for (default `us-east-1`).
+    pub region: Option<String>,
+    /// The bucket.
+    pub bucket: String,
+    /// Key prefix inside the bucket.
+    pub prefix: Option<String>,
+    /// Path-style requests (`endpoint/bucket/key`), as most self-hosted stores want.
+    pub path_style: bool,
+    /// Allow a plain-HTTP endpoint.
+    pub allow_http: bool,
+    /// Environment variable holding the access key id (default `AWS_ACCESS_KEY_ID`).
+    pub access_key_id_env: Option<String>,
+    /// Environment variable holding the secret key (default `AWS_SECRET_ACCESS_KEY`).
+    pub secret_access_key_env: Option<String>,
+    /// A TOML file with `access_key_id` and `secret_access_key`, used when
+    /// the environment variables are not set.
+    pub credentials_file: Option<PathBuf>,
+    /// This host's name in the bucket's layout (default: the machine's host name).
+    pub host: Option<String>,
+    /// Remote copies kept per table (default 3).
+    pub keep: Option<usize>,
+    /// Also keep the newest copy of each of the latest N days (default 0).
+    pub keep_daily: Option<usize>,
+    /// Also keep the newest copy of each of the latest N ISO weeks (default 0).
+    pub keep_weekly: Option<usize>,
+    /// Also keep the newest copy of each of the latest N months (default 0).
+    pub keep_monthly: Option<usize>,
+    /// A newest remote copy older than this is lagging (default 48h).
+    pub stale_after: Option<String>,
+    /// Time before a failed upload is tried again (default 60s).
+    pub retry_interval: Option<String>,
+    /// Time between passes while in step (default 1h).
+    pub resync_interval: Option<String>,
+    /// Bytes per multipart part (default 16 MiB; 5 MiB to 5 GiB).
+    pub part_size_bytes: Option<usize>,
+    /// `"zstd"` compresses copies before they leave (default `"none"`).
+    pub compression: Option<String>,
+    /// The zstd level (default 3).
+    pub compression_level: Option<i32>,
+    /// age X25519 recipients (`age1...`): copies are encrypted to them before
+    /// they leave; restoring needs one of their identities. With recipients
+    /// (here or in `recipients_file`) tablesafe does not start unless it can
+    /// encrypt to every one.
+    pub recipients: Vec<String>,
+    /// A file of age recipients, one per line (`#` comments).
+    pub recipients_file: Option<PathBuf>,
+    /// Remote copies downloaded and checked on each verify round (default 1; 0 for none).
+    pub verify_sample: Option<usize>,
+    /// Time between verify rounds (default 24h).
+    pub verify_interval: Option<String>,
+}
+
+/// The credentials file of an `[[offsite]]` destination.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CredentialsFile {
+    access_key_id: String,
+    secret_access_key: String,
 }
 
 /// `[server]` in the config file: what clients may hold.
@@ -278,6 +349,8 @@ pub struct Config {
     pub metrics_public: bool,
     /// Connection limits and deadlines.
     pub limits: Limits,
+    /// Offsite destinations.
+    pub offsite: Vec<Destination>,
 }
 
 /// What is wrong with a configuration.
@@ -328,12 +401,28 @@ impl FileConfig {
         if let Some(erlang) = config.erlang.as_mut() {
             erlang.cookie_file.iter_mut().for_each(resolve);
         }
+        for offsite in &mut config.offsite {
+            offsite.credentials_file.iter_mut().for_each(resolve);
+            offsite.recipients_file.iter_mut().for_each(resolve);
+        }
         if let Some(tls) = config.tls.as_mut() {
             resolve(&mut tls.cert_file);
             resolve(&mut tls.key_file);
             tls.client_ca_file.iter_mut().for_each(resolve);
         }
         Ok(config)
+    }
+
+    /// What a restore from offsite on this machine needs, the server not
+    /// involved: the destinations, their credentials read, and the
+    /// directories a restore must not write into (data and backup).
+    pub fn offsite_restore(
+        self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(Vec<Destination>, Vec<PathBuf>), ConfigError> {
+        let mut protected = self.data_dirs;
+        protected.extend(self.backup_dir);
+        Ok((offsite_destinations(self.offsite, env)?, protected))
     }
 
     /// Applies overrides and checks everything; reads the tokens.
@@ -359,6 +448,7 @@ impl FileConfig {
         let erlang = self.erlang.map(|s| s.node(env)).transpose()?;
         let tls = self.tls.as_ref().map(TlsSection::load).transpose()?;
         let limits = self.server.limits(events.heartbeat_interval)?;
+        let offsite = offsite_destinations(self.offsite, env)?;
         let tokens = Tokens::load(
             env(ADMIN_TOKEN_ENV),
             self.auth.admin_token_file.as_deref(),
@@ -401,6 +491,7 @@ impl FileConfig {
             tls,
             metrics_public: self.metrics.public,
             limits,
+            offsite,
         })
     }
 }
@@ -618,6 +709,223 @@ impl ErlangSection {
             timeout: positive_duration("erlang.timeout", self.timeout, defaults::ERLANG_TIMEOUT)?,
         })
     }
+}
+
+/// Every `[[offsite]]` destination, checked, with its credentials read.
+fn offsite_destinations(
+    sections: Vec<OffsiteSection>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Destination>, ConfigError> {
+    let mut names = std::collections::HashSet::new();
+    let mut destinations = Vec::new();
+    for section in sections {
+        let destination = section.destination(env)?;
+        if !names.insert(destination.config.name.clone()) {
+            return Err(invalid(format!(
+                "two [[offsite]] destinations are named {:?}: give each a name",
+                destination.config.name
+            )));
+        }
+        destinations.push(destination);
+    }
+    Ok(destinations)
+}
+
+/// S3's smallest part but the last, and its largest.
+const MIN_PART: usize = 5 << 20;
+const MAX_PART: usize = 5 << 30;
+
+impl OffsiteSection {
+    fn destination(self, env: &dyn Fn(&str) -> Option<String>) -> Result<Destination, ConfigError> {
+        let name = self.name.clone().unwrap_or_else(|| "offsite".into());
+        let field = |f: &str| format!("offsite {name:?}: {f}");
+        check_name(&name).map_err(|e| invalid(field(&e.to_string())))?;
+        if self.bucket.is_empty() {
+            return Err(invalid(field("no bucket")));
+        }
+        match self.endpoint.split_once("://").map(|(scheme, _)| scheme) {
+            Some("https") => {}
+            Some("http") if self.allow_http => {}
+            Some("http") => {
+                return Err(invalid(field(
+                    "endpoint is plain http: the data would be readable on the way; use https or set allow_http = true",
+                )))
+            }
+            _ => {
+                return Err(invalid(field(&format!(
+                    "endpoint {:?} is not an http(s) URL",
+                    self.endpoint
+                ))))
+            }
+        }
+        let sealing = self.sealing(&field)?;
+        let (access_key_id, secret_access_key) = self.credentials(env, &field)?;
+        let host = match self.host {
+            Some(host) => host,
+            None => this_host().ok_or_else(|| {
+                invalid(field("this machine's host name cannot be read: set host"))
+            })?,
+        };
+        check_name(&host).map_err(|e| invalid(field(&format!("host: {e}"))))?;
+        let mut config = DestinationConfig::new(&name, self.prefix.as_deref().unwrap_or(""), &host);
+        if let Some(keep) = self.keep {
+            if keep == 0 || keep > MAX_KEEP {
+                return Err(invalid(field(&format!("keep must be 1 to {MAX_KEEP}"))));
+            }
+            config.retention.keep = keep;
+        }
+        for (count, slot, what) in [
+            (self.keep_daily, &mut config.retention.daily, "keep_daily"),
+            (
+                self.keep_weekly,
+                &mut config.retention.weekly,
+                "keep_weekly",
+            ),
+            (
+                self.keep_monthly,
+                &mut config.retention.monthly,
+                "keep_monthly",
+            ),
+        ] {
+            if let Some(count) = count {
+                if count > MAX_KEEP {
+                    return Err(invalid(field(&format!("{what} must be 0 to {MAX_KEEP}"))));
+                }
+                *slot = count;
+            }
+        }
+        config.stale_after =
+            positive_duration(&field("stale_after"), self.stale_after, config.stale_after)?;
+        config.retry_interval = positive_duration(
+            &field("retry_interval"),
+            self.retry_interval,
+            config.retry_interval,
+        )?;
+        config.resync_interval = positive_duration(
+            &field("resync_interval"),
+            self.resync_interval,
+            config.resync_interval,
+        )?;
+        if let Some(part) = self.part_size_bytes {
+            if !(MIN_PART..=MAX_PART).contains(&part) {
+                return Err(invalid(field("part_size_bytes must be 5 MiB to 5 GiB")));
+            }
+            config.part_size = part;
+        }
+        config.sealing = sealing;
+        if let Some(sample) = self.verify_sample {
+            config.verify_sample = sample;
+        }
+        config.verify_interval = positive_duration(
+            &field("verify_interval"),
+            self.verify_interval,
+            config.verify_interval,
+        )?;
+        let settings = S3Settings {
+            endpoint: self.endpoint,
+            region: self.region.unwrap_or_else(|| "us-east-1".into()),
+            bucket: self.bucket,
+            access_key_id,
+            secret_access_key,
+            path_style: self.path_style,
+            allow_http: self.allow_http,
+        };
+        let store = settings.connect().map_err(|e| invalid(field(&e)))?;
+        Ok(Destination { config, store })
+    }
+
+    /// How copies are sealed: refused unless every recipient can be
+    /// encrypted to.
+    fn sealing(&self, field: &dyn Fn(&str) -> String) -> Result<Sealing, ConfigError> {
+        let level = match self.compression.as_deref() {
+            None | Some("none") => {
+                if self.compression_level.is_some() {
+                    return Err(invalid(field(
+                        "compression_level without compression = \"zstd\"",
+                    )));
+                }
+                None
+            }
+            Some("zstd") => Some(self.compression_level.unwrap_or(3)),
+            Some(other) => {
+                return Err(invalid(field(&format!(
+                    "compression {other:?} is not one of \"none\", \"zstd\""
+                ))))
+            }
+        };
+        let mut recipients = self.recipients.clone();
+        if let Some(path) = &self.recipients_file {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                invalid(field(&format!(
+                    "cannot read recipients_file {}: {e}; copies are not sent unencrypted",
+                    path.display()
+                )))
+            })?;
+            let listed: Vec<String> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_owned)
+                .collect();
+            if listed.is_empty() {
+                return Err(invalid(field(&format!(
+                    "recipients_file {} names no recipient; copies are not sent unencrypted",
+                    path.display()
+                ))));
+            }
+            recipients.extend(listed);
+        }
+        Sealing::new(level, &recipients).map_err(|e| {
+            let unsent = if recipients.is_empty() {
+                ""
+            } else {
+                "; copies are not sent unencrypted"
+            };
+            invalid(field(&format!("{e}{unsent}")))
+        })
+    }
+
+    /// The key pair: from the environment when both variables are set, else
+    /// from the credentials file.
+    fn credentials(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+        field: &dyn Fn(&str) -> String,
+    ) -> Result<(String, String), ConfigError> {
+        let id_var = self
+            .access_key_id_env
+            .as_deref()
+            .unwrap_or("AWS_ACCESS_KEY_ID");
+        let secret_var = self
+            .secret_access_key_env
+            .as_deref()
+            .unwrap_or("AWS_SECRET_ACCESS_KEY");
+        if let (Some(id), Some(secret)) = (env(id_var), env(secret_var)) {
+            return Ok((id.trim().to_owned(), secret.trim().to_owned()));
+        }
+        let Some(path) = &self.credentials_file else {
+            return Err(invalid(field(&format!(
+                "no credentials: set {id_var} and {secret_var}, or credentials_file"
+            ))));
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            invalid(field(&format!(
+                "cannot read credentials_file {}: {e}",
+                path.display()
+            )))
+        })?;
+        let file: CredentialsFile = toml::from_str(&text)
+            .map_err(|e| invalid(field(&format!("credentials_file {}: {e}", path.display()))))?;
+        Ok((file.access_key_id, file.secret_access_key))
+    }
+}
+
+/// The machine's host name, as the kernel has it.
+fn this_host() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()?;
+    Some(name.trim().to_owned()).filter(|n| !n.is_empty())
 }
 
 impl TlsSection {

@@ -154,6 +154,7 @@ impl ToProto for BackupEntry {
             sha256: m.map(|m| m.sha256.clone()).unwrap_or_default(),
             digest: m.and_then(|m| m.digest).map(|d| d.to_proto()),
             corrupt_reason: self.corrupt().map(|c| c.reason.clone()).unwrap_or_default(),
+            ..Default::default()
         }
     }
 }
@@ -246,6 +247,8 @@ impl ToProto for IssueCode {
             IssueCode::DrillStale => proto::IssueCode::DrillStale,
             IssueCode::NeverDrilled => proto::IssueCode::NeverDrilled,
             IssueCode::SizeLimitNear => proto::IssueCode::SizeLimitNear,
+            IssueCode::OffsiteLagging => proto::IssueCode::OffsiteLagging,
+            IssueCode::OffsiteFailed => proto::IssueCode::OffsiteFailed,
         }
     }
 }
@@ -292,6 +295,18 @@ impl ToProto for TableHealth {
                 .last_drill
                 .as_ref()
                 .map_or(0, |d| d.level.to_proto().into()),
+            offsite: self
+                .offsite
+                .iter()
+                .map(|o| proto::OffsiteStatus {
+                    destination: o.destination.clone(),
+                    last_copy_at: o.last_copy_at.map(|t| t.to_proto()),
+                    since_last_copy: o.since_last_copy.map(|d| d.to_proto()),
+                    copies: o.copies,
+                    pending: o.pending,
+                    last_error: o.last_error.clone().unwrap_or_default(),
+                })
+                .collect(),
         }
     }
 }
@@ -427,6 +442,32 @@ impl ToProto for Event {
                 error_message: error_message(error),
                 safety_copy: safety_copy.clone().unwrap_or_default(),
             }),
+            EventPayload::OffsiteCopied {
+                destination,
+                table,
+                file_name,
+                bytes,
+                duration,
+                captured_at,
+            } => Payload::OffsiteCopied(proto::OffsiteCopied {
+                destination: destination.clone(),
+                table: table.clone(),
+                file_name: file_name.clone(),
+                bytes: *bytes,
+                duration: Some(duration.to_proto()),
+                captured_at: Some(captured_at.to_proto()),
+            }),
+            EventPayload::OffsiteFailed {
+                destination,
+                table,
+                file_name,
+                message,
+            } => Payload::OffsiteFailed(proto::OffsiteFailed {
+                destination: destination.clone(),
+                table: table.clone(),
+                file_name: file_name.clone(),
+                message: message.clone(),
+            }),
             EventPayload::TableDrilled {
                 run_id,
                 table,
@@ -476,6 +517,8 @@ pub fn event_kind(payload: &EventPayload) -> proto::EventKind {
         EventPayload::RestoreStarted { .. } => proto::EventKind::RestoreStarted,
         EventPayload::TableDrilled { .. } => proto::EventKind::TableDrilled,
         EventPayload::TableCompacted { .. } => proto::EventKind::TableCompacted,
+        EventPayload::OffsiteCopied { .. } => proto::EventKind::OffsiteCopied,
+        EventPayload::OffsiteFailed { .. } => proto::EventKind::OffsiteFailed,
         EventPayload::RestoreFinished { .. } => proto::EventKind::RestoreFinished,
         EventPayload::Heartbeat { .. } => proto::EventKind::Heartbeat,
         EventPayload::ResyncRequired { .. } => proto::EventKind::ResyncRequired,

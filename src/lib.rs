@@ -14,6 +14,7 @@ pub mod inspect;
 pub mod listener;
 pub mod metrics;
 pub mod offline;
+pub mod offsite_restore;
 pub mod proto;
 pub mod server;
 pub mod service;

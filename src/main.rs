@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use tablesafe::client_cli::{self, Connection, DEFAULT_SERVER};
 use tablesafe::config::{FileConfig, Overrides, ADMIN_TOKEN_ENV};
+use tablesafe::offsite_restore::FromOffsite;
 use tablesafe::{demo, inspect, offline, server};
 use tokio::net::TcpListener;
 
@@ -124,8 +125,11 @@ enum Command {
         #[arg(long)]
         table: Option<String>,
         /// The safety copies restores kept instead (`safety/<name>`).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "offsite")]
         safety: bool,
+        /// Also this host's copies at every offsite destination.
+        #[arg(long)]
+        offsite: bool,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -165,6 +169,24 @@ enum Command {
         /// Print the plan and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Restore a copy from an offsite destination, on this machine and
+        /// without the server: downloaded, checked against its remote
+        /// manifest, decrypted (--identity), decompressed, then proved and
+        /// written like any restore. Needs --config and --to.
+        #[arg(long, requires_all = ["config", "to"], conflicts_with = "in_place")]
+        from_offsite: bool,
+        /// The server's config file, for its [[offsite]] destinations.
+        #[arg(long, requires = "from_offsite")]
+        config: Option<PathBuf>,
+        /// Which [[offsite]] destination (when there are several).
+        #[arg(long, requires = "from_offsite")]
+        destination: Option<String>,
+        /// Whose copies: the host name they were stored under (default the config's).
+        #[arg(long, requires = "from_offsite")]
+        host: Option<String>,
+        /// An age identity file (AGE-SECRET-KEY-1...) for an encrypted copy.
+        #[arg(long, requires = "from_offsite")]
+        identity: Option<PathBuf>,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -306,11 +328,52 @@ fn main() -> ExitCode {
             backup,
             as_of,
             to,
+            in_place: _,
+            force,
+            allow_dirty,
+            dry_run,
+            from_offsite: true,
+            config: Some(config),
+            destination,
+            host,
+            identity,
+            client,
+        } => {
+            init_tracing(LogFormat::Text);
+            let restore = FromOffsite {
+                config,
+                destination,
+                host,
+                table,
+                backup,
+                as_of,
+                to: to
+                    .map(|p| std::path::absolute(&p).unwrap_or(p))
+                    .unwrap_or_default(),
+                force,
+                allow_dirty,
+                dry_run,
+                identity,
+                json: client.json,
+            };
+            runtime().block_on(async {
+                match restore.run(&mut std::io::stdout()).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => fail(&format!("restore from offsite failed: {e}")),
+                }
+            })
+        }
+        Command::Restore {
+            table,
+            backup,
+            as_of,
+            to,
             in_place,
             force,
             allow_dirty,
             dry_run,
             client,
+            ..
         } => runtime().block_on(async {
             let conn = connection(client);
             let request = tablesafe_client::proto::RestoreBackupRequest {
@@ -371,10 +434,18 @@ fn main() -> ExitCode {
         Command::Backups {
             table,
             safety,
+            offsite,
             client,
         } => runtime().block_on(async {
             let conn = connection(client);
-            client_cli::backups(&conn, table, safety, &mut std::io::stdout())
+            let which = if safety {
+                client_cli::Copies::Safety
+            } else if offsite {
+                client_cli::Copies::WithOffsite
+            } else {
+                client_cli::Copies::Local
+            };
+            client_cli::backups(&conn, table, which, &mut std::io::stdout())
                 .await
                 .map_or_else(
                     |e| fail(&client_cli::explain(&conn, &e)),

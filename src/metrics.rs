@@ -42,6 +42,9 @@ pub struct Metrics {
     table_last_backup_age: Family<Labels, FloatGauge>,
     table_last_drill: Family<Labels, FloatGauge>,
     table_last_drill_age: Family<Labels, FloatGauge>,
+    table_last_offsite: Family<Labels, FloatGauge>,
+    table_last_offsite_age: Family<Labels, FloatGauge>,
+    table_offsite_pending: Family<Labels, Gauge>,
     table_backups: Family<Labels, Gauge>,
     table_status: Family<Labels, Gauge>,
     table_info: Family<Labels, Gauge>,
@@ -87,6 +90,9 @@ impl Metrics {
             table_fragmentation: Family::default(),
             table_last_backup: Family::default(),
             table_last_backup_age: Family::default(),
+            table_last_offsite: Family::default(),
+            table_last_offsite_age: Family::default(),
+            table_offsite_pending: Family::default(),
             table_last_drill: Family::default(),
             table_last_drill_age: Family::default(),
             table_backups: Family::default(),
@@ -141,6 +147,23 @@ impl Metrics {
             "Capture time of the newest verified backup, Unix time",
             Unit::Seconds,
             m.table_last_backup.clone(),
+        );
+        registry.register_with_unit(
+            "table_last_offsite_timestamp",
+            "Capture time of the newest copy stored and checked at an offsite destination, Unix time",
+            Unit::Seconds,
+            m.table_last_offsite.clone(),
+        );
+        registry.register_with_unit(
+            "table_last_offsite_age",
+            "Age of the newest copy at an offsite destination at scrape time",
+            Unit::Seconds,
+            m.table_last_offsite_age.clone(),
+        );
+        registry.register(
+            "table_offsite_pending",
+            "Verified local backups not yet stored at an offsite destination",
+            m.table_offsite_pending.clone(),
         );
         registry.register_with_unit(
             "table_last_drill_timestamp",
@@ -360,9 +383,12 @@ impl Metrics {
             &self.component_issues,
             &self.health_status,
             &self.volume_free,
+            &self.table_offsite_pending,
         ] {
             family.clear();
         }
+        self.table_last_offsite.clear();
+        self.table_last_offsite_age.clear();
         self.table_fragmentation.clear();
         self.table_last_backup.clear();
         self.table_last_backup_age.clear();
@@ -424,6 +450,23 @@ impl Metrics {
                 self.table_last_drill_age
                     .get_or_create(&labels)
                     .set(seconds_between(drill.at, now));
+            }
+            for offsite in &table.offsite {
+                let labels = vec![
+                    ("table", table.name.clone()),
+                    ("destination", offsite.destination.clone()),
+                ];
+                if let Some(at) = offsite.last_copy_at {
+                    self.table_last_offsite
+                        .get_or_create(&labels)
+                        .set(unix_seconds(at));
+                    self.table_last_offsite_age
+                        .get_or_create(&labels)
+                        .set(seconds_between(at, now));
+                }
+                self.table_offsite_pending
+                    .get_or_create(&labels)
+                    .set(i64::from(offsite.pending));
             }
             self.table_backups
                 .get_or_create(&labels)

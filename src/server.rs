@@ -12,7 +12,7 @@ use tablesafe_engine::drill::ErlangFold;
 use tablesafe_engine::erlang::{NodeClient, NodeQuiesce};
 use tablesafe_engine::events::EventBus;
 use tablesafe_engine::pipeline::Quiesce;
-use tablesafe_engine::{control, monitor};
+use tablesafe_engine::{control, monitor, offsite};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -131,10 +131,21 @@ async fn start_services(
         events: bus.clone(),
     };
     let engine = control::start(config.engine.clone(), parts, stop.child_token(), tasks)?;
+    // Offsite passes start after the engine, which has cleared the backup
+    // directory of leftovers by then.
+    let offsite = offsite::start(
+        config.offsite.clone(),
+        engine.store().clone(),
+        bus.clone(),
+        config.engine.clock,
+        stop.child_token(),
+        tasks,
+    );
     let health = monitor::start(
         config.health.clone(),
         engine.clone(),
         node,
+        offsite.clone(),
         stop.child_token(),
         tasks,
     )
@@ -166,6 +177,7 @@ async fn start_services(
         heartbeat_interval: config.heartbeat_interval,
         health_wire,
         fragmentation_warn: config.health.thresholds.fragmentation_warn,
+        offsite,
     };
     let mut routes = Routes::new(StorageAdminServer::new(service))
         .add_service(health_service)

@@ -6,6 +6,7 @@ use std::time::Duration;
 use tablesafe_engine::control::{CompactAsk, Handle, RestoreAsk};
 use tablesafe_engine::events::{Event, EventBus};
 use tablesafe_engine::monitor::HealthHandle;
+use tablesafe_engine::offsite::{OffsiteHandle, Remote};
 use tablesafe_engine::restore::{Destination, Which, SAFETY_DIR};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -44,6 +45,8 @@ pub struct StorageAdminService {
     pub shutdown: CancellationToken,
     /// Time between heartbeats on an event stream.
     pub heartbeat_interval: Duration,
+    /// The offsite destinations, for the remote copies ListBackups lists.
+    pub offsite: OffsiteHandle,
     /// The latest snapshot in wire form, made once per snapshot.
     pub health_wire: HealthWire,
     /// The free share above which CompactTable compacts a file (health's
@@ -114,6 +117,52 @@ pub fn stream_events(
 }
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<proto::Event, Status>> + Send>>;
+
+impl StorageAdminService {
+    /// This host's copies of `table` (or of every table) at every offsite
+    /// destination, newest first in each, from their manifests.
+    async fn remote_copies(&self, table: Option<&str>) -> Result<Vec<proto::BackupFile>, Status> {
+        let mut files = Vec::new();
+        for destination in self.offsite.destinations() {
+            let name = destination.config.name.clone();
+            let host = destination.config.host.clone();
+            let unavailable = |e: &dyn std::fmt::Display| {
+                Status::unavailable(format!("offsite destination {name}: {e}"))
+            };
+            let remote = Remote::new(destination.clone());
+            let listed = remote.list(&host).await.map_err(|e| unavailable(&e))?;
+            for (listed_table, copies) in listed {
+                if table.is_some_and(|t| t != listed_table) {
+                    continue;
+                }
+                for copy in copies.into_iter().filter(|c| c.has_manifest) {
+                    let manifest = remote
+                        .read_manifest(&host, &copy.name)
+                        .await
+                        .map_err(|e| unavailable(&e))?;
+                    let local = &manifest.local;
+                    files.push(proto::BackupFile {
+                        file_name: local.file_name.clone(),
+                        table: local.table.clone(),
+                        captured_at: Some(local.captured_at.to_proto()),
+                        bytes: local.bytes,
+                        records: local.records,
+                        consistency: local.consistency.to_proto().into(),
+                        verified: local.verified,
+                        sha256: local.sha256.clone(),
+                        keys: local.keys,
+                        digest: local.digest.map(|d| d.to_proto()),
+                        corrupt_reason: String::new(),
+                        destination: name.clone(),
+                        object: manifest.object.clone(),
+                        uploaded_at: Some(manifest.uploaded_at.to_proto()),
+                    });
+                }
+            }
+        }
+        Ok(files)
+    }
+}
 
 #[tonic::async_trait]
 impl proto::StorageAdmin for StorageAdminService {
@@ -201,10 +250,16 @@ impl proto::StorageAdmin for StorageAdminService {
                     .collect(),
             }));
         }
-        let backups = self.engine.list_backups(table).await.map_err(to_status)?;
-        Ok(Response::new(proto::ListBackupsResponse {
-            backups: backups.iter().map(ToProto::to_proto).collect(),
-        }))
+        let backups = self
+            .engine
+            .list_backups(table.clone())
+            .await
+            .map_err(to_status)?;
+        let mut backups: Vec<proto::BackupFile> = backups.iter().map(ToProto::to_proto).collect();
+        if request.offsite {
+            backups.extend(self.remote_copies(table.as_deref()).await?);
+        }
+        Ok(Response::new(proto::ListBackupsResponse { backups }))
     }
 
     async fn restore_backup(

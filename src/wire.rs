@@ -296,6 +296,9 @@ fn snapshot_id(report: &proto::GetHealthResponse) -> String {
     timeless.computed_at = None;
     for table in &mut timeless.tables {
         table.since_last_backup = None;
+        for offsite in &mut table.offsite {
+            offsite.since_last_copy = None;
+        }
     }
     let digest = Sha256::digest(timeless.encode_to_vec());
     digest[..12].iter().map(|b| format!("{b:02x}")).collect()

@@ -44,6 +44,8 @@ fn kind(e: &Event) -> &'static str {
         Payload::RestoreFinished(_) => "restore_finished",
         Payload::TableDrilled(_) => "drilled",
         Payload::TableCompacted(_) => "compacted",
+        Payload::OffsiteCopied(_) => "offsite_copied",
+        Payload::OffsiteFailed(_) => "offsite_failed",
     }
 }
 

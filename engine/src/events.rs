@@ -120,6 +120,34 @@ pub enum EventPayload {
         /// Where the file as it was is kept.
         safety_copy: Option<String>,
     },
+    /// A copy was stored at an offsite destination and checked there.
+    OffsiteCopied {
+        /// The destination.
+        destination: String,
+        /// Table.
+        table: String,
+        /// The local backup's file name.
+        file_name: String,
+        /// Bytes stored (the artifact).
+        bytes: u64,
+        /// Time the upload took.
+        duration: Duration,
+        /// When the copy was captured.
+        captured_at: DateTime<Utc>,
+    },
+    /// A copy could not be stored at an offsite destination, or (table and
+    /// file name empty) the destination could not be used at all; the
+    /// upload is tried again.
+    OffsiteFailed {
+        /// The destination.
+        destination: String,
+        /// Table (empty when the whole destination failed).
+        table: String,
+        /// The local backup's file name (empty when the whole destination failed).
+        file_name: String,
+        /// Why.
+        message: String,
+    },
     /// A table's restore drill ended.
     TableDrilled {
         /// The drill's id in the ledger.
@@ -163,8 +191,10 @@ impl EventPayload {
             | Self::RestoreStarted { table, .. }
             | Self::RestoreFinished { table, .. }
             | Self::TableCompacted { table, .. }
+            | Self::OffsiteCopied { table, .. }
             | Self::TableDrilled { table, .. } => Some(table),
             Self::HealthChanged { table, .. } => table.as_deref(),
+            Self::OffsiteFailed { table, .. } => Some(table.as_str()).filter(|t| !t.is_empty()),
             _ => None,
         }
     }

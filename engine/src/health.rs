@@ -95,6 +95,10 @@ pub enum IssueCode {
     NeverDrilled,
     /// The file has passed 75% of the 2 GiB a DETS file can address.
     SizeLimitNear,
+    /// The newest copy at an offsite destination is older than its `stale_after`.
+    OffsiteLagging,
+    /// Copies cannot be stored at an offsite destination.
+    OffsiteFailed,
 }
 
 impl IssueCode {
@@ -118,6 +122,8 @@ impl IssueCode {
             Self::DrillStale => "DRILL_STALE",
             Self::NeverDrilled => "NEVER_DRILLED",
             Self::SizeLimitNear => "SIZE_LIMIT_NEAR",
+            Self::OffsiteLagging => "OFFSITE_LAGGING",
+            Self::OffsiteFailed => "OFFSITE_FAILED",
         }
     }
 }
@@ -257,6 +263,25 @@ pub struct Observations {
     pub erlang_node: Option<Result<String, String>>,
     /// Data directories that could not be listed, and why.
     pub unreadable_data_dirs: Vec<(std::path::PathBuf, String)>,
+    /// Every offsite destination, as its task last saw it.
+    pub offsite: Vec<crate::offsite::DestinationFacts>,
+}
+
+/// One table at one offsite destination.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OffsiteHealth {
+    /// The destination.
+    pub destination: String,
+    /// The newest remote copy's capture time.
+    pub last_copy_at: Option<DateTime<Utc>>,
+    /// Its age.
+    pub since_last_copy: Option<Duration>,
+    /// Remote copies.
+    pub copies: u32,
+    /// Verified local copies not yet stored there.
+    pub pending: u32,
+    /// Why the latest upload (or the destination's latest pass) failed.
+    pub last_error: Option<String>,
 }
 
 /// One table's health.
@@ -288,6 +313,8 @@ pub struct TableHealth {
     pub backups_retained: u32,
     /// The latest restore drill.
     pub last_drill: Option<crate::drill::DrillFacts>,
+    /// Each offsite destination's copies of it.
+    pub offsite: Vec<OffsiteHealth>,
 }
 
 /// A component's health.
@@ -327,7 +354,7 @@ pub fn compute_health(
     let mut tables: Vec<TableHealth> = obs
         .tables
         .iter()
-        .map(|t| table_health(t, thresholds, now))
+        .map(|t| table_health(t, &obs.offsite, thresholds, now))
         .collect();
     tables.sort_by(|a, b| b.status.cmp(&a.status).then_with(|| a.name.cmp(&b.name)));
 
@@ -358,6 +385,9 @@ pub fn compute_health(
         scheduler_health(&obs.scheduler),
         volume_health(obs, thresholds),
     ];
+    if !obs.offsite.is_empty() {
+        components.push(offsite_component(&obs.offsite, &tables));
+    }
     if let Some(node) = &obs.erlang_node {
         let (issues, detail) = match node {
             Ok(name) => (Vec::new(), format!("connected to {name}")),
@@ -423,6 +453,8 @@ fn severity(code: IssueCode, role: Role) -> Option<Status> {
         NeverDrilled => (Warning, Warning, Warning),
         FragmentationHigh => (Warning, Warning, Warning),
         SizeLimitNear => (Warning, Warning, Warning),
+        OffsiteLagging => (Warning, Warning, Warning),
+        OffsiteFailed => (Warning, Warning, Warning),
         ClockSkew => (Warning, Warning, Warning),
         BackupDiskLow | ErlangNodeUnreachable | SchedulerStopped | DataDirUnreadable => {
             return None
@@ -452,7 +484,12 @@ impl TableIssues<'_> {
     }
 }
 
-fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> TableHealth {
+fn table_health(
+    obs: &TableObservation,
+    offsite: &[crate::offsite::DestinationFacts],
+    th: &Thresholds,
+    now: DateTime<Utc>,
+) -> TableHealth {
     let entry = &obs.entry;
     let mut found = TableIssues {
         entry,
@@ -497,6 +534,10 @@ fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> 
             drill_issues(obs, stale_after, now, &mut found);
         }
     }
+    let offsite = offsite
+        .iter()
+        .map(|d| offsite_health(obs, d, now, &mut found))
+        .collect();
     let issues = sorted(found.issues);
     TableHealth {
         name: entry.name.clone(),
@@ -512,7 +553,132 @@ fn table_health(obs: &TableObservation, th: &Thresholds, now: DateTime<Utc>) -> 
         last_attempt_outcome: obs.last_attempt.as_ref().map(|a| a.outcome),
         backups_retained: obs.backups.len() as u32,
         last_drill: obs.last_drill.clone(),
+        offsite,
     }
+}
+
+/// A table at one destination: OFFSITE_FAILED when its latest upload failed,
+/// OFFSITE_LAGGING when its newest remote copy is older than the
+/// destination's `stale_after`, or when there is none and a verified local
+/// copy has waited longer than that.
+fn offsite_health(
+    obs: &TableObservation,
+    dest: &crate::offsite::DestinationFacts,
+    now: DateTime<Utc>,
+    found: &mut TableIssues<'_>,
+) -> OffsiteHealth {
+    let facts = dest
+        .tables
+        .get(&obs.entry.name)
+        .cloned()
+        .unwrap_or_default();
+    let last_copy_at = facts.newest.as_ref().map(|n| n.at);
+    let age = |at: DateTime<Utc>| (now - at).to_std().unwrap_or_default();
+    let failure = facts.failure.as_ref().or(dest.failure.as_ref());
+    if let Some(failure) = failure {
+        found.add(
+            IssueCode::OffsiteFailed,
+            format!(
+                "copies cannot be stored at {} since {}: {}; local backups are not affected, the upload is tried again",
+                dest.name,
+                failure.at.format("%Y-%m-%dT%H:%M:%SZ"),
+                failure.message
+            ),
+        );
+    }
+    for (name, failure) in &facts.damaged {
+        found.add(
+            IssueCode::OffsiteFailed,
+            format!(
+                "the copy {} at {} failed its check on {} and counts as no copy: {}",
+                name.file_name(),
+                dest.name,
+                failure.at.format("%Y-%m-%dT%H:%M:%SZ"),
+                failure.message
+            ),
+        );
+    }
+    let oldest_waiting = obs
+        .backups
+        .iter()
+        .filter(|b| b.verified && !store::from_the_future(b.at, now))
+        .map(|b| b.at)
+        .min();
+    match (last_copy_at, oldest_waiting) {
+        (Some(at), _) if age(at) > dest.stale_after => found.add(
+            IssueCode::OffsiteLagging,
+            format!(
+                "the newest copy at {} is {} old ({}), older than {}",
+                dest.name,
+                human(age(at)),
+                at.format("%Y-%m-%dT%H:%M:%SZ"),
+                human(dest.stale_after)
+            ),
+        ),
+        (None, Some(at)) if age(at) > dest.stale_after => found.add(
+            IssueCode::OffsiteLagging,
+            format!(
+                "no copy at {} yet; a verified backup has waited {} for it, longer than {}",
+                dest.name,
+                human(age(at)),
+                human(dest.stale_after)
+            ),
+        ),
+        _ => {}
+    }
+    OffsiteHealth {
+        destination: dest.name.clone(),
+        last_copy_at,
+        since_last_copy: last_copy_at.map(age),
+        copies: u32::try_from(facts.copies).unwrap_or(u32::MAX),
+        pending: u32::try_from(facts.pending).unwrap_or(u32::MAX),
+        last_error: failure.map(|f| f.message.clone()),
+    }
+}
+
+/// The `offsite` component: each destination's own failures (the store
+/// unreachable, credentials refused) and how many tables are current there.
+fn offsite_component(
+    destinations: &[crate::offsite::DestinationFacts],
+    tables: &[TableHealth],
+) -> ComponentHealth {
+    let issues = destinations
+        .iter()
+        .filter_map(|d| {
+            let failure = d.failure.as_ref()?;
+            Some(Issue {
+                code: IssueCode::OffsiteFailed,
+                severity: Status::Warning,
+                table: None,
+                message: format!(
+                    "destination {} cannot be used since {}: {}",
+                    d.name,
+                    failure.at.format("%Y-%m-%dT%H:%M:%SZ"),
+                    failure.message
+                ),
+            })
+        })
+        .collect();
+    let detail = destinations
+        .iter()
+        .map(|d| {
+            let current = tables
+                .iter()
+                .filter(|t| {
+                    t.offsite.iter().any(|o| {
+                        o.destination == d.name && o.last_copy_at.is_some() && o.pending == 0
+                    })
+                })
+                .count();
+            format!(
+                "{}: {current} of {} tables with every copy stored",
+                d.name,
+                tables.len()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    component("offsite", issues, detail)
 }
 
 /// RESTORE_DRILL_FAILED, DRILL_STALE, NEVER_DRILLED.
@@ -997,6 +1163,7 @@ mod tests {
                 last_outcome: None,
             },
             erlang_node: None,
+            offsite: Vec::new(),
         }
     }
 

@@ -16,6 +16,7 @@ pub mod health;
 pub mod ledger;
 pub mod model;
 pub mod monitor;
+pub mod offsite;
 pub mod pipeline;
 pub mod restore;
 pub mod retention;

@@ -25,6 +25,7 @@ use crate::health::{
     compute_health, BackupFacts, FileFigures, HealthReport, Observations, SchedulerFacts, Status,
     TableObservation, Thresholds,
 };
+use crate::offsite::OffsiteHandle;
 use crate::store::BackupStore;
 
 /// Settings of the monitor.
@@ -74,6 +75,7 @@ struct Monitor {
     config: MonitorConfig,
     engine: Handle,
     node: Option<NodeClient>,
+    offsite: OffsiteHandle,
     bus: EventBus,
     cache: FigureCache,
     latest: watch::Sender<Arc<HealthReport>>,
@@ -84,6 +86,7 @@ pub async fn start(
     config: MonitorConfig,
     engine: Handle,
     node: Option<NodeClient>,
+    offsite: OffsiteHandle,
     shutdown: CancellationToken,
     tasks: &TaskTracker,
 ) -> HealthHandle {
@@ -92,6 +95,7 @@ pub async fn start(
         config,
         engine,
         node,
+        offsite,
         bus,
         cache: FigureCache::new(),
         latest: watch::channel(Arc::new(empty_report())).0,
@@ -132,7 +136,12 @@ impl Monitor {
                     let _ = reply.send(report);
                 }
                 event = events.next() => {
-                    if matches!(event.payload, EventPayload::RunFinished { .. }) {
+                    if matches!(
+                        event.payload,
+                        EventPayload::RunFinished { .. }
+                            | EventPayload::OffsiteCopied { .. }
+                            | EventPayload::OffsiteFailed { .. }
+                    ) {
                         self.refresh().await;
                     }
                 }
@@ -194,6 +203,7 @@ impl Monitor {
             },
         };
         obs.unreadable_data_dirs = unreadable;
+        obs.offsite = self.offsite.facts();
         obs.erlang_node = self.node.as_ref().map(|node| match node.status() {
             NodeStatus::Connected => Ok(node.name().to_owned()),
             NodeStatus::Connecting => Ok(format!("{} (connecting)", node.name())),
@@ -267,6 +277,7 @@ fn gather(
         },
         erlang_node: None,
         unreadable_data_dirs: Vec::new(),
+        offsite: Vec::new(),
     };
     (obs, fresh)
 }

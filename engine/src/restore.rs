@@ -217,20 +217,7 @@ pub fn plan(
     open_on_node: Option<&std::collections::HashSet<PathBuf>>,
     now: DateTime<Utc>,
 ) -> Result<Plan, RestoreError> {
-    // Where first: a target tablesafe must not write is refused whatever copy.
-    if let Destination::Path { path, .. } = &request.to {
-        let real = real_target(path);
-        if let Some(dir) = request
-            .keep_out_of
-            .iter()
-            .find(|dir| real.starts_with(canonical(dir)))
-        {
-            return Err(RestoreError::ProtectedTarget {
-                target: path.clone(),
-                dir: dir.clone(),
-            });
-        }
-    }
+    check_target(request)?;
     let chosen = choose(store, request, now)?;
     let m = &chosen.manifest;
     let mut warnings = Vec::new();
@@ -252,12 +239,7 @@ pub fn plan(
     let (target, in_place) = match &request.to {
         // The real file: a table reached through a symbolic link keeps its link.
         Destination::InPlace => (canonical(&request.table.path), true),
-        Destination::Path { path, force } => {
-            if fs::symlink_metadata(path).is_ok() && !force {
-                return Err(RestoreError::TargetExists(path.clone()));
-            }
-            (path.clone(), false)
-        }
+        Destination::Path { path, .. } => (path.clone(), false),
     };
     let overwrites = fs::metadata(&target).ok().map(|meta| meta.len());
     if overwrites.is_some() {
@@ -292,6 +274,29 @@ pub fn plan(
         safety_copy,
         warnings,
     })
+}
+
+/// Where first: a `Path` target inside a directory tablesafe must not write
+/// is refused whatever the copy, and so is an existing file without `force`.
+pub fn check_target(request: &RestoreRequest) -> Result<(), RestoreError> {
+    let Destination::Path { path, force } = &request.to else {
+        return Ok(());
+    };
+    let real = real_target(path);
+    if let Some(dir) = request
+        .keep_out_of
+        .iter()
+        .find(|dir| real.starts_with(canonical(dir)))
+    {
+        return Err(RestoreError::ProtectedTarget {
+            target: path.clone(),
+            dir: dir.clone(),
+        });
+    }
+    if fs::symlink_metadata(path).is_ok() && !force {
+        return Err(RestoreError::TargetExists(path.clone()));
+    }
+    Ok(())
 }
 
 /// `path` as the kernel would resolve it: the parent through its links, so

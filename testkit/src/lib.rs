@@ -4,6 +4,7 @@
 //! missing the test fails under `CI=true` and is skipped with a note elsewhere.
 #![forbid(unsafe_code)]
 
+pub mod garage;
 pub mod tls;
 
 use std::path::{Path, PathBuf};

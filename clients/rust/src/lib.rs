@@ -231,6 +231,26 @@ impl Client {
         self.backups(table, true).await
     }
 
+    /// The backups on disk, then this host's copies at every offsite
+    /// destination (`destination` set), newest first in each.
+    pub async fn list_backups_with_offsite(
+        &self,
+        table: Option<&str>,
+    ) -> Result<Vec<proto::BackupFile>, Error> {
+        let request = proto::ListBackupsRequest {
+            table: table.unwrap_or_default().to_owned(),
+            offsite: true,
+            ..Default::default()
+        };
+        Ok(self
+            .inner
+            .clone()
+            .list_backups(request)
+            .await?
+            .into_inner()
+            .backups)
+    }
+
     async fn backups(
         &self,
         table: Option<&str>,
@@ -239,6 +259,7 @@ impl Client {
         let request = proto::ListBackupsRequest {
             table: table.unwrap_or_default().to_owned(),
             safety_copies,
+            ..Default::default()
         };
         Ok(self
             .inner

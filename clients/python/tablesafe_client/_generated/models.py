@@ -49,9 +49,12 @@ __all__ = [
     "HealthIssue",
     "ComponentHealth",
     "TableHealth",
+    "OffsiteStatus",
     "GetHealthResponse",
     "WatchEventsRequest",
     "Event",
+    "OffsiteCopied",
+    "OffsiteFailed",
     "TableCompacted",
     "TableDrilled",
     "RestoreStarted",
@@ -201,6 +204,12 @@ class IssueCode(ProtoEnum):
     #: The file has passed 75% of the 2 GiB a DETS file can address: inserts
     #: fail once it is full. Names the size and the free space a rebuild reclaims.
     SIZE_LIMIT_NEAR = 17
+    #: The newest copy at an offsite destination is older than its stale_after
+    #: (or none is there and a verified backup has waited longer than that).
+    OFFSITE_LAGGING = 18
+    #: Copies cannot be stored at an offsite destination (unreachable, refused
+    #: credentials, a failed check); local backups are not affected.
+    OFFSITE_FAILED = 19
 
 
 class DrillLevel(ProtoEnum):
@@ -230,6 +239,8 @@ class EventKind(ProtoEnum):
     RESTORE_FINISHED = 9
     TABLE_DRILLED = 10
     TABLE_COMPACTED = 11
+    OFFSITE_COPIED = 12
+    OFFSITE_FAILED = 13
 
 
 class CompactTableRequest(ProtoView[_storage_admin_pb2.CompactTableRequest]):
@@ -553,6 +564,14 @@ class ListBackupsRequest(ProtoView[_storage_admin_pb2.ListBackupsRequest]):
         """List the safety copies restores kept (`safety/<name>`) instead."""
         return self._proto.safety_copies
 
+    @property
+    def offsite(self) -> bool:
+        """Also list this host's copies at every offsite destination (one request
+        to the store per copy, for its manifest). A destination that cannot be
+        read fails the call with UNAVAILABLE, naming it.
+        """
+        return self._proto.offsite
+
 
 class ListBackupsResponse(ProtoView[_storage_admin_pb2.ListBackupsResponse]):
     """The proto message tablesafe.v1.ListBackupsResponse."""
@@ -619,6 +638,22 @@ class BackupFile(ProtoView[_storage_admin_pb2.BackupFile]):
         copy is not verified and no longer counts as a backup.
         """
         return self._proto.corrupt_reason
+
+    @property
+    def destination(self) -> str:
+        """Empty for a copy in the backup directory; else the offsite destination
+        that holds it (`restore --from-offsite --destination` restores it).
+        """
+        return self._proto.destination
+
+    @property
+    def object(self) -> str:
+        """A remote copy: its object's key in the bucket, and when it was stored."""
+        return self._proto.object
+
+    @property
+    def uploaded_at(self) -> _timestamp_pb2.Timestamp:
+        return self._proto.uploaded_at
 
 
 class ScrubBackupsRequest(ProtoView[_storage_admin_pb2.ScrubBackupsRequest]):
@@ -1109,6 +1144,45 @@ class TableHealth(ProtoView[_storage_admin_pb2.TableHealth]):
     def last_drill_level(self) -> DrillLevel:
         return DrillLevel(self._proto.last_drill_level)
 
+    @property
+    def offsite(self) -> list[OffsiteStatus]:
+        """Each offsite destination's copies of the table."""
+        return [OffsiteStatus(v) for v in self._proto.offsite]
+
+
+class OffsiteStatus(ProtoView[_storage_admin_pb2.OffsiteStatus]):
+    """A table at one offsite destination."""
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.OffsiteStatus
+
+    @property
+    def destination(self) -> str:
+        return self._proto.destination
+
+    @property
+    def last_copy_at(self) -> _timestamp_pb2.Timestamp:
+        """The newest remote copy's capture time (unset: none there)."""
+        return self._proto.last_copy_at
+
+    @property
+    def since_last_copy(self) -> _duration_pb2.Duration:
+        return self._proto.since_last_copy
+
+    @property
+    def copies(self) -> int:
+        return self._proto.copies
+
+    @property
+    def pending(self) -> int:
+        """Verified local backups not yet stored there."""
+        return self._proto.pending
+
+    @property
+    def last_error(self) -> str:
+        """Why the latest upload failed (empty: it did not)."""
+        return self._proto.last_error
+
 
 class GetHealthResponse(ProtoView[_storage_admin_pb2.GetHealthResponse]):
     """The proto message tablesafe.v1.GetHealthResponse."""
@@ -1244,6 +1318,76 @@ class Event(ProtoView[_storage_admin_pb2.Event]):
     @property
     def table_compacted(self) -> TableCompacted:
         return TableCompacted(self._proto.table_compacted)
+
+    @property
+    def offsite_copied(self) -> OffsiteCopied:
+        return OffsiteCopied(self._proto.offsite_copied)
+
+    @property
+    def offsite_failed(self) -> OffsiteFailed:
+        return OffsiteFailed(self._proto.offsite_failed)
+
+
+class OffsiteCopied(ProtoView[_storage_admin_pb2.OffsiteCopied]):
+    """A backup was stored at an offsite destination, and what the store kept was
+    checked against what was sent (size, ETag of every part and of the object).
+    """
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.OffsiteCopied
+
+    @property
+    def destination(self) -> str:
+        return self._proto.destination
+
+    @property
+    def table(self) -> str:
+        return self._proto.table
+
+    @property
+    def file_name(self) -> str:
+        """The local backup's file name."""
+        return self._proto.file_name
+
+    @property
+    def bytes(self) -> int:
+        """Bytes stored (the artifact: header and payload)."""
+        return self._proto.bytes
+
+    @property
+    def duration(self) -> _duration_pb2.Duration:
+        return self._proto.duration
+
+    @property
+    def captured_at(self) -> _timestamp_pb2.Timestamp:
+        return self._proto.captured_at
+
+
+class OffsiteFailed(ProtoView[_storage_admin_pb2.OffsiteFailed]):
+    """A backup could not be stored at an offsite destination, or (table and
+    file_name empty) the destination could not be used at all: unreachable,
+    credentials refused. The next pass tries again; local backups are not
+    affected.
+    """
+
+    __slots__ = ()
+    _proto_class = _storage_admin_pb2.OffsiteFailed
+
+    @property
+    def destination(self) -> str:
+        return self._proto.destination
+
+    @property
+    def table(self) -> str:
+        return self._proto.table
+
+    @property
+    def file_name(self) -> str:
+        return self._proto.file_name
+
+    @property
+    def message(self) -> str:
+        return self._proto.message
 
 
 class TableCompacted(ProtoView[_storage_admin_pb2.TableCompacted]):

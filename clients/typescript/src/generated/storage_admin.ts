@@ -20,6 +20,9 @@ import type { ListBackupsRequest as _tablesafe_v1_ListBackupsRequest, ListBackup
 import type { ListBackupsResponse as _tablesafe_v1_ListBackupsResponse, ListBackupsResponse__Output as _tablesafe_v1_ListBackupsResponse__Output } from './tablesafe/v1/ListBackupsResponse.js';
 import type { ListRunsRequest as _tablesafe_v1_ListRunsRequest, ListRunsRequest__Output as _tablesafe_v1_ListRunsRequest__Output } from './tablesafe/v1/ListRunsRequest.js';
 import type { ListRunsResponse as _tablesafe_v1_ListRunsResponse, ListRunsResponse__Output as _tablesafe_v1_ListRunsResponse__Output } from './tablesafe/v1/ListRunsResponse.js';
+import type { OffsiteCopied as _tablesafe_v1_OffsiteCopied, OffsiteCopied__Output as _tablesafe_v1_OffsiteCopied__Output } from './tablesafe/v1/OffsiteCopied.js';
+import type { OffsiteFailed as _tablesafe_v1_OffsiteFailed, OffsiteFailed__Output as _tablesafe_v1_OffsiteFailed__Output } from './tablesafe/v1/OffsiteFailed.js';
+import type { OffsiteStatus as _tablesafe_v1_OffsiteStatus, OffsiteStatus__Output as _tablesafe_v1_OffsiteStatus__Output } from './tablesafe/v1/OffsiteStatus.js';
 import type { RemoveSafetyCopyRequest as _tablesafe_v1_RemoveSafetyCopyRequest, RemoveSafetyCopyRequest__Output as _tablesafe_v1_RemoveSafetyCopyRequest__Output } from './tablesafe/v1/RemoveSafetyCopyRequest.js';
 import type { RemoveSafetyCopyResponse as _tablesafe_v1_RemoveSafetyCopyResponse, RemoveSafetyCopyResponse__Output as _tablesafe_v1_RemoveSafetyCopyResponse__Output } from './tablesafe/v1/RemoveSafetyCopyResponse.js';
 import type { RestoreBackupRequest as _tablesafe_v1_RestoreBackupRequest, RestoreBackupRequest__Output as _tablesafe_v1_RestoreBackupRequest__Output } from './tablesafe/v1/RestoreBackupRequest.js';
@@ -83,6 +86,9 @@ export interface ProtoGrpcType {
       ListBackupsResponse: MessageTypeDefinition<_tablesafe_v1_ListBackupsResponse, _tablesafe_v1_ListBackupsResponse__Output>
       ListRunsRequest: MessageTypeDefinition<_tablesafe_v1_ListRunsRequest, _tablesafe_v1_ListRunsRequest__Output>
       ListRunsResponse: MessageTypeDefinition<_tablesafe_v1_ListRunsResponse, _tablesafe_v1_ListRunsResponse__Output>
+      OffsiteCopied: MessageTypeDefinition<_tablesafe_v1_OffsiteCopied, _tablesafe_v1_OffsiteCopied__Output>
+      OffsiteFailed: MessageTypeDefinition<_tablesafe_v1_OffsiteFailed, _tablesafe_v1_OffsiteFailed__Output>
+      OffsiteStatus: MessageTypeDefinition<_tablesafe_v1_OffsiteStatus, _tablesafe_v1_OffsiteStatus__Output>
       RemoveSafetyCopyRequest: MessageTypeDefinition<_tablesafe_v1_RemoveSafetyCopyRequest, _tablesafe_v1_RemoveSafetyCopyRequest__Output>
       RemoveSafetyCopyResponse: MessageTypeDefinition<_tablesafe_v1_RemoveSafetyCopyResponse, _tablesafe_v1_RemoveSafetyCopyResponse__Output>
       RestoreBackupRequest: MessageTypeDefinition<_tablesafe_v1_RestoreBackupRequest, _tablesafe_v1_RestoreBackupRequest__Output>

@@ -92,6 +92,8 @@ class IssueCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ISSUE_CODE_DRILL_STALE: _ClassVar[IssueCode]
     ISSUE_CODE_NEVER_DRILLED: _ClassVar[IssueCode]
     ISSUE_CODE_SIZE_LIMIT_NEAR: _ClassVar[IssueCode]
+    ISSUE_CODE_OFFSITE_LAGGING: _ClassVar[IssueCode]
+    ISSUE_CODE_OFFSITE_FAILED: _ClassVar[IssueCode]
 
 class DrillLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -113,6 +115,8 @@ class EventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_KIND_RESTORE_FINISHED: _ClassVar[EventKind]
     EVENT_KIND_TABLE_DRILLED: _ClassVar[EventKind]
     EVENT_KIND_TABLE_COMPACTED: _ClassVar[EventKind]
+    EVENT_KIND_OFFSITE_COPIED: _ClassVar[EventKind]
+    EVENT_KIND_OFFSITE_FAILED: _ClassVar[EventKind]
 TRIGGER_UNSPECIFIED: Trigger
 TRIGGER_SCHEDULED: Trigger
 TRIGGER_MANUAL: Trigger
@@ -168,6 +172,8 @@ ISSUE_CODE_RESTORE_DRILL_FAILED: IssueCode
 ISSUE_CODE_DRILL_STALE: IssueCode
 ISSUE_CODE_NEVER_DRILLED: IssueCode
 ISSUE_CODE_SIZE_LIMIT_NEAR: IssueCode
+ISSUE_CODE_OFFSITE_LAGGING: IssueCode
+ISSUE_CODE_OFFSITE_FAILED: IssueCode
 DRILL_LEVEL_UNSPECIFIED: DrillLevel
 DRILL_LEVEL_READER: DrillLevel
 DRILL_LEVEL_ERLANG: DrillLevel
@@ -183,6 +189,8 @@ EVENT_KIND_RESTORE_STARTED: EventKind
 EVENT_KIND_RESTORE_FINISHED: EventKind
 EVENT_KIND_TABLE_DRILLED: EventKind
 EVENT_KIND_TABLE_COMPACTED: EventKind
+EVENT_KIND_OFFSITE_COPIED: EventKind
+EVENT_KIND_OFFSITE_FAILED: EventKind
 
 class CompactTableRequest(_message.Message):
     __slots__ = ("table", "force", "dry_run")
@@ -323,12 +331,14 @@ class ContentDigest(_message.Message):
     def __init__(self, objects: _Optional[int] = ..., phash2_sum: _Optional[int] = ...) -> None: ...
 
 class ListBackupsRequest(_message.Message):
-    __slots__ = ("table", "safety_copies")
+    __slots__ = ("table", "safety_copies", "offsite")
     TABLE_FIELD_NUMBER: _ClassVar[int]
     SAFETY_COPIES_FIELD_NUMBER: _ClassVar[int]
+    OFFSITE_FIELD_NUMBER: _ClassVar[int]
     table: str
     safety_copies: bool
-    def __init__(self, table: _Optional[str] = ..., safety_copies: _Optional[bool] = ...) -> None: ...
+    offsite: bool
+    def __init__(self, table: _Optional[str] = ..., safety_copies: _Optional[bool] = ..., offsite: _Optional[bool] = ...) -> None: ...
 
 class ListBackupsResponse(_message.Message):
     __slots__ = ("backups",)
@@ -337,7 +347,7 @@ class ListBackupsResponse(_message.Message):
     def __init__(self, backups: _Optional[_Iterable[_Union[BackupFile, _Mapping]]] = ...) -> None: ...
 
 class BackupFile(_message.Message):
-    __slots__ = ("file_name", "table", "captured_at", "bytes", "records", "consistency", "verified", "sha256", "keys", "digest", "corrupt_reason")
+    __slots__ = ("file_name", "table", "captured_at", "bytes", "records", "consistency", "verified", "sha256", "keys", "digest", "corrupt_reason", "destination", "object", "uploaded_at")
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     TABLE_FIELD_NUMBER: _ClassVar[int]
     CAPTURED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -349,6 +359,9 @@ class BackupFile(_message.Message):
     KEYS_FIELD_NUMBER: _ClassVar[int]
     DIGEST_FIELD_NUMBER: _ClassVar[int]
     CORRUPT_REASON_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_FIELD_NUMBER: _ClassVar[int]
+    UPLOADED_AT_FIELD_NUMBER: _ClassVar[int]
     file_name: str
     table: str
     captured_at: _timestamp_pb2.Timestamp
@@ -360,7 +373,10 @@ class BackupFile(_message.Message):
     keys: int
     digest: ContentDigest
     corrupt_reason: str
-    def __init__(self, file_name: _Optional[str] = ..., table: _Optional[str] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., bytes: _Optional[int] = ..., records: _Optional[int] = ..., consistency: _Optional[_Union[Consistency, str]] = ..., verified: _Optional[bool] = ..., sha256: _Optional[str] = ..., keys: _Optional[int] = ..., digest: _Optional[_Union[ContentDigest, _Mapping]] = ..., corrupt_reason: _Optional[str] = ...) -> None: ...
+    destination: str
+    object: str
+    uploaded_at: _timestamp_pb2.Timestamp
+    def __init__(self, file_name: _Optional[str] = ..., table: _Optional[str] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., bytes: _Optional[int] = ..., records: _Optional[int] = ..., consistency: _Optional[_Union[Consistency, str]] = ..., verified: _Optional[bool] = ..., sha256: _Optional[str] = ..., keys: _Optional[int] = ..., digest: _Optional[_Union[ContentDigest, _Mapping]] = ..., corrupt_reason: _Optional[str] = ..., destination: _Optional[str] = ..., object: _Optional[str] = ..., uploaded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ScrubBackupsRequest(_message.Message):
     __slots__ = ()
@@ -549,7 +565,7 @@ class ComponentHealth(_message.Message):
     def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[HealthStatus, str]] = ..., issues: _Optional[_Iterable[_Union[HealthIssue, _Mapping]]] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class TableHealth(_message.Message):
-    __slots__ = ("name", "path", "role", "status", "issues", "type", "records", "keys", "file_size_bytes", "free_bytes", "fragmentation_ratio", "closed_properly", "last_backup_at", "since_last_backup", "last_backup_consistency", "last_attempt_outcome", "backups_retained", "last_drill_at", "last_drill_passed", "last_drill_level")
+    __slots__ = ("name", "path", "role", "status", "issues", "type", "records", "keys", "file_size_bytes", "free_bytes", "fragmentation_ratio", "closed_properly", "last_backup_at", "since_last_backup", "last_backup_consistency", "last_attempt_outcome", "backups_retained", "last_drill_at", "last_drill_passed", "last_drill_level", "offsite")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PATH_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
@@ -570,6 +586,7 @@ class TableHealth(_message.Message):
     LAST_DRILL_AT_FIELD_NUMBER: _ClassVar[int]
     LAST_DRILL_PASSED_FIELD_NUMBER: _ClassVar[int]
     LAST_DRILL_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    OFFSITE_FIELD_NUMBER: _ClassVar[int]
     name: str
     path: str
     role: TableRole
@@ -590,7 +607,24 @@ class TableHealth(_message.Message):
     last_drill_at: _timestamp_pb2.Timestamp
     last_drill_passed: bool
     last_drill_level: DrillLevel
-    def __init__(self, name: _Optional[str] = ..., path: _Optional[str] = ..., role: _Optional[_Union[TableRole, str]] = ..., status: _Optional[_Union[HealthStatus, str]] = ..., issues: _Optional[_Iterable[_Union[HealthIssue, _Mapping]]] = ..., type: _Optional[str] = ..., records: _Optional[int] = ..., keys: _Optional[int] = ..., file_size_bytes: _Optional[int] = ..., free_bytes: _Optional[int] = ..., fragmentation_ratio: _Optional[float] = ..., closed_properly: _Optional[bool] = ..., last_backup_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., since_last_backup: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., last_backup_consistency: _Optional[_Union[Consistency, str]] = ..., last_attempt_outcome: _Optional[_Union[TableOutcome, str]] = ..., backups_retained: _Optional[int] = ..., last_drill_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_drill_passed: _Optional[bool] = ..., last_drill_level: _Optional[_Union[DrillLevel, str]] = ...) -> None: ...
+    offsite: _containers.RepeatedCompositeFieldContainer[OffsiteStatus]
+    def __init__(self, name: _Optional[str] = ..., path: _Optional[str] = ..., role: _Optional[_Union[TableRole, str]] = ..., status: _Optional[_Union[HealthStatus, str]] = ..., issues: _Optional[_Iterable[_Union[HealthIssue, _Mapping]]] = ..., type: _Optional[str] = ..., records: _Optional[int] = ..., keys: _Optional[int] = ..., file_size_bytes: _Optional[int] = ..., free_bytes: _Optional[int] = ..., fragmentation_ratio: _Optional[float] = ..., closed_properly: _Optional[bool] = ..., last_backup_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., since_last_backup: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., last_backup_consistency: _Optional[_Union[Consistency, str]] = ..., last_attempt_outcome: _Optional[_Union[TableOutcome, str]] = ..., backups_retained: _Optional[int] = ..., last_drill_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_drill_passed: _Optional[bool] = ..., last_drill_level: _Optional[_Union[DrillLevel, str]] = ..., offsite: _Optional[_Iterable[_Union[OffsiteStatus, _Mapping]]] = ...) -> None: ...
+
+class OffsiteStatus(_message.Message):
+    __slots__ = ("destination", "last_copy_at", "since_last_copy", "copies", "pending", "last_error")
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    LAST_COPY_AT_FIELD_NUMBER: _ClassVar[int]
+    SINCE_LAST_COPY_FIELD_NUMBER: _ClassVar[int]
+    COPIES_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    destination: str
+    last_copy_at: _timestamp_pb2.Timestamp
+    since_last_copy: _duration_pb2.Duration
+    copies: int
+    pending: int
+    last_error: str
+    def __init__(self, destination: _Optional[str] = ..., last_copy_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., since_last_copy: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., copies: _Optional[int] = ..., pending: _Optional[int] = ..., last_error: _Optional[str] = ...) -> None: ...
 
 class GetHealthResponse(_message.Message):
     __slots__ = ("status", "computed_at", "components", "tables", "snapshot_id", "unchanged", "next_page_token", "total_tables")
@@ -625,7 +659,7 @@ class WatchEventsRequest(_message.Message):
     def __init__(self, after_sequence: _Optional[int] = ..., epoch: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[EventKind, str]]] = ..., tables: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("sequence", "epoch", "at", "run_started", "table_backed_up", "table_backup_failed", "run_finished", "health_changed", "heartbeat", "resync_required", "restore_started", "restore_finished", "table_drilled", "table_compacted")
+    __slots__ = ("sequence", "epoch", "at", "run_started", "table_backed_up", "table_backup_failed", "run_finished", "health_changed", "heartbeat", "resync_required", "restore_started", "restore_finished", "table_drilled", "table_compacted", "offsite_copied", "offsite_failed")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
@@ -640,6 +674,8 @@ class Event(_message.Message):
     RESTORE_FINISHED_FIELD_NUMBER: _ClassVar[int]
     TABLE_DRILLED_FIELD_NUMBER: _ClassVar[int]
     TABLE_COMPACTED_FIELD_NUMBER: _ClassVar[int]
+    OFFSITE_COPIED_FIELD_NUMBER: _ClassVar[int]
+    OFFSITE_FAILED_FIELD_NUMBER: _ClassVar[int]
     sequence: int
     epoch: str
     at: _timestamp_pb2.Timestamp
@@ -654,7 +690,37 @@ class Event(_message.Message):
     restore_finished: RestoreFinished
     table_drilled: TableDrilled
     table_compacted: TableCompacted
-    def __init__(self, sequence: _Optional[int] = ..., epoch: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., run_started: _Optional[_Union[RunStarted, _Mapping]] = ..., table_backed_up: _Optional[_Union[TableBackedUp, _Mapping]] = ..., table_backup_failed: _Optional[_Union[TableBackupFailed, _Mapping]] = ..., run_finished: _Optional[_Union[RunFinished, _Mapping]] = ..., health_changed: _Optional[_Union[HealthChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., resync_required: _Optional[_Union[ResyncRequired, _Mapping]] = ..., restore_started: _Optional[_Union[RestoreStarted, _Mapping]] = ..., restore_finished: _Optional[_Union[RestoreFinished, _Mapping]] = ..., table_drilled: _Optional[_Union[TableDrilled, _Mapping]] = ..., table_compacted: _Optional[_Union[TableCompacted, _Mapping]] = ...) -> None: ...
+    offsite_copied: OffsiteCopied
+    offsite_failed: OffsiteFailed
+    def __init__(self, sequence: _Optional[int] = ..., epoch: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., run_started: _Optional[_Union[RunStarted, _Mapping]] = ..., table_backed_up: _Optional[_Union[TableBackedUp, _Mapping]] = ..., table_backup_failed: _Optional[_Union[TableBackupFailed, _Mapping]] = ..., run_finished: _Optional[_Union[RunFinished, _Mapping]] = ..., health_changed: _Optional[_Union[HealthChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., resync_required: _Optional[_Union[ResyncRequired, _Mapping]] = ..., restore_started: _Optional[_Union[RestoreStarted, _Mapping]] = ..., restore_finished: _Optional[_Union[RestoreFinished, _Mapping]] = ..., table_drilled: _Optional[_Union[TableDrilled, _Mapping]] = ..., table_compacted: _Optional[_Union[TableCompacted, _Mapping]] = ..., offsite_copied: _Optional[_Union[OffsiteCopied, _Mapping]] = ..., offsite_failed: _Optional[_Union[OffsiteFailed, _Mapping]] = ...) -> None: ...
+
+class OffsiteCopied(_message.Message):
+    __slots__ = ("destination", "table", "file_name", "bytes", "duration", "captured_at")
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    CAPTURED_AT_FIELD_NUMBER: _ClassVar[int]
+    destination: str
+    table: str
+    file_name: str
+    bytes: int
+    duration: _duration_pb2.Duration
+    captured_at: _timestamp_pb2.Timestamp
+    def __init__(self, destination: _Optional[str] = ..., table: _Optional[str] = ..., file_name: _Optional[str] = ..., bytes: _Optional[int] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OffsiteFailed(_message.Message):
+    __slots__ = ("destination", "table", "file_name", "message")
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    destination: str
+    table: str
+    file_name: str
+    message: str
+    def __init__(self, destination: _Optional[str] = ..., table: _Optional[str] = ..., file_name: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class TableCompacted(_message.Message):
     __slots__ = ("run_id", "table", "bytes_before", "bytes_after", "error_code", "error_message", "safety_copy")

@@ -27,6 +27,16 @@ export interface BackupFile {
    * copy is not verified and no longer counts as a backup.
    */
   'corruptReason'?: (string);
+  /**
+   * Empty for a copy in the backup directory; else the offsite destination
+   * that holds it (`restore --from-offsite --destination` restores it).
+   */
+  'destination'?: (string);
+  /**
+   * A remote copy: its object's key in the bucket, and when it was stored.
+   */
+  'object'?: (string);
+  'uploadedAt'?: (_google_protobuf_Timestamp | null);
 }
 
 export interface BackupFile__Output {
@@ -51,4 +61,14 @@ export interface BackupFile__Output {
    * copy is not verified and no longer counts as a backup.
    */
   'corruptReason': (string);
+  /**
+   * Empty for a copy in the backup directory; else the offsite destination
+   * that holds it (`restore --from-offsite --destination` restores it).
+   */
+  'destination': (string);
+  /**
+   * A remote copy: its object's key in the bucket, and when it was stored.
+   */
+  'object': (string);
+  'uploadedAt': (_google_protobuf_Timestamp__Output | null);
 }

@@ -12,6 +12,8 @@ import type { RestoreStarted as _tablesafe_v1_RestoreStarted, RestoreStarted__Ou
 import type { RestoreFinished as _tablesafe_v1_RestoreFinished, RestoreFinished__Output as _tablesafe_v1_RestoreFinished__Output } from '../../tablesafe/v1/RestoreFinished.js';
 import type { TableDrilled as _tablesafe_v1_TableDrilled, TableDrilled__Output as _tablesafe_v1_TableDrilled__Output } from '../../tablesafe/v1/TableDrilled.js';
 import type { TableCompacted as _tablesafe_v1_TableCompacted, TableCompacted__Output as _tablesafe_v1_TableCompacted__Output } from '../../tablesafe/v1/TableCompacted.js';
+import type { OffsiteCopied as _tablesafe_v1_OffsiteCopied, OffsiteCopied__Output as _tablesafe_v1_OffsiteCopied__Output } from '../../tablesafe/v1/OffsiteCopied.js';
+import type { OffsiteFailed as _tablesafe_v1_OffsiteFailed, OffsiteFailed__Output as _tablesafe_v1_OffsiteFailed__Output } from '../../tablesafe/v1/OffsiteFailed.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Event {
@@ -29,7 +31,9 @@ export interface Event {
   'restoreFinished'?: (_tablesafe_v1_RestoreFinished | null);
   'tableDrilled'?: (_tablesafe_v1_TableDrilled | null);
   'tableCompacted'?: (_tablesafe_v1_TableCompacted | null);
-  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired"|"restoreStarted"|"restoreFinished"|"tableDrilled"|"tableCompacted";
+  'offsiteCopied'?: (_tablesafe_v1_OffsiteCopied | null);
+  'offsiteFailed'?: (_tablesafe_v1_OffsiteFailed | null);
+  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired"|"restoreStarted"|"restoreFinished"|"tableDrilled"|"tableCompacted"|"offsiteCopied"|"offsiteFailed";
 }
 
 export interface Event__Output {
@@ -47,5 +51,7 @@ export interface Event__Output {
   'restoreFinished'?: (_tablesafe_v1_RestoreFinished__Output | null);
   'tableDrilled'?: (_tablesafe_v1_TableDrilled__Output | null);
   'tableCompacted'?: (_tablesafe_v1_TableCompacted__Output | null);
-  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired"|"restoreStarted"|"restoreFinished"|"tableDrilled"|"tableCompacted";
+  'offsiteCopied'?: (_tablesafe_v1_OffsiteCopied__Output | null);
+  'offsiteFailed'?: (_tablesafe_v1_OffsiteFailed__Output | null);
+  'payload'?: "runStarted"|"tableBackedUp"|"tableBackupFailed"|"runFinished"|"healthChanged"|"heartbeat"|"resyncRequired"|"restoreStarted"|"restoreFinished"|"tableDrilled"|"tableCompacted"|"offsiteCopied"|"offsiteFailed";
 }

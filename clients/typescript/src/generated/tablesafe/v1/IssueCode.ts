@@ -46,6 +46,16 @@ export const IssueCode = {
    * fail once it is full. Names the size and the free space a rebuild reclaims.
    */
   ISSUE_CODE_SIZE_LIMIT_NEAR: 'ISSUE_CODE_SIZE_LIMIT_NEAR',
+  /**
+   * The newest copy at an offsite destination is older than its stale_after
+   * (or none is there and a verified backup has waited longer than that).
+   */
+  ISSUE_CODE_OFFSITE_LAGGING: 'ISSUE_CODE_OFFSITE_LAGGING',
+  /**
+   * Copies cannot be stored at an offsite destination (unreachable, refused
+   * credentials, a failed check); local backups are not affected.
+   */
+  ISSUE_CODE_OFFSITE_FAILED: 'ISSUE_CODE_OFFSITE_FAILED',
 } as const;
 
 export type IssueCode =
@@ -112,5 +122,17 @@ export type IssueCode =
    */
   | 'ISSUE_CODE_SIZE_LIMIT_NEAR'
   | 17
+  /**
+   * The newest copy at an offsite destination is older than its stale_after
+   * (or none is there and a verified backup has waited longer than that).
+   */
+  | 'ISSUE_CODE_OFFSITE_LAGGING'
+  | 18
+  /**
+   * Copies cannot be stored at an offsite destination (unreachable, refused
+   * credentials, a failed check); local backups are not affected.
+   */
+  | 'ISSUE_CODE_OFFSITE_FAILED'
+  | 19
 
 export type IssueCode__Output = typeof IssueCode[keyof typeof IssueCode]

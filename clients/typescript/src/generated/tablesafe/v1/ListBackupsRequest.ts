@@ -10,6 +10,12 @@ export interface ListBackupsRequest {
    * List the safety copies restores kept (`safety/<name>`) instead.
    */
   'safetyCopies'?: (boolean);
+  /**
+   * Also list this host's copies at every offsite destination (one request
+   * to the store per copy, for its manifest). A destination that cannot be
+   * read fails the call with UNAVAILABLE, naming it.
+   */
+  'offsite'?: (boolean);
 }
 
 export interface ListBackupsRequest__Output {
@@ -21,4 +27,10 @@ export interface ListBackupsRequest__Output {
    * List the safety copies restores kept (`safety/<name>`) instead.
    */
   'safetyCopies': (boolean);
+  /**
+   * Also list this host's copies at every offsite destination (one request
+   * to the store per copy, for its manifest). A destination that cannot be
+   * read fails the call with UNAVAILABLE, naming it.
+   */
+  'offsite': (boolean);
 }

@@ -8,6 +8,7 @@ import type { Duration as _google_protobuf_Duration, Duration__Output as _google
 import type { Consistency as _tablesafe_v1_Consistency, Consistency__Output as _tablesafe_v1_Consistency__Output } from '../../tablesafe/v1/Consistency.js';
 import type { TableOutcome as _tablesafe_v1_TableOutcome, TableOutcome__Output as _tablesafe_v1_TableOutcome__Output } from '../../tablesafe/v1/TableOutcome.js';
 import type { DrillLevel as _tablesafe_v1_DrillLevel, DrillLevel__Output as _tablesafe_v1_DrillLevel__Output } from '../../tablesafe/v1/DrillLevel.js';
+import type { OffsiteStatus as _tablesafe_v1_OffsiteStatus, OffsiteStatus__Output as _tablesafe_v1_OffsiteStatus__Output } from '../../tablesafe/v1/OffsiteStatus.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TableHealth {
@@ -37,6 +38,10 @@ export interface TableHealth {
   'lastDrillAt'?: (_google_protobuf_Timestamp | null);
   'lastDrillPassed'?: (boolean);
   'lastDrillLevel'?: (_tablesafe_v1_DrillLevel);
+  /**
+   * Each offsite destination's copies of the table.
+   */
+  'offsite'?: (_tablesafe_v1_OffsiteStatus)[];
 }
 
 export interface TableHealth__Output {
@@ -66,4 +71,8 @@ export interface TableHealth__Output {
   'lastDrillAt': (_google_protobuf_Timestamp__Output | null);
   'lastDrillPassed': (boolean);
   'lastDrillLevel': (_tablesafe_v1_DrillLevel__Output);
+  /**
+   * Each offsite destination's copies of the table.
+   */
+  'offsite': (_tablesafe_v1_OffsiteStatus__Output)[];
 }

@@ -1,0 +1,347 @@
+//! One copy's upload: a single put up to the part size, above it a multipart
+//! upload that is resumed after a crash or restart from the parts already
+//! stored.
+//!
+//! Every byte sent is read from the local copy and hashed on the way: the
+//! upload is refused when the copy no longer has its manifest's SHA-256. What
+//! the store kept is checked against what was sent: each part's ETag is the
+//! MD5 of that part, and the finished object's size and ETag (MD5 of the
+//! body, or of the parts' MD5s followed by `-N`) must be those expected.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use md5::{Digest as _, Md5};
+use object_store::multipart::PartId;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStoreExt, PutPayload};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use tokio::io::AsyncReadExt;
+
+use super::RemoteStore;
+
+/// What was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// Bytes of the artifact.
+    pub bytes: u64,
+    /// Hex SHA-256 of the artifact.
+    pub sha256: String,
+    /// The object's ETag as the store reports it.
+    pub etag: String,
+    /// Parts sent in this attempt (1 for a single put).
+    pub parts_sent: usize,
+    /// Parts an earlier attempt had stored and this one kept.
+    pub parts_resumed: usize,
+}
+
+/// Why an upload did not store a checked object.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// The local copy does not have its manifest's bytes any more.
+    #[error("the local copy {file} no longer matches its manifest ({what}); not uploaded")]
+    LocalChanged {
+        /// The copy.
+        file: String,
+        /// What differs.
+        what: String,
+    },
+    /// The store refused or could not be reached.
+    #[error("{0}")]
+    Store(#[from] object_store::Error),
+    /// The store kept something other than what was sent.
+    #[error("the store kept other bytes than were sent: {0}")]
+    Mismatch(String),
+    /// The local copy or the upload's state could not be read or written.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+/// The state of a multipart upload, written after every stored part so that
+/// a later attempt can go on from there.
+#[derive(Debug, Serialize, Deserialize)]
+struct Resume {
+    /// The object being written.
+    key: String,
+    /// The store's id of the upload.
+    upload_id: String,
+    /// Bytes per part.
+    part_size: usize,
+    /// Bytes of the artifact.
+    bytes: u64,
+    /// The local copy's SHA-256: the content the parts belong to.
+    source_sha256: String,
+    /// The ETag of every stored part, in order.
+    parts: Vec<String>,
+}
+
+/// One artifact to send: `header` then the bytes of the file at `source`.
+pub(super) struct Upload<'a> {
+    /// Where it goes.
+    pub store: &'a dyn RemoteStore,
+    /// The object.
+    pub key: &'a ObjectPath,
+    /// The artifact's header.
+    pub header: &'a [u8],
+    /// The local copy.
+    pub source: &'a Path,
+    /// Its bytes and SHA-256 as its manifest records them.
+    pub source_bytes: u64,
+    /// Hex SHA-256 from the manifest.
+    pub source_sha256: &'a str,
+    /// Bytes per part; artifacts up to this size go in one put.
+    pub part_size: usize,
+    /// Where the multipart state is kept between attempts.
+    pub resume_file: PathBuf,
+}
+
+/// Reads the artifact in parts, hashing every byte.
+struct Reader {
+    header: Vec<u8>,
+    sent_header: usize,
+    file: tokio::fs::File,
+    artifact: Sha256,
+    source: Sha256,
+    source_read: u64,
+}
+
+impl Reader {
+    /// The next part: up to `size` bytes (fewer only at the end).
+    async fn part(&mut self, size: usize) -> io::Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(size);
+        let from_header = (self.header.len() - self.sent_header).min(size);
+        buf.extend_from_slice(&self.header[self.sent_header..self.sent_header + from_header]);
+        self.sent_header += from_header;
+        let start = buf.len();
+        buf.resize(size, 0);
+        let mut filled = start;
+        while filled < size {
+            let n = self.file.read(&mut buf[filled..]).await?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        buf.truncate(filled);
+        self.source.update(&buf[start..]);
+        self.source_read += (filled - start) as u64;
+        self.artifact.update(&buf);
+        Ok(buf)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An ETag without the quotes some stores put around it.
+pub(super) fn bare_etag(etag: &str) -> &str {
+    etag.trim_matches('"')
+}
+
+impl Upload<'_> {
+    fn artifact_bytes(&self) -> u64 {
+        self.header.len() as u64 + self.source_bytes
+    }
+
+    /// Sends the artifact and checks what the store kept.
+    pub async fn run(&self) -> Result<Stored, UploadError> {
+        let mut reader = Reader {
+            header: self.header.to_vec(),
+            sent_header: 0,
+            file: tokio::fs::File::open(self.source).await?,
+            artifact: Sha256::new(),
+            source: Sha256::new(),
+            source_read: 0,
+        };
+        let total = self.artifact_bytes();
+        let (expected_etag, parts_sent, parts_resumed) = if total <= self.part_size as u64 {
+            let body = reader.part(self.part_size).await?;
+            self.check_source(&mut reader).await?;
+            let md5 = hex(&Md5::digest(&body));
+            let put = self.store.put(self.key, PutPayload::from(body)).await?;
+            if let Some(etag) = put.e_tag.as_deref() {
+                check_etag(bare_etag(etag), &md5, "the object")?;
+            }
+            (md5, 1, 0)
+        } else {
+            self.multipart(&mut reader).await?
+        };
+        let meta = self.store.head(self.key).await?;
+        if meta.size != total {
+            return Err(UploadError::Mismatch(format!(
+                "{} holds {} bytes, {total} were sent",
+                self.key, meta.size
+            )));
+        }
+        let etag = meta.e_tag.as_deref().map(bare_etag).unwrap_or_default();
+        check_etag(etag, &expected_etag, "the object")?;
+        Ok(Stored {
+            bytes: total,
+            sha256: hex(&reader.artifact.finalize()),
+            etag: etag.to_owned(),
+            parts_sent,
+            parts_resumed,
+        })
+    }
+
+    /// Refuses a source whose bytes are not its manifest's, once all are read.
+    async fn check_source(&self, reader: &mut Reader) -> Result<(), UploadError> {
+        let mut extra = [0u8; 1];
+        let longer = reader.file.read(&mut extra).await? > 0;
+        let changed = |what: String| UploadError::LocalChanged {
+            file: self.source.display().to_string(),
+            what,
+        };
+        if longer || reader.source_read != self.source_bytes {
+            return Err(changed(format!(
+                "it has {} bytes or more, the manifest says {}",
+                reader.source_read + u64::from(longer),
+                self.source_bytes
+            )));
+        }
+        let sha = hex(&reader.source.clone().finalize());
+        if sha != self.source_sha256 {
+            return Err(changed(format!(
+                "SHA-256 {sha}, the manifest says {}",
+                self.source_sha256
+            )));
+        }
+        Ok(())
+    }
+
+    /// A multipart upload, from the stored parts of an earlier attempt when
+    /// there is one for this content. Returns the expected ETag, the parts
+    /// sent and the parts resumed.
+    async fn multipart(&self, reader: &mut Reader) -> Result<(String, usize, usize), UploadError> {
+        let total = self.artifact_bytes();
+        let mut state = match self.earlier_attempt().await {
+            Some(state) => state,
+            None => {
+                let upload_id = self.store.create_multipart(self.key).await?;
+                let state = Resume {
+                    key: self.key.to_string(),
+                    upload_id,
+                    part_size: self.part_size,
+                    bytes: total,
+                    source_sha256: self.source_sha256.to_owned(),
+                    parts: Vec::new(),
+                };
+                save(&self.resume_file, &state)?;
+                state
+            }
+        };
+        let count = usize::try_from(total.div_ceil(self.part_size as u64)).unwrap_or(usize::MAX);
+        let mut md5s = Vec::with_capacity(count * 16);
+        let resumed = state.parts.len().min(count);
+        // The parts stored before are read again: their bytes are hashed, and
+        // must be the bytes whose ETags were recorded.
+        for (index, etag) in state.parts.iter().take(resumed).enumerate() {
+            let body = reader.part(self.part_size).await?;
+            let md5 = Md5::digest(&body);
+            if bare_etag(etag) != hex(&md5) {
+                let _ = std::fs::remove_file(&self.resume_file);
+                return Err(UploadError::LocalChanged {
+                    file: self.source.display().to_string(),
+                    what: format!("part {} differs from the one stored before", index + 1),
+                });
+            }
+            md5s.extend_from_slice(&md5);
+        }
+        for index in resumed..count {
+            let body = reader.part(self.part_size).await?;
+            if index + 1 == count {
+                self.check_source(reader).await?;
+            }
+            let md5 = Md5::digest(&body);
+            let part = self
+                .store
+                .put_part(self.key, &state.upload_id, index, PutPayload::from(body))
+                .await;
+            let part = match part {
+                Ok(part) => part,
+                Err(e) => {
+                    if matches!(e, object_store::Error::NotFound { .. }) {
+                        // The store no longer knows the upload: start afresh next time.
+                        let _ = std::fs::remove_file(&self.resume_file);
+                    }
+                    return Err(e.into());
+                }
+            };
+            check_etag(
+                bare_etag(&part.content_id),
+                &hex(&md5),
+                &format!("part {}", index + 1),
+            )?;
+            md5s.extend_from_slice(&md5);
+            state.parts.push(part.content_id);
+            save(&self.resume_file, &state)?;
+            crate::crash_point("offsite-part-stored");
+        }
+        let parts = state
+            .parts
+            .iter()
+            .map(|etag| PartId {
+                content_id: etag.clone(),
+            })
+            .collect();
+        let done = self
+            .store
+            .complete_multipart(self.key, &state.upload_id, parts)
+            .await;
+        // Whatever the answer, this upload id is spent.
+        let _ = std::fs::remove_file(&self.resume_file);
+        done?;
+        Ok((
+            format!("{}-{count}", hex(&Md5::digest(&md5s))),
+            count - resumed,
+            resumed,
+        ))
+    }
+
+    /// The state of an earlier attempt at this very content, if any. An
+    /// earlier attempt at other content (the copy was sealed again, the part
+    /// size changed) is aborted, so the store frees its parts.
+    async fn earlier_attempt(&self) -> Option<Resume> {
+        let text = std::fs::read(&self.resume_file).ok()?;
+        let state: Resume = serde_json::from_slice(&text).ok()?;
+        let same = state.key == self.key.as_ref()
+            && state.part_size == self.part_size
+            && state.bytes == self.artifact_bytes()
+            && state.source_sha256 == self.source_sha256;
+        if !same {
+            let key = ObjectPath::from(state.key.as_str());
+            match self.store.abort_multipart(&key, &state.upload_id).await {
+                Ok(()) => {
+                    tracing::info!(key = %key, "an earlier upload of other bytes was aborted")
+                }
+                Err(e) => {
+                    tracing::warn!(key = %key, error = %e, "an earlier upload could not be aborted")
+                }
+            }
+            let _ = std::fs::remove_file(&self.resume_file);
+        }
+        same.then_some(state)
+    }
+}
+
+fn check_etag(stored: &str, expected: &str, what: &str) -> Result<(), UploadError> {
+    if stored == expected {
+        Ok(())
+    } else {
+        Err(UploadError::Mismatch(format!(
+            "{what} has ETag {stored}, the bytes sent give {expected}"
+        )))
+    }
+}
+
+/// Writes the state beside its final name and renames it into place.
+fn save(path: &Path, state: &Resume) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_vec(state).map_err(io::Error::other)?)?;
+    std::fs::rename(tmp, path)
+}
