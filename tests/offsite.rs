@@ -713,7 +713,11 @@ async fn encrypted_copies_leave_no_plaintext_in_the_store_and_restore_only_with_
         .windows(24)
         .filter(|w| w.iter().any(|&b| b != 0))
         .collect();
-    let objects = every_object(&*bucket(&garage)).await;
+    let objects: Vec<(String, Vec<u8>)> = every_object(&*bucket(&garage))
+        .await
+        .into_iter()
+        .filter(|o| !o.0.ends_with("/.tablesafe-host.json"))
+        .collect();
     assert_eq!(
         objects.len(),
         2,
@@ -1039,4 +1043,71 @@ async fn an_upload_killed_midway_resumes_from_its_stored_parts_and_leaves_no_par
             "{point}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_instance_under_the_same_host_name_touches_nothing() {
+    logs();
+    let Some(garage) = GarageCluster::start(1, 1) else {
+        return;
+    };
+    let key = (garage.key_id().to_owned(), garage.secret().to_owned());
+    let (a_dirs, b_dirs) = (Dirs::new(), Dirs::new());
+    a_dirs.add_fixtures(&[("users", "set_10.dets")]);
+    b_dirs.add_fixtures(&[("users", "bag_100.dets")]);
+    let endpoint = garage.endpoint();
+    let start = |dirs: &Dirs| {
+        TestServer::start(config(
+            dirs,
+            "db-1",
+            &endpoint,
+            (&key.0, &key.1),
+            garage.bucket(),
+            |o| {
+                o.keep = Some(1);
+            },
+        ))
+    };
+    let a = start(&a_dirs).await;
+    let a_client = a.client(Some(ADMIN)).await;
+    let mut a_events = offsite_events(&a_client).await;
+    backed_up(&a_client, vec![], "first").await;
+    copied(&mut a_events, 1, false).await;
+    let remote = remote(&garage);
+    let before = stored(&remote, "db-1").await;
+
+    // A second instance configured with the same host name: its copies
+    // would prune the first one's. It uploads and deletes nothing, and says why.
+    let b = start(&b_dirs).await;
+    let b_client = b.client(Some(ADMIN)).await;
+    let mut b_events = offsite_events(&b_client).await;
+    backed_up(&b_client, vec![], "second").await;
+    let message = failed(&mut b_events).await;
+    assert!(
+        message.contains("claimed by another tablesafe") && message.contains("db-1"),
+        "{message}"
+    );
+    assert_eq!(
+        stored(&remote, "db-1").await,
+        before,
+        "the first instance's copies are untouched"
+    );
+    let health = b_client.get_health(true).await.unwrap();
+    let offsite = health
+        .components
+        .iter()
+        .find(|c| c.name == "offsite")
+        .unwrap();
+    assert!(
+        offsite
+            .issues
+            .iter()
+            .any(|i| i.code == IssueCode::OffsiteFailed as i32 && i.message.contains("claimed")),
+        "{offsite:?}"
+    );
+    // The first instance goes on as before.
+    backed_up(&a_client, vec![], "again").await;
+    copied(&mut a_events, 1, false).await;
+    a.stop().await;
+    b.stop().await;
 }

@@ -748,6 +748,29 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The object that says which instance writes under a host name.
+const CLAIM: &str = ".tablesafe-host.json";
+
+/// Who writes under `<prefix>/<host>/`.
+#[derive(Debug, Serialize, Deserialize)]
+struct HostClaim {
+    /// The instance's id (kept in its backup directory).
+    instance: String,
+    /// The machine it runs on.
+    machine: String,
+    /// Its backup directory.
+    backup_dir: String,
+    /// When it first claimed the name.
+    claimed_at: DateTime<Utc>,
+}
+
+/// The kernel's name for this machine, for a claim's reader.
+fn this_machine() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 /// A sealed artifact waiting in the spool, as its record describes it.
 #[derive(Debug, Serialize, Deserialize)]
 struct Spool {
@@ -828,10 +851,19 @@ impl Task {
                     .push(entry);
             }
         }
+        self.clear_abandoned(&by_table).await;
         let host = self.remote.config().host.clone();
-        let mut remote = match self.remote.list(&host).await {
+        let listed = match self.claim_host().await {
+            Ok(()) => self
+                .remote
+                .list(&host)
+                .await
+                .map_err(|e| format!("listing the destination: {e}")),
+            Err(message) => Err(message),
+        };
+        let mut remote = match listed {
             Ok(remote) => remote,
-            Err(e) => {
+            Err(message) => {
                 // What waits is still known: every local copy newer than
                 // the newest seen stored.
                 let mut facts = self.facts();
@@ -843,7 +875,7 @@ impl Task {
                         .count();
                 }
                 drop(facts);
-                return self.pass_failed(format!("listing the destination: {e}"));
+                return self.pass_failed(message);
             }
         };
         let mut all_ok = true;
@@ -857,6 +889,114 @@ impl Task {
         facts.last_pass = Some(self.clock.now());
         facts.failure = None;
         all_ok
+    }
+
+    /// Makes sure this instance owns its host name at the destination: the
+    /// first pass puts `<prefix>/<host>/.tablesafe-host.json` naming this
+    /// backup directory's instance id; a pass that finds another instance's
+    /// claim uploads and deletes nothing (two instances under one host name
+    /// would prune each other's copies).
+    async fn claim_host(&self) -> Result<(), String> {
+        let ours = self
+            .instance_id()
+            .map_err(|e| format!("the instance id cannot be kept: {e}"))?;
+        let config = self.remote.config();
+        let key = self.remote.host_dir(&config.host).join(CLAIM);
+        let store = self.remote.store();
+        let read = |bytes: &[u8]| serde_json::from_slice::<HostClaim>(bytes).ok();
+        let claim = match store.get(&key).await {
+            Ok(found) => found.bytes().await.ok().and_then(|b| read(&b)),
+            Err(object_store::Error::NotFound { .. }) => {
+                let mine = HostClaim {
+                    instance: ours.clone(),
+                    machine: this_machine(),
+                    backup_dir: self.store.dir().display().to_string(),
+                    claimed_at: self.clock.now(),
+                };
+                let body = serde_json::to_vec_pretty(&mine).map_err(|e| e.to_string())?;
+                let create = object_store::PutOptions::from(object_store::PutMode::Create);
+                match store
+                    .put_opts(&key, PutPayload::from(body.clone()), create)
+                    .await
+                {
+                    Ok(_) => Some(mine),
+                    // Another instance claimed it in between: read its claim.
+                    Err(
+                        object_store::Error::AlreadyExists { .. }
+                        | object_store::Error::Precondition { .. },
+                    ) => match store.get(&key).await {
+                        Ok(found) => found.bytes().await.ok().and_then(|b| read(&b)),
+                        Err(e) => return Err(format!("reading {key}: {e}")),
+                    },
+                    Err(object_store::Error::NotImplemented { .. }) => {
+                        store
+                            .put(&key, PutPayload::from(body))
+                            .await
+                            .map_err(|e| format!("claiming {key}: {e}"))?;
+                        Some(mine)
+                    }
+                    Err(e) => return Err(format!("claiming {key}: {e}")),
+                }
+            }
+            Err(e) => return Err(format!("reading {key}: {e}")),
+        };
+        match claim {
+            Some(claim) if claim.instance == ours => Ok(()),
+            Some(claim) => Err(format!(
+                "host name {:?} at {} is claimed by another tablesafe (on {}, backup directory {}, since {}): nothing is uploaded or deleted there; give each instance its own host, or delete {key} if that instance is gone for good",
+                config.host,
+                config.name,
+                claim.machine,
+                claim.backup_dir,
+                claim.claimed_at.format("%Y-%m-%dT%H:%M:%SZ")
+            )),
+            None => Err(format!("{key} cannot be read as a host claim: nothing is uploaded or deleted there")),
+        }
+    }
+
+    /// This backup directory's instance id, made on first use.
+    fn instance_id(&self) -> std::io::Result<String> {
+        let path = self.store.state_dir().join("offsite").join("instance");
+        if let Ok(id) = std::fs::read_to_string(&path) {
+            if !id.trim().is_empty() {
+                return Ok(id.trim().to_owned());
+            }
+        }
+        std::fs::create_dir_all(path.parent().unwrap_or(&path))?;
+        let id = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, &id)?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(id)
+    }
+
+    /// Removes the upload state and spools of copies no longer in the backup
+    /// directory (pruned there before they went up), aborting their uploads.
+    async fn clear_abandoned(&self, local: &BTreeMap<String, Vec<BackupEntry>>) {
+        let dir = self.remote.state_dir(&self.store);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return;
+        };
+        let here: BTreeSet<String> = local
+            .values()
+            .flatten()
+            .map(|e| e.name.file_name())
+            .collect();
+        for entry in entries.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let Some(at) = file.find(".dets.") else {
+                continue;
+            };
+            if here.contains(&file[..at + ".dets".len()]) {
+                continue;
+            }
+            if file.ends_with(".upload.json") {
+                upload::abandon(self.remote.store(), &entry.path()).await;
+            } else {
+                let _ = std::fs::remove_file(entry.path());
+            }
+            tracing::info!(file = %file, "offsite state of a copy no longer here removed");
+        }
     }
 
     /// Downloads a random sample of this host's remote copies and checks

@@ -326,6 +326,21 @@ impl Upload<'_> {
     }
 }
 
+/// Gives up the upload whose state is at `resume_file`: the store is asked to
+/// abort it (freeing its parts), and the state is removed.
+pub(super) async fn abandon(store: &dyn RemoteStore, resume_file: &Path) {
+    if let Some(state) = std::fs::read(resume_file)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Resume>(&b).ok())
+    {
+        let key = ObjectPath::from(state.key.as_str());
+        if let Err(e) = store.abort_multipart(&key, &state.upload_id).await {
+            tracing::warn!(key = %key, error = %e, "an abandoned upload could not be aborted");
+        }
+    }
+    let _ = std::fs::remove_file(resume_file);
+}
+
 fn check_etag(stored: &str, expected: &str, what: &str) -> Result<(), UploadError> {
     if stored == expected {
         Ok(())

@@ -1,0 +1,203 @@
+//! Offsite upload benchmark (issue 18), in one invocation: a table of MIB MiB
+//! (default 1024) written by real Erlang, uploaded to a real Garage node on
+//! loopback by tablesafe (multipart, every part's ETag and the object's size
+//! and ETag checked, the manifest put last) plain, zstd-compressed,
+//! age-encrypted, and both; and the same file put by a plain `object_store`
+//! client (`put_multipart` in 16 MiB parts, one in flight, as tablesafe
+//! sends them, nothing checked). Runs alternate; the best of RUNS (default
+//! 3) is printed with its ratio to the plain put.
+//!
+//! Goals: at most 1.2x the plain put without encryption, 1.5x with.
+//! `cargo bench --bench offsite -- [MIB]` (scripts/bench-offsite.sh).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use tablesafe_engine::clock::Clock;
+use tablesafe_engine::model::Consistency;
+use tablesafe_engine::offsite::{
+    Destination, DestinationConfig, Identity, Remote, RemoteStore, S3Settings, Sealing,
+};
+use tablesafe_engine::store::{BackupName, BackupStore, Manifest, TOOL};
+use testkit::garage::GarageCluster;
+use tokio::io::AsyncReadExt;
+
+const PART: usize = 16 << 20;
+
+fn main() {
+    let mib: u32 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1024);
+    let runs: usize = std::env::var("RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(bench(mib, runs));
+}
+
+async fn bench(mib: u32, runs: usize) {
+    let garage = GarageCluster::start(1, 1).expect("garage: run scripts/install-test-deps.sh");
+    let tool = testkit::DetsTool::find().expect("Erlang: run scripts/install-test-deps.sh");
+    let work = tempfile::tempdir().expect("a scratch directory");
+    let store = BackupStore::open(work.path().join("backups")).expect("a backup directory");
+    let name = BackupName::new("big", chrono::Utc::now());
+    let copy = store.path(&name.file_name());
+    eprintln!("writing a {mib} MiB table with Erlang ...");
+    tool.big_table(&copy, mib);
+    let manifest = manifest_of(&copy, &name);
+    store
+        .write_manifest(&name, &manifest)
+        .expect("manifest written");
+    let entry = store
+        .list(Some("big"))
+        .expect("listed")
+        .into_iter()
+        .next()
+        .expect("the copy");
+    let bytes = manifest.bytes;
+    eprintln!("table: {bytes} bytes; {runs} runs, alternated");
+
+    let bucket = S3Settings {
+        endpoint: garage.endpoint(),
+        region: garage.region().into(),
+        bucket: garage.bucket().into(),
+        access_key_id: garage.key_id().into(),
+        secret_access_key: garage.secret().into(),
+        path_style: true,
+        allow_http: true,
+    }
+    .connect()
+    .expect("a client");
+    let recipient = Identity::generate().to_public().to_string();
+    let variants: Vec<(&str, Sealing)> = vec![
+        ("tablesafe plain", Sealing::plain()),
+        ("tablesafe zstd", Sealing::new(Some(3), &[]).expect("zstd")),
+        (
+            "tablesafe age",
+            Sealing::new(None, std::slice::from_ref(&recipient)).expect("age"),
+        ),
+        (
+            "tablesafe zstd+age",
+            Sealing::new(Some(3), std::slice::from_ref(&recipient)).expect("zstd+age"),
+        ),
+    ];
+    let mut baseline = Vec::new();
+    let mut figures: Vec<(Vec<Duration>, u64)> = vec![(Vec::new(), 0); variants.len()];
+    for _ in 0..runs {
+        baseline.push(plain_put(&*bucket, &copy).await);
+        for (i, (label, sealing)) in variants.iter().enumerate() {
+            let mut config = DestinationConfig::new(label, "bench", "host");
+            config.part_size = PART;
+            config.sealing = sealing.clone();
+            let remote = Remote::new(Destination {
+                config,
+                store: Arc::clone(&bucket),
+            });
+            let started = Instant::now();
+            let (stored, _) = remote
+                .upload(&store, &entry, &manifest, Clock::System)
+                .await
+                .expect("uploaded");
+            figures[i].0.push(started.elapsed());
+            figures[i].1 = stored.artifact_bytes;
+        }
+    }
+    let best = |d: &[Duration]| d.iter().min().copied().unwrap_or_default();
+    let base = best(&baseline);
+    let mb_s = |d: Duration| bytes as f64 / d.as_secs_f64() / 1e6;
+    println!(
+        "offsite upload of a {bytes}-byte table to one Garage node on loopback, best of {runs}"
+    );
+    println!(
+        "{:<28} {:>9} {:>9} {:>15} {:>7}",
+        "", "seconds", "MB/s", "stored bytes", "ratio"
+    );
+    println!(
+        "{:<28} {:>9.2} {:>9.0} {:>15} {:>7}",
+        "object_store put_multipart",
+        base.as_secs_f64(),
+        mb_s(base),
+        bytes,
+        "1.00x"
+    );
+    for ((label, sealing), (times, stored)) in variants.iter().zip(&figures) {
+        let t = best(times);
+        let ratio = t.as_secs_f64() / base.as_secs_f64();
+        let goal = if sealing.encrypts() { 1.5 } else { 1.2 };
+        println!(
+            "{:<28} {:>9.2} {:>9.0} {:>15} {:>6.2}x  (goal {goal}x: {})",
+            label,
+            t.as_secs_f64(),
+            mb_s(t),
+            stored,
+            ratio,
+            if ratio <= goal { "met" } else { "NOT met" }
+        );
+    }
+}
+
+/// The plain client's upload: the file read in parts and put, nothing checked.
+async fn plain_put(bucket: &dyn RemoteStore, file: &Path) -> Duration {
+    let started = Instant::now();
+    let key = ObjectPath::from("bench/plain/big.dets");
+    let upload = bucket.put_multipart(&key).await.expect("multipart");
+    let mut writer = WriteMultipart::new_with_chunk_size(upload, PART);
+    let mut source = tokio::fs::File::open(file).await.expect("opened");
+    let mut buf = vec![0u8; PART];
+    loop {
+        let mut filled = 0;
+        while filled < PART {
+            let n = source.read(&mut buf[filled..]).await.expect("read");
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        if filled == 0 {
+            break;
+        }
+        writer.wait_for_capacity(1).await.expect("a part stored");
+        writer.write(&buf[..filled]);
+        if filled < PART {
+            break;
+        }
+    }
+    writer.finish().await.expect("completed");
+    let elapsed = started.elapsed();
+    let _ = ObjectStore::delete(bucket, &key).await;
+    elapsed
+}
+
+/// A manifest for the copy: what an upload reads (its name, size, SHA-256).
+fn manifest_of(copy: &Path, name: &BackupName) -> Manifest {
+    let bytes = std::fs::metadata(copy).expect("the copy").len();
+    Manifest {
+        tool: TOOL.into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        table: name.table.clone(),
+        file_name: name.file_name(),
+        sha256: tablesafe_engine::pipeline::sha256_file(copy).expect("hashed"),
+        bytes,
+        records: 0,
+        keys: 0,
+        free_bytes: None,
+        fragmentation_ratio: None,
+        consistency: Consistency::Clean,
+        verified: true,
+        source_path: copy.to_owned(),
+        source_mtime: None,
+        captured_at: name.at,
+        run_id: "bench".into(),
+        attempts: 1,
+        digest: None,
+        corrupt: None,
+    }
+}
