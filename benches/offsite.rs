@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{ObjectStoreExt, WriteMultipart};
 use tablesafe_engine::clock::Clock;
 use tablesafe_engine::model::Consistency;
 use tablesafe_engine::offsite::{
@@ -172,7 +172,7 @@ async fn plain_put(bucket: &dyn RemoteStore, file: &Path) -> Duration {
     }
     writer.finish().await.expect("completed");
     let elapsed = started.elapsed();
-    let _ = ObjectStore::delete(bucket, &key).await;
+    let _ = bucket.delete(&key).await;
     elapsed
 }
 

@@ -945,6 +945,19 @@ async fn until_stored(client: &Client, table: &str, copies: u32) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_killed_midway_resumes_from_its_stored_parts_and_leaves_no_partial_copy() {
+    killed_midway(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encrypted_upload_killed_midway_resumes_with_the_same_sealed_bytes() {
+    killed_midway(Some(Identity::generate())).await;
+}
+
+/// Kills the server after an upload's first part, then after its object but
+/// before its manifest; each time a restart stores the copy once, whole.
+/// With `identity`, copies are encrypted to it: the resumed upload sends the
+/// spool sealed before the kill.
+async fn killed_midway(identity: Option<Identity>) {
     logs();
     let Some(garage) = GarageCluster::start(1, 1) else {
         return;
@@ -956,8 +969,18 @@ async fn an_upload_killed_midway_resumes_from_its_stored_parts_and_leaves_no_par
     tool.big_table(&dirs.data.join("big.dets"), 12);
     let args = dirs.config_file(&format!(
         "[backup]\nschedule = \"off\"\n{}",
-        offsite_toml(dirs.root.path(), &garage, &garage.endpoint(), "host-a", "")
+        offsite_toml(
+            dirs.root.path(),
+            &garage,
+            &garage.endpoint(),
+            "host-a",
+            &identity
+                .as_ref()
+                .map(|i| format!("recipients = [{:?}]", i.to_public().to_string()))
+                .unwrap_or_default()
+        )
     ));
+    let identities: Vec<Identity> = identity.into_iter().collect();
     let remote = remote(&garage);
     let objects = || async {
         every_object(&*bucket(&garage))
@@ -1032,7 +1055,7 @@ async fn an_upload_killed_midway_resumes_from_its_stored_parts_and_leaves_no_par
             .download_to(
                 "host-a",
                 &BackupName::parse(&file).unwrap(),
-                &[],
+                &identities,
                 &got.path().join(&file),
             )
             .await

@@ -17,7 +17,7 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use tokio::io::AsyncReadExt;
+use std::io::Read as _;
 
 use super::RemoteStore;
 
@@ -96,19 +96,26 @@ pub(super) struct Upload<'a> {
     pub resume_file: PathBuf,
 }
 
-/// Reads the artifact in parts, hashing every byte.
+/// Reads the artifact in parts, hashing every byte, on a blocking thread
+/// (one hop per part: the reads and hashes stay off the runtime's workers).
 struct Reader {
-    header: Vec<u8>,
-    sent_header: usize,
-    file: tokio::fs::File,
-    artifact: Sha256,
-    source: Sha256,
-    source_read: u64,
+    state: Option<ReadState>,
 }
 
-impl Reader {
-    /// The next part: up to `size` bytes (fewer only at the end).
-    async fn part(&mut self, size: usize) -> io::Result<Vec<u8>> {
+struct ReadState {
+    header: Vec<u8>,
+    sent_header: usize,
+    file: std::fs::File,
+    /// The artifact's hash; none when it is the source itself (no header).
+    artifact: Option<Sha256>,
+    source: Sha256,
+    source_read: u64,
+    /// Whether the file had a byte after the manifest's length.
+    longer: bool,
+}
+
+impl ReadState {
+    fn part(&mut self, size: usize, expected: u64) -> io::Result<Vec<u8>> {
         let mut buf = Vec::with_capacity(size);
         let from_header = (self.header.len() - self.sent_header).min(size);
         buf.extend_from_slice(&self.header[self.sent_header..self.sent_header + from_header]);
@@ -117,7 +124,7 @@ impl Reader {
         buf.resize(size, 0);
         let mut filled = start;
         while filled < size {
-            let n = self.file.read(&mut buf[filled..]).await?;
+            let n = self.file.read(&mut buf[filled..])?;
             if n == 0 {
                 break;
             }
@@ -126,10 +133,72 @@ impl Reader {
         buf.truncate(filled);
         self.source.update(&buf[start..]);
         self.source_read += (filled - start) as u64;
-        self.artifact.update(&buf);
+        if let Some(artifact) = &mut self.artifact {
+            artifact.update(&buf);
+        }
+        if self.source_read >= expected {
+            let mut extra = [0u8; 1];
+            self.longer = self.file.read(&mut extra)? > 0;
+        }
         Ok(buf)
     }
 }
+
+impl ReadState {
+    /// The SHA-256 of what was read, header included.
+    fn artifact_sha256(&self) -> sha2::digest::Output<Sha256> {
+        self.artifact
+            .as_ref()
+            .unwrap_or(&self.source)
+            .clone()
+            .finalize()
+    }
+}
+
+impl Reader {
+    fn open(header: &[u8], source: &Path) -> io::Result<Self> {
+        Ok(Self {
+            state: Some(ReadState {
+                header: header.to_vec(),
+                sent_header: 0,
+                file: std::fs::File::open(source)?,
+                artifact: (!header.is_empty()).then(Sha256::new),
+                source: Sha256::new(),
+                source_read: 0,
+                longer: false,
+            }),
+        })
+    }
+
+    fn state(&self) -> &ReadState {
+        self.state
+            .as_ref()
+            .expect("a reader between parts has its state")
+    }
+
+    /// The next part: up to `size` bytes (fewer only at the end), and its
+    /// MD5. `expected` is the source's length by its manifest.
+    async fn part(&mut self, size: usize, expected: u64) -> io::Result<(Vec<u8>, Md5Digest)> {
+        let mut state = self
+            .state
+            .take()
+            .ok_or_else(|| io::Error::other("an earlier read of the copy failed"))?;
+        let (state, result) = tokio::task::spawn_blocking(move || {
+            let result = state.part(size, expected).map(|body| {
+                let md5 = Md5::digest(&body);
+                (body, md5)
+            });
+            (state, result)
+        })
+        .await
+        .map_err(io::Error::other)?;
+        self.state = Some(state);
+        result
+    }
+}
+
+/// An MD5, as a part's ETag names it.
+type Md5Digest = md5::digest::Output<Md5>;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -147,19 +216,12 @@ impl Upload<'_> {
 
     /// Sends the artifact and checks what the store kept.
     pub async fn run(&self) -> Result<Stored, UploadError> {
-        let mut reader = Reader {
-            header: self.header.to_vec(),
-            sent_header: 0,
-            file: tokio::fs::File::open(self.source).await?,
-            artifact: Sha256::new(),
-            source: Sha256::new(),
-            source_read: 0,
-        };
+        let mut reader = Reader::open(self.header, self.source)?;
         let total = self.artifact_bytes();
         let (expected_etag, parts_sent, parts_resumed) = if total <= self.part_size as u64 {
-            let body = reader.part(self.part_size).await?;
-            self.check_source(&mut reader).await?;
-            let md5 = hex(&Md5::digest(&body));
+            let (body, md5) = reader.part(self.part_size, self.source_bytes).await?;
+            self.check_source(&reader)?;
+            let md5 = hex(&md5);
             let put = self.store.put(self.key, PutPayload::from(body)).await?;
             if let Some(etag) = put.e_tag.as_deref() {
                 check_etag(bare_etag(etag), &md5, "the object")?;
@@ -179,7 +241,7 @@ impl Upload<'_> {
         check_etag(etag, &expected_etag, "the object")?;
         Ok(Stored {
             bytes: total,
-            sha256: hex(&reader.artifact.finalize()),
+            sha256: hex(&reader.state().artifact_sha256()),
             etag: etag.to_owned(),
             parts_sent,
             parts_resumed,
@@ -187,21 +249,21 @@ impl Upload<'_> {
     }
 
     /// Refuses a source whose bytes are not its manifest's, once all are read.
-    async fn check_source(&self, reader: &mut Reader) -> Result<(), UploadError> {
-        let mut extra = [0u8; 1];
-        let longer = reader.file.read(&mut extra).await? > 0;
+    fn check_source(&self, reader: &Reader) -> Result<(), UploadError> {
+        let state = reader.state();
+        let longer = state.longer;
         let changed = |what: String| UploadError::LocalChanged {
             file: self.source.display().to_string(),
             what,
         };
-        if longer || reader.source_read != self.source_bytes {
+        if longer || state.source_read != self.source_bytes {
             return Err(changed(format!(
                 "it has {} bytes or more, the manifest says {}",
-                reader.source_read + u64::from(longer),
+                state.source_read + u64::from(longer),
                 self.source_bytes
             )));
         }
-        let sha = hex(&reader.source.clone().finalize());
+        let sha = hex(&state.source.clone().finalize());
         if sha != self.source_sha256 {
             return Err(changed(format!(
                 "SHA-256 {sha}, the manifest says {}",
@@ -238,8 +300,7 @@ impl Upload<'_> {
         // The parts stored before are read again: their bytes are hashed, and
         // must be the bytes whose ETags were recorded.
         for (index, etag) in state.parts.iter().take(resumed).enumerate() {
-            let body = reader.part(self.part_size).await?;
-            let md5 = Md5::digest(&body);
+            let (_, md5) = reader.part(self.part_size, self.source_bytes).await?;
             if bare_etag(etag) != hex(&md5) {
                 let _ = std::fs::remove_file(&self.resume_file);
                 return Err(UploadError::LocalChanged {
@@ -249,16 +310,27 @@ impl Upload<'_> {
             }
             md5s.extend_from_slice(&md5);
         }
+        // Each part is read and hashed while the one before it is sent.
+        let mut next = if resumed < count {
+            Some(self.next_part(reader, resumed, count).await?)
+        } else {
+            None
+        };
         for index in resumed..count {
-            let body = reader.part(self.part_size).await?;
-            if index + 1 == count {
-                self.check_source(reader).await?;
-            }
-            let md5 = Md5::digest(&body);
-            let part = self
-                .store
-                .put_part(self.key, &state.upload_id, index, PutPayload::from(body))
-                .await;
+            let Some((body, md5)) = next.take() else {
+                break;
+            };
+            let upload =
+                self.store
+                    .put_part(self.key, &state.upload_id, index, PutPayload::from(body));
+            let ahead = async {
+                if index + 1 < count {
+                    self.next_part(reader, index + 1, count).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            };
+            let (part, ahead) = tokio::join!(upload, ahead);
             let part = match part {
                 Ok(part) => part,
                 Err(e) => {
@@ -278,6 +350,7 @@ impl Upload<'_> {
             state.parts.push(part.content_id);
             save(&self.resume_file, &state)?;
             crate::crash_point("offsite-part-stored");
+            next = ahead?;
         }
         let parts = state
             .parts
@@ -298,6 +371,21 @@ impl Upload<'_> {
             count - resumed,
             resumed,
         ))
+    }
+
+    /// Part `index` of `count` and its MD5; the source is checked against its
+    /// manifest with the last.
+    async fn next_part(
+        &self,
+        reader: &mut Reader,
+        index: usize,
+        count: usize,
+    ) -> Result<(Vec<u8>, Md5Digest), UploadError> {
+        let (body, md5) = reader.part(self.part_size, self.source_bytes).await?;
+        if index + 1 == count {
+            self.check_source(reader)?;
+        }
+        Ok((body, md5))
     }
 
     /// The state of an earlier attempt at this very content, if any. An
