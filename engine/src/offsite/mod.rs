@@ -199,8 +199,10 @@ pub struct RemoteManifest {
     pub object: String,
     /// Bytes of the artifact.
     pub artifact_bytes: u64,
-    /// Hex SHA-256 of the artifact.
-    pub artifact_sha256: String,
+    /// Hex SHA-256 of the artifact; absent for a plain one (its header, then
+    /// the copy: the copy's SHA-256 in `local` proves it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_sha256: Option<String>,
     /// The artifact's ETag as the store reported it.
     pub artifact_etag: String,
     /// The artifact's header.
@@ -469,13 +471,23 @@ impl Remote {
                 manifest.object, manifest.local.file_name
             )));
         }
+        // What is hashed: the whole artifact, or after a plain one's header
+        // the copy itself.
+        let (proved_from, want) = match &manifest.artifact_sha256 {
+            Some(sha) => (0, sha.clone()),
+            None => (
+                manifest.header.encode().len() as u64,
+                manifest.local.sha256.clone(),
+            ),
+        };
         let mut stream = self.store().get(&key).await?.into_stream();
         let mut sha = sha2::Sha256::new();
         let mut size = 0u64;
         let mut head = Vec::new();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk?;
-            sha.update(&chunk);
+            let skip = usize::try_from(proved_from.saturating_sub(size)).unwrap_or(usize::MAX);
+            sha.update(&chunk[skip.min(chunk.len())..]);
             size += chunk.len() as u64;
             if head.len() < HEADER_WINDOW {
                 head.extend_from_slice(&chunk[..chunk.len().min(HEADER_WINDOW - head.len())]);
@@ -489,10 +501,15 @@ impl Remote {
             out.flush().await.map_err(RemoteError::Io)?;
         }
         let sha = hex(&sha.finalize());
-        if size != manifest.artifact_bytes || sha != manifest.artifact_sha256 {
+        if size != manifest.artifact_bytes || sha != want {
+            let what = if proved_from == 0 {
+                ""
+            } else {
+                " after its header"
+            };
             return Err(RemoteError::Damaged(format!(
-                "{key} has {size} bytes with SHA-256 {sha}; its manifest says {} bytes with {}",
-                manifest.artifact_bytes, manifest.artifact_sha256
+                "{key} has {size} bytes with SHA-256 {sha}{what}; its manifest says {} bytes with {want}",
+                manifest.artifact_bytes
             )));
         }
         let (header, at) = ArtifactHeader::decode(&head)

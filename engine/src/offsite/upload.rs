@@ -26,8 +26,9 @@ use super::RemoteStore;
 pub struct Stored {
     /// Bytes of the artifact.
     pub bytes: u64,
-    /// Hex SHA-256 of the artifact.
-    pub sha256: String,
+    /// Hex SHA-256 of the artifact, when it is not the header then the
+    /// source (whose SHA-256 the source's manifest has).
+    pub sha256: Option<String>,
     /// The object's ETag as the store reports it.
     pub etag: String,
     /// Parts sent in this attempt (1 for a single put).
@@ -106,16 +107,18 @@ struct ReadState {
     header: Vec<u8>,
     sent_header: usize,
     file: std::fs::File,
-    /// The artifact's hash; none when it is the source itself (no header).
-    artifact: Option<Sha256>,
     source: Sha256,
+    /// Whether the source is the whole artifact.
+    whole: bool,
     source_read: u64,
     /// Whether the file had a byte after the manifest's length.
     longer: bool,
 }
 
 impl ReadState {
-    fn part(&mut self, size: usize, expected: u64) -> io::Result<Vec<u8>> {
+    /// The next part and its MD5; the source's SHA-256 is taken beside the
+    /// MD5, on a second thread.
+    fn part(&mut self, size: usize, expected: u64) -> io::Result<(Vec<u8>, Md5Digest)> {
         let mut buf = Vec::with_capacity(size);
         let from_header = (self.header.len() - self.sent_header).min(size);
         buf.extend_from_slice(&self.header[self.sent_header..self.sent_header + from_header]);
@@ -131,27 +134,24 @@ impl ReadState {
             filled += n;
         }
         buf.truncate(filled);
-        self.source.update(&buf[start..]);
+        let (source, body) = (&mut self.source, &buf);
+        let md5 = std::thread::scope(|scope| {
+            scope.spawn(|| source.update(&body[start..]));
+            Md5::digest(body)
+        });
         self.source_read += (filled - start) as u64;
-        if let Some(artifact) = &mut self.artifact {
-            artifact.update(&buf);
-        }
         if self.source_read >= expected {
             let mut extra = [0u8; 1];
             self.longer = self.file.read(&mut extra)? > 0;
         }
-        Ok(buf)
+        Ok((buf, md5))
     }
 }
 
 impl ReadState {
-    /// The SHA-256 of what was read, header included.
-    fn artifact_sha256(&self) -> sha2::digest::Output<Sha256> {
-        self.artifact
-            .as_ref()
-            .unwrap_or(&self.source)
-            .clone()
-            .finalize()
+    /// The SHA-256 of the artifact when the source is all of it.
+    fn artifact_sha256(&self) -> Option<String> {
+        self.whole.then(|| hex(&self.source.clone().finalize()))
     }
 }
 
@@ -162,7 +162,7 @@ impl Reader {
                 header: header.to_vec(),
                 sent_header: 0,
                 file: std::fs::File::open(source)?,
-                artifact: (!header.is_empty()).then(Sha256::new),
+                whole: header.is_empty(),
                 source: Sha256::new(),
                 source_read: 0,
                 longer: false,
@@ -184,10 +184,7 @@ impl Reader {
             .take()
             .ok_or_else(|| io::Error::other("an earlier read of the copy failed"))?;
         let (state, result) = tokio::task::spawn_blocking(move || {
-            let result = state.part(size, expected).map(|body| {
-                let md5 = Md5::digest(&body);
-                (body, md5)
-            });
+            let result = state.part(size, expected);
             (state, result)
         })
         .await
@@ -241,7 +238,7 @@ impl Upload<'_> {
         check_etag(etag, &expected_etag, "the object")?;
         Ok(Stored {
             bytes: total,
-            sha256: hex(&reader.state().artifact_sha256()),
+            sha256: reader.state().artifact_sha256(),
             etag: etag.to_owned(),
             parts_sent,
             parts_resumed,
