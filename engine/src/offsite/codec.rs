@@ -153,7 +153,20 @@ impl Sealing {
         sha256: &str,
         out: &Path,
     ) -> Result<(u64, String), SealError> {
-        let result = self.seal_into(source, bytes, sha256, out);
+        self.seal_watched(source, bytes, sha256, out, &|_| {})
+    }
+
+    /// [`Sealing::seal`], telling `written` how many bytes are in the file
+    /// each time more are (so that a reader can follow it).
+    pub fn seal_watched(
+        &self,
+        source: &Path,
+        bytes: u64,
+        sha256: &str,
+        out: &Path,
+        written: &dyn Fn(u64),
+    ) -> Result<(u64, String), SealError> {
+        let result = self.seal_into(source, bytes, sha256, out, written);
         if result.is_err() {
             let _ = std::fs::remove_file(out);
         }
@@ -166,9 +179,14 @@ impl Sealing {
         bytes: u64,
         sha256: &str,
         out: &Path,
+        written: &dyn Fn(u64),
     ) -> Result<(u64, String), SealError> {
         let mut copy = Hashing::new(BufReader::with_capacity(1 << 20, File::open(source)?));
-        let file = File::create(out)?;
+        let file = Watched {
+            file: File::create(out)?,
+            written: 0,
+            tell: written,
+        };
         let mut sink = Hashing::new(BufWriter::with_capacity(1 << 20, file));
         sink.write_all(&self.header().encode())?;
         self.write_payload(&mut copy, &mut sink)?;
@@ -312,6 +330,26 @@ pub fn read_identities(path: &Path) -> Result<Vec<Identity>, String> {
         return Err(format!("{} holds no identity", path.display()));
     }
     Ok(identities)
+}
+
+/// A file that tells how many bytes it holds after every write.
+struct Watched<'a> {
+    file: File,
+    written: u64,
+    tell: &'a dyn Fn(u64),
+}
+
+impl Write for Watched<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        (self.tell)(self.written);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// A reader or writer that hashes and counts what goes through.

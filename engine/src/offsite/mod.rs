@@ -646,22 +646,34 @@ impl Remote {
                 source_sha256: &local.sha256,
                 part_size: config.part_size,
                 resume_file,
+                growing: None,
             };
             return Ok((header, upload.run().await?));
         }
         let spool = state.with_extension("dets.tsa");
-        let sealed = self.sealed(store, entry, local, &spool).await?;
-        let upload = upload::Upload {
-            store: self.store(),
-            key,
-            header: &[],
-            source: &spool,
-            source_bytes: sealed.bytes,
-            source_sha256: &sealed.sha256,
-            part_size: config.part_size,
-            resume_file,
+        let spooled =
+            |sealed, growing| self.spool_upload(key, &spool, sealed, &resume_file, growing);
+        let stored = match self.earlier_spool(local, &spool) {
+            // Sealed before: sent from its stored parts on.
+            Some(sealed) => spooled(Some(&sealed), None).run().await,
+            // Small: sealed, then sent in one put.
+            None if local.bytes <= config.part_size as u64 => {
+                let sealed = self.seal_spool(store, entry, local, &spool, None).await?;
+                spooled(Some(&sealed), None).run().await
+            }
+            // Sent while it is sealed, each part once it is written.
+            None => {
+                std::fs::create_dir_all(self.state_dir(store))?;
+                std::fs::File::create(&spool)?;
+                let (progress, growing) =
+                    tokio::sync::watch::channel(upload::SealProgress::default());
+                let sealing = self.seal_spool(store, entry, local, &spool, Some(progress));
+                let upload = spooled(None, Some(growing));
+                let (sealed, stored) = tokio::join!(sealing, upload.run());
+                // The sealing's own failure names the cause.
+                sealed.and(stored)
+            }
         };
-        let stored = upload.run().await;
         if !matches!(stored, Err(UploadError::Store(_))) {
             // Stored, or the spool itself is in doubt: it is not used again.
             let _ = std::fs::remove_file(&spool);
@@ -670,54 +682,98 @@ impl Remote {
         Ok((header, stored?))
     }
 
-    /// The spool of `entry`: the one an earlier attempt sealed, when it is of
-    /// this copy with these settings and still whole, else sealed now.
-    async fn sealed(
-        &self,
-        store: &BackupStore,
-        entry: &BackupEntry,
-        local: &Manifest,
-        spool: &std::path::Path,
-    ) -> Result<Spool, UploadError> {
-        let record = spool.with_extension("tsa.json");
+    /// The upload of a spool: sealed (`sealed`), or being sealed (`growing`).
+    fn spool_upload<'a>(
+        &'a self,
+        key: &'a ObjectPath,
+        spool: &'a std::path::Path,
+        sealed: Option<&'a Spool>,
+        resume_file: &std::path::Path,
+        growing: Option<upload::Growing>,
+    ) -> upload::Upload<'a> {
+        upload::Upload {
+            store: self.store(),
+            key,
+            header: &[],
+            source: spool,
+            source_bytes: sealed.map_or(0, |s| s.bytes),
+            source_sha256: sealed.map_or("", |s| s.sha256.as_str()),
+            part_size: self.config().part_size,
+            resume_file: resume_file.to_owned(),
+            growing,
+        }
+    }
+
+    /// The spool an earlier attempt sealed of this copy with these
+    /// settings, when it is still whole.
+    fn earlier_spool(&self, local: &Manifest, spool: &std::path::Path) -> Option<Spool> {
         let header = self.config().sealing.header();
-        let earlier = std::fs::read(&record)
+        std::fs::read(spool.with_extension("tsa.json"))
             .ok()
             .and_then(|b| serde_json::from_slice::<Spool>(&b).ok())
             .filter(|s| {
                 s.copy_sha256 == local.sha256
                     && s.header == header
                     && std::fs::metadata(spool).is_ok_and(|m| m.len() == s.bytes)
-            });
-        if let Some(earlier) = earlier {
-            return Ok(earlier);
-        }
+            })
+    }
+
+    /// Seals the copy of `entry` into `spool` and records it; with
+    /// `progress`, tells how far it is written and when it is done (with
+    /// `None` when it failed).
+    async fn seal_spool(
+        &self,
+        store: &BackupStore,
+        entry: &BackupEntry,
+        local: &Manifest,
+        spool: &std::path::Path,
+        progress: Option<tokio::sync::watch::Sender<upload::SealProgress>>,
+    ) -> Result<Spool, UploadError> {
+        let record = spool.with_extension("tsa.json");
+        let header = self.config().sealing.header();
         std::fs::create_dir_all(self.state_dir(store))?;
         let sealing = self.config().sealing.clone();
         let (source, out) = (store.path(&entry.name.file_name()), spool.to_owned());
-        let (bytes, sha) = (local.bytes, local.sha256.clone());
-        let (artifact_bytes, artifact_sha) =
-            tokio::task::spawn_blocking(move || sealing.seal(&source, bytes, &sha, &out))
-                .await
-                .map_err(std::io::Error::other)?
+        let copy_sha256 = local.sha256.clone();
+        let bytes = local.bytes;
+        let sealed = tokio::task::spawn_blocking(move || {
+            let tell = |written| {
+                if let Some(p) = &progress {
+                    p.send_modify(|p| p.written = written);
+                }
+            };
+            let sealed = sealing
+                .seal_watched(&source, bytes, &copy_sha256, &out, &tell)
                 .map_err(|e| match e {
                     SealError::LocalChanged(what) => UploadError::LocalChanged {
-                        file: entry.name.file_name(),
+                        file: source.display().to_string(),
                         what,
                     },
                     SealError::Io(e) => UploadError::Io(e),
-                })?;
-        let spooled = Spool {
-            copy_sha256: local.sha256.clone(),
-            header,
-            bytes: artifact_bytes,
-            sha256: artifact_sha,
-        };
-        std::fs::write(
-            &record,
-            serde_json::to_vec(&spooled).map_err(std::io::Error::other)?,
-        )?;
-        Ok(spooled)
+                })
+                .and_then(|(bytes, sha256)| {
+                    // Recorded before anyone is told: a later attempt finds
+                    // the spool of any upload state that names it.
+                    let spooled = Spool {
+                        copy_sha256,
+                        header,
+                        bytes,
+                        sha256,
+                    };
+                    let body = serde_json::to_vec(&spooled).map_err(std::io::Error::other)?;
+                    std::fs::write(&record, body)?;
+                    Ok(spooled)
+                });
+            if let Some(p) = &progress {
+                p.send_modify(|p| {
+                    p.done = Some(sealed.as_ref().ok().map(|s| (s.bytes, s.sha256.clone())));
+                });
+            }
+            sealed
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(sealed)
     }
 
     /// Where this destination keeps upload state and spools.

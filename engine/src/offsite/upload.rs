@@ -95,7 +95,23 @@ pub(super) struct Upload<'a> {
     pub part_size: usize,
     /// Where the multipart state is kept between attempts.
     pub resume_file: PathBuf,
+    /// Set when the source is a spool still being sealed: how far it is
+    /// written, and its size and SHA-256 once sealed (`source_bytes` and
+    /// `source_sha256` are then unknown and unused). It is sent as it grows.
+    pub growing: Option<Growing>,
 }
+
+/// How far a spool being sealed is written.
+#[derive(Debug, Clone, Default)]
+pub struct SealProgress {
+    /// Bytes in the file.
+    pub written: u64,
+    /// Set when sealing ended: its size and SHA-256, or `None` when it failed.
+    pub done: Option<Option<(u64, String)>>,
+}
+
+/// Follows a spool being sealed.
+pub type Growing = tokio::sync::watch::Receiver<SealProgress>;
 
 /// Reads the artifact in parts, hashing every byte, on a blocking thread
 /// (one hop per part: the reads and hashes stay off the runtime's workers).
@@ -107,9 +123,11 @@ struct ReadState {
     header: Vec<u8>,
     sent_header: usize,
     file: std::fs::File,
-    source: Sha256,
     /// Whether the source is the whole artifact.
     whole: bool,
+    /// The source's hash; none for a spool sent as it is sealed (the
+    /// sealing hashes what it writes).
+    source: Option<Sha256>,
     source_read: u64,
     /// Whether the file had a byte after the manifest's length.
     longer: bool,
@@ -134,11 +152,16 @@ impl ReadState {
             filled += n;
         }
         buf.truncate(filled);
-        let (source, body) = (&mut self.source, &buf);
-        let md5 = std::thread::scope(|scope| {
-            scope.spawn(|| source.update(&body[start..]));
-            Md5::digest(body)
-        });
+        let md5 = match &mut self.source {
+            Some(source) => {
+                let body = &buf;
+                std::thread::scope(|scope| {
+                    scope.spawn(|| source.update(&body[start..]));
+                    Md5::digest(body)
+                })
+            }
+            None => Md5::digest(&buf),
+        };
         self.source_read += (filled - start) as u64;
         if self.source_read >= expected {
             let mut extra = [0u8; 1];
@@ -151,19 +174,24 @@ impl ReadState {
 impl ReadState {
     /// The SHA-256 of the artifact when the source is all of it.
     fn artifact_sha256(&self) -> Option<String> {
-        self.whole.then(|| hex(&self.source.clone().finalize()))
+        self.whole.then(|| self.source_sha256()).flatten()
+    }
+
+    /// The hex SHA-256 of the source read so far, when it is hashed.
+    fn source_sha256(&self) -> Option<String> {
+        self.source.as_ref().map(|s| hex(&s.clone().finalize()))
     }
 }
 
 impl Reader {
-    fn open(header: &[u8], source: &Path) -> io::Result<Self> {
+    fn open(header: &[u8], source: &Path, hashed: bool) -> io::Result<Self> {
         Ok(Self {
             state: Some(ReadState {
                 header: header.to_vec(),
                 sent_header: 0,
                 file: std::fs::File::open(source)?,
                 whole: header.is_empty(),
-                source: Sha256::new(),
+                source: hashed.then(Sha256::new),
                 source_read: 0,
                 longer: false,
             }),
@@ -213,7 +241,19 @@ impl Upload<'_> {
 
     /// Sends the artifact and checks what the store kept.
     pub async fn run(&self) -> Result<Stored, UploadError> {
-        let mut reader = Reader::open(self.header, self.source)?;
+        let mut reader = Reader::open(self.header, self.source, self.growing.is_none())?;
+        if let Some(growing) = &self.growing {
+            let (expected_etag, parts, total, sha) =
+                self.multipart_growing(&mut reader, growing.clone()).await?;
+            let etag = self.check_stored(total, &expected_etag).await?;
+            return Ok(Stored {
+                bytes: total,
+                sha256: Some(sha),
+                etag,
+                parts_sent: parts,
+                parts_resumed: 0,
+            });
+        }
         let total = self.artifact_bytes();
         let (expected_etag, parts_sent, parts_resumed) = if total <= self.part_size as u64 {
             let (body, md5) = reader.part(self.part_size, self.source_bytes).await?;
@@ -227,6 +267,19 @@ impl Upload<'_> {
         } else {
             self.multipart(&mut reader).await?
         };
+        let etag = self.check_stored(total, &expected_etag).await?;
+        Ok(Stored {
+            bytes: total,
+            sha256: reader.state().artifact_sha256(),
+            etag,
+            parts_sent,
+            parts_resumed,
+        })
+    }
+
+    /// The object as the store reports it must have `total` bytes and the
+    /// ETag the bytes sent give; returns the ETag.
+    async fn check_stored(&self, total: u64, expected_etag: &str) -> Result<String, UploadError> {
         let meta = self.store.head(self.key).await?;
         if meta.size != total {
             return Err(UploadError::Mismatch(format!(
@@ -235,14 +288,124 @@ impl Upload<'_> {
             )));
         }
         let etag = meta.e_tag.as_deref().map(bare_etag).unwrap_or_default();
-        check_etag(etag, &expected_etag, "the object")?;
-        Ok(Stored {
-            bytes: total,
-            sha256: reader.state().artifact_sha256(),
-            etag: etag.to_owned(),
-            parts_sent,
-            parts_resumed,
-        })
+        check_etag(etag, expected_etag, "the object")?;
+        Ok(etag.to_owned())
+    }
+
+    /// A multipart upload of a spool while it is sealed: each part is sent
+    /// once it is written. Its state is saved after every part (the spool's
+    /// size and SHA-256 once sealing ended, so that only then can a later
+    /// attempt go on from it). Returns the expected ETag, the parts, and the
+    /// artifact's size and SHA-256 (the spool as read back, which must be
+    /// what was sealed).
+    async fn multipart_growing(
+        &self,
+        reader: &mut Reader,
+        mut growing: Growing,
+    ) -> Result<(String, usize, u64, String), UploadError> {
+        let upload_id = self.store.create_multipart(self.key).await?;
+        let mut state = Resume {
+            key: self.key.to_string(),
+            upload_id,
+            part_size: self.part_size,
+            bytes: 0,
+            source_sha256: String::new(),
+            parts: Vec::new(),
+        };
+        save(&self.resume_file, &state)?;
+        let mut ahead_growing = growing.clone();
+        let mut md5s = Vec::new();
+        let mut next = self.grown_part(reader, &mut growing).await?;
+        let mut index = 0;
+        while let Some((body, md5)) = next.take() {
+            let upload =
+                self.store
+                    .put_part(self.key, &state.upload_id, index, PutPayload::from(body));
+            let ahead = self.grown_part(reader, &mut ahead_growing);
+            let (part, ahead) = tokio::join!(upload, ahead);
+            let part = part?;
+            check_etag(
+                bare_etag(&part.content_id),
+                &hex(&md5),
+                &format!("part {}", index + 1),
+            )?;
+            md5s.extend_from_slice(&md5);
+            state.parts.push(part.content_id);
+            let sealed = growing.borrow().done.clone().flatten();
+            if let Some((bytes, sha)) = &sealed {
+                state.bytes = *bytes;
+                state.source_sha256.clone_from(sha);
+            }
+            save(&self.resume_file, &state)?;
+            crate::crash_point("offsite-part-stored");
+            if sealed.is_some() {
+                crate::crash_point("offsite-sealed-part-stored");
+            }
+            next = ahead?;
+            index += 1;
+        }
+        let sealed = growing.borrow().done.clone().flatten();
+        let Some((total, sha)) = sealed else {
+            return Err(UploadError::Io(io::Error::other(
+                "the spool could not be sealed",
+            )));
+        };
+        // Every part's MD5 was checked as stored; what was read must be all
+        // that was sealed (the sealing hashed it as it wrote it).
+        let read = reader.state().source_read;
+        if read != total {
+            let _ = std::fs::remove_file(&self.resume_file);
+            return Err(UploadError::LocalChanged {
+                file: self.source.display().to_string(),
+                what: format!("{read} bytes read back, {total} sealed"),
+            });
+        }
+        let count = state.parts.len();
+        let parts = state
+            .parts
+            .iter()
+            .map(|etag| PartId {
+                content_id: etag.clone(),
+            })
+            .collect();
+        let done = self
+            .store
+            .complete_multipart(self.key, &state.upload_id, parts)
+            .await;
+        let _ = std::fs::remove_file(&self.resume_file);
+        done?;
+        Ok((
+            format!("{}-{count}", hex(&Md5::digest(&md5s))),
+            count,
+            total,
+            sha,
+        ))
+    }
+
+    /// The spool's next part once it is written (a whole part, or the rest
+    /// once sealing ended); `None` after the last.
+    async fn grown_part(
+        &self,
+        reader: &mut Reader,
+        growing: &mut Growing,
+    ) -> Result<Option<(Vec<u8>, Md5Digest)>, UploadError> {
+        let at = reader.state.as_ref().map_or(0, |s| s.source_read);
+        let need = at + self.part_size as u64;
+        let progress = growing
+            .wait_for(|p| p.done.is_some() || p.written >= need)
+            .await
+            .map_err(|_| io::Error::other("sealing stopped"))?
+            .clone();
+        match progress.done {
+            Some(None) => {
+                return Err(UploadError::Io(io::Error::other(
+                    "the spool could not be sealed",
+                )))
+            }
+            Some(Some((total, _))) if at >= total => return Ok(None),
+            _ => {}
+        }
+        Ok(Some(reader.part(self.part_size, u64::MAX).await?))
     }
 
     /// Refuses a source whose bytes are not its manifest's, once all are read.
@@ -260,7 +423,7 @@ impl Upload<'_> {
                 self.source_bytes
             )));
         }
-        let sha = hex(&state.source.clone().finalize());
+        let sha = state.source_sha256().unwrap_or_default();
         if sha != self.source_sha256 {
             return Err(changed(format!(
                 "SHA-256 {sha}, the manifest says {}",
@@ -347,6 +510,7 @@ impl Upload<'_> {
             state.parts.push(part.content_id);
             save(&self.resume_file, &state)?;
             crate::crash_point("offsite-part-stored");
+            crate::crash_point("offsite-sealed-part-stored");
             next = ahead?;
         }
         let parts = state
