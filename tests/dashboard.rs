@@ -6,7 +6,10 @@
 //! aligned under their headers and never wrapped, labels instead of enum
 //! names, local times with an age kept current. Screenshots of the healthy,
 //! problem and empty states are checked to be real PNGs. A report of more
-//! tables than one page holds is loaded in pages and shown whole.
+//! tables than one page holds is loaded in pages and shown whole. With an
+//! offsite destination (a real Garage node), each table's newest copy there
+//! shows and follows new copies live, and while the store is down the page
+//! says why and how many copies wait.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
@@ -21,6 +24,8 @@ use common::{Dirs, TestServer, ADMIN, READER};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tablesafe::auth::Tokens;
+use tablesafe_engine::offsite::{Destination, DestinationConfig, S3Settings};
+use testkit::garage::GarageCluster;
 use tokio_tungstenite::tungstenite::Message;
 
 type Socket =
@@ -870,4 +875,211 @@ async fn dashboard_shows_the_last_proven_restore_of_each_table() {
         .eval("document.querySelector('tr[data-table=orders] .last-drill').textContent")
         .await;
     assert_eq!(never, json!("never"));
+}
+
+/// Offsite copies to `garage`'s bucket, under the destination name `garage`.
+fn destination(garage: &GarageCluster) -> Destination {
+    Destination {
+        config: DestinationConfig {
+            retry_interval: Duration::from_millis(300),
+            ..DestinationConfig::new("garage", "tablesafe", "dashboard")
+        },
+        store: S3Settings {
+            endpoint: garage.endpoint(),
+            region: garage.region().into(),
+            bucket: garage.bucket().into(),
+            access_key_id: garage.key_id().into(),
+            secret_access_key: garage.secret().into(),
+            path_style: true,
+            allow_http: true,
+        }
+        .connect()
+        .unwrap(),
+    }
+}
+
+/// An RFC 3339 time's Unix second (events and reports send it at different
+/// precisions).
+fn second(at: &Value) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(at.as_str().unwrap())
+        .unwrap()
+        .timestamp()
+}
+
+/// The health report as the page reads it (proto3 JSON).
+async fn health_json(server: &TestServer) -> Value {
+    let (status, body) = common::http_get(server.addr, "/v1/health?view=full", None).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// `table`'s entry for the destination `garage` in a health report.
+fn offsite_of<'a>(health: &'a Value, table: &str) -> &'a Value {
+    let table = health["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == table)
+        .unwrap();
+    table["offsite"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["destination"] == "garage")
+        .unwrap_or_else(|| panic!("no offsite entry: {table:#}"))
+}
+
+/// What the page shows of `table`'s copies at the destination `garage`.
+fn offsite_shown(table: &str) -> String {
+    format!(
+        "(() => {{ const d = document.querySelector('tr[data-table={table}] .offsite[data-destination=garage]'); \
+         if (!d) return null; const e = d.querySelector('.offsite-error'), p = d.querySelector('.pending'); \
+         const box = d.getBoundingClientRect(); return {{ \
+           at: d.dataset.at, pending: d.dataset.pending, error: d.dataset.error, text: d.innerText, \
+           age: d.querySelector('.rel')?.textContent ?? null, local: d.querySelector('.local')?.textContent ?? null, \
+           pendingText: p ? p.textContent : null, errorText: e ? e.innerText : null, errorTitle: e ? e.title : null, \
+           visible: box.width > 0 && box.height > 0, \
+           fits: (w => w.scrollWidth <= w.clientWidth)(document.querySelector('.table-wrap')) }}; }})()"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dashboard_shows_each_tables_offsite_copy_live_and_why_uploads_fail() {
+    let Some(chromium) = testkit::require("chromium") else {
+        return;
+    };
+    let Some(mut garage) = tokio::task::block_in_place(|| GarageCluster::start(1, 1)) else {
+        return;
+    };
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("users", "set_grown.dets"), ("orders", "set_10.dets")]);
+    let mut config = dirs.config();
+    config.offsite = vec![destination(&garage)];
+    let server = TestServer::start(config).await;
+    let admin = server.client(Some(ADMIN)).await;
+    common::backed_up(&admin, vec![], "before the page").await;
+    // Both copies stored, as the report the page reads has it (proto3 JSON
+    // leaves out a pending count of 0).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let health = loop {
+        let health = health_json(&server).await;
+        if ["users", "orders"].iter().all(|t| {
+            let o = offsite_of(&health, t);
+            o["lastCopyAt"].is_string() && o["pending"].is_null() && o["lastError"].is_null()
+        }) {
+            break health;
+        }
+        assert!(Instant::now() < deadline, "{health:#}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    let mut browser = Browser::open(&chromium, &format!("{}/", server.url())).await;
+    browser.wait_until_live(2).await;
+    for table in ["users", "orders"] {
+        let shown = browser.value(&offsite_shown(table)).await;
+        let sent = offsite_of(&health, table);
+        assert_eq!(shown["at"], sent["lastCopyAt"], "{shown}");
+        assert_eq!(shown["pending"], json!("0"), "{shown}");
+        assert_eq!(shown["error"], json!(""), "{shown}");
+        assert_eq!(shown["visible"], json!(true), "{shown}");
+        let age = shown["age"].as_str().unwrap();
+        assert!(age == "just now" || age.ends_with(" ago"), "{shown}");
+        assert!(
+            shown["local"].as_str().unwrap().starts_with("today "),
+            "{shown}"
+        );
+        assert!(
+            shown["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("offsite garage"),
+            "{shown}"
+        );
+        assert_eq!(shown["pendingText"], Value::Null, "{shown}");
+        assert_eq!(shown["errorText"], Value::Null, "{shown}");
+    }
+
+    // A new copy goes up: the page shows its time without a reload.
+    browser.eval("window.notReloaded = true").await;
+    let before = browser.value(&offsite_shown("users")).await["at"].clone();
+    // Captured times have one-second resolution: the next backup must be in a later second.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let run = common::backed_up(&admin, vec!["users".into()], "while watching").await;
+    let file = run.tables[0].file_name.clone();
+    browser
+        .wait_for(
+            &format!("{}?.at !== {before}", offsite_shown("users")),
+            Duration::from_secs(30),
+        )
+        .await;
+    let shown = browser.value(&offsite_shown("users")).await;
+    let stamp = file.trim_start_matches("users_").trim_end_matches(".dets");
+    let at = shown["at"].as_str().unwrap().replace(':', "-");
+    assert!(at.starts_with(stamp), "{shown} is the new backup {file}");
+    assert_eq!(shown["pending"], json!("0"), "{shown}");
+    assert_eq!(
+        browser.eval("window.notReloaded === true").await,
+        json!(true),
+        "no reload"
+    );
+    let copied_at = shown["at"].clone();
+
+    // The store goes down: the next copy waits, and the page says why.
+    tokio::task::block_in_place(|| garage.stop_node(0));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    common::backed_up(&admin, vec!["users".into()], "store down").await;
+    let failing = format!(
+        "(() => {{ const s = {}; return s && s.pending === '1' && s.error !== ''; }})()",
+        offsite_shown("users")
+    );
+    browser.wait_for(&failing, Duration::from_secs(60)).await;
+    let shown = browser.value(&offsite_shown("users")).await;
+    assert_eq!(shown["pendingText"], json!("1 pending"), "{shown}");
+    assert!(
+        shown["errorText"]
+            .as_str()
+            .unwrap()
+            .starts_with("Failing: "),
+        "{shown}"
+    );
+    assert_eq!(
+        shown["errorTitle"], shown["error"],
+        "the message as sent stays in the title"
+    );
+    assert_eq!(shown["visible"], json!(true), "{shown}");
+    assert_eq!(
+        shown["fits"],
+        json!(true),
+        "the table still fits the page: {shown}"
+    );
+    assert_eq!(
+        second(&shown["at"]),
+        second(&copied_at),
+        "the newest copy there is still the last one stored: {shown}"
+    );
+    let sent = health_json(&server).await;
+    let sent = offsite_of(&sent, "users");
+    assert_eq!(sent["pending"], json!(1), "{sent}");
+    assert!(
+        sent["lastError"].as_str().is_some_and(|e| !e.is_empty()),
+        "{sent}"
+    );
+    assert_humane_text(&mut browser).await;
+    let shots = tempfile::tempdir().unwrap();
+    screenshot_state(&mut browser, shots.path(), "offsite-failing").await;
+
+    // The store is back: the waiting copy goes up, the error goes away.
+    tokio::task::block_in_place(|| garage.start_node(0));
+    let current = format!(
+        "(() => {{ const s = {}; return s && s.pending === '0' && s.error === '' && s.at !== {}; }})()",
+        offsite_shown("users"),
+        shown["at"]
+    );
+    browser.wait_for(&current, Duration::from_secs(60)).await;
+    assert_eq!(
+        browser.eval("window.notReloaded === true").await,
+        json!(true),
+        "no reload"
+    );
+    server.stop().await;
 }

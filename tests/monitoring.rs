@@ -3,7 +3,9 @@
 //! rules checked by promtool and unit-tested over series taken from a real
 //! scrape, a real Prometheus scraping a running server with the read token
 //! and firing the alerts the server's state calls for (and no others), and
-//! the Grafana dashboard's queries naming only exported metrics.
+//! the Grafana dashboard's queries naming only exported metrics. The server
+//! stores its copies offsite in a real one-node Garage cluster, so the
+//! offsite series are real too.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
@@ -21,6 +23,8 @@ use tablesafe::auth::Tokens;
 use tablesafe_client::proto::{GetHealthResponse, IssueCode};
 use tablesafe_engine::catalog::TableSpec;
 use tablesafe_engine::erlang::NodeConfig;
+use tablesafe_engine::offsite::{Destination, DestinationConfig, S3Settings};
+use testkit::garage::GarageCluster;
 
 /// Metrics that `monitoring/` uses but tablesafe does not export yet: the
 /// rules and panels over them are ready (and the rules unit-tested with
@@ -28,11 +32,7 @@ use tablesafe_engine::erlang::NodeConfig;
 /// names belong here: every other name the pack uses must be in a real
 /// scrape, so a typo or a renamed metric fails. The tests also fail when a
 /// name here starts being exported (take it off then) or is no longer used.
-const PLANNED: &[&str] = &[
-    // Offsite copies (future work): capture time of each table's newest
-    // backup copied offsite.
-    "tablesafe_table_last_offsite_timestamp_seconds",
-];
+const PLANNED: &[&str] = &[];
 
 fn monitoring(file: &str) -> PathBuf {
     testkit::workspace().join("monitoring").join(file)
@@ -190,21 +190,6 @@ struct Series {
 }
 
 impl Series {
-    /// A metric that is planned but not exported yet (in [`PLANNED`]).
-    fn planned(name: &str, labels: &[(&str, &str)]) -> Self {
-        assert!(PLANNED.contains(&name), "{name} is not planned");
-        let mut labels: BTreeMap<String, String> = labels
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        labels.insert("job".into(), "tablesafe".into());
-        labels.insert("instance".into(), INSTANCE.into());
-        Self {
-            name: name.to_owned(),
-            labels,
-        }
-    }
-
     /// `up`, which Prometheus itself records for every target.
     fn up() -> Self {
         Self {
@@ -248,19 +233,27 @@ impl Series {
 // ---------------------------------------------------------------------------
 // A server with something for every alert to say.
 
+/// The offsite destination's name (the `destination` label).
+const DESTINATION: &str = "garage";
+
 /// Tables in every state the alerts tell apart, on a server with the read
-/// token: `users` (critical) has a three-day-old backup, `settings` and
-/// `orders` are fine, `broken` is damaged (unreadable, its backup failed),
-/// `rotten`'s only copy rotted (the scrub found it), `ledger` (critical) has
-/// no file, `stray` is an orphan; a second data directory is gone, the
-/// Erlang node cannot be reached, the backup volume is below its minimum.
+/// token: `users` (critical) has a three-day-old backup, which is also its
+/// newest copy offsite, `settings` and `orders` are fine (offsite too),
+/// `broken` is damaged (unreadable, its backup failed), `rotten`'s only
+/// copy rotted (the scrub found it), `ledger` (critical) has no file,
+/// `stray` is an orphan; a second data directory is gone, the Erlang node
+/// cannot be reached, the backup volume is below its minimum.
 struct Scenario {
     dirs: Dirs,
     server: TestServer,
+    /// The offsite store, kept running while the server is.
+    _garage: GarageCluster,
 }
 
 impl Scenario {
-    async fn start() -> Self {
+    /// `None` when Garage is not installed (outside CI).
+    async fn start() -> Option<Self> {
+        let mut garage = tokio::task::block_in_place(|| GarageCluster::start(1, 1))?;
         let dirs = Dirs::new();
         dirs.add_fixtures(&[
             ("users", "set_grown.dets"),
@@ -294,9 +287,61 @@ impl Scenario {
             cookie: "no-such-node".into(),
             timeout: Duration::from_secs(1),
         });
+        config.offsite = vec![Destination {
+            config: DestinationConfig {
+                retry_interval: Duration::from_millis(300),
+                ..DestinationConfig::new(DESTINATION, "tablesafe", "monitoring")
+            },
+            store: S3Settings {
+                endpoint: garage.endpoint(),
+                region: garage.region().into(),
+                bucket: garage.bucket().into(),
+                access_key_id: garage.key_id().into(),
+                secret_access_key: garage.secret().into(),
+                path_style: true,
+                allow_http: true,
+            }
+            .connect()
+            .unwrap(),
+        }];
+        // The store is down during the run: the copies wait for it, and
+        // users' is moved three days back meanwhile, so that its copy there
+        // is as old as its newest backup.
+        tokio::task::block_in_place(|| garage.stop_node(0));
         let server = TestServer::start(config).await;
         let client = server.client(Some(ADMIN)).await;
         let run = common::backed_up(&client, vec![], "monitoring").await;
+        let backed_up: Vec<String> = run
+            .tables
+            .iter()
+            .filter(|t| !t.file_name.is_empty())
+            .map(|t| t.table.clone())
+            .collect();
+        assert!(backed_up.contains(&"users".to_owned()), "{run:?}");
+        dirs.shift_backups("users", -chrono::Duration::days(3));
+        tokio::task::block_in_place(|| garage.start_node(0));
+        // Every copy stored (a pass begun before the move fails and is tried
+        // again), as health has it.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let health = client.get_health(true).await.unwrap();
+            let stored = |table: &String| {
+                health.tables.iter().any(|t| {
+                    &t.name == table
+                        && t.offsite.iter().any(|o| {
+                            o.destination == DESTINATION
+                                && o.last_copy_at.is_some()
+                                && o.pending == 0
+                                && o.last_error.is_empty()
+                        })
+                })
+            };
+            if backed_up.iter().all(stored) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{health:#?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         let rotten = &run.tables.iter().find(|t| t.table == "rotten").unwrap();
         let path = dirs.backups.join(&rotten.file_name);
         let mut bytes = std::fs::read(&path).unwrap();
@@ -312,7 +357,6 @@ impl Scenario {
             .await
             .unwrap();
         assert!(drill.tables[0].passed, "{drill:?}");
-        dirs.shift_backups("users", -chrono::Duration::days(3));
         std::fs::remove_dir(&second).unwrap();
 
         // The node client gives up on its first attempt within its timeout.
@@ -327,7 +371,11 @@ impl Scenario {
             assert!(Instant::now() < deadline, "{health:#?}");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        Self { dirs, server }
+        Some(Self {
+            dirs,
+            server,
+            _garage: garage,
+        })
     }
 
     async fn scrape(&self) -> Scrape {
@@ -494,14 +542,17 @@ fn check_names(used: &BTreeSet<String>, scrape: &Scrape, what: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_metric_has_help_a_unit_in_its_name_and_an_age_beside_each_timestamp() {
-    let scenario = Scenario::start().await;
+    let Some(scenario) = Scenario::start().await else {
+        return;
+    };
     let scrape = scenario.scrape().await;
     let now = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
 
-    const UNITLESS: [&str; 6] = [
+    const UNITLESS: [&str; 7] = [
         "_records",
         "_keys",
         "_retained",
+        "_pending",
         "_status",
         "_info",
         "_issues",
@@ -533,6 +584,7 @@ async fn every_metric_has_help_a_unit_in_its_name_and_an_age_beside_each_timesta
         .collect();
     for name in [
         "tablesafe_table_last_backup_timestamp_seconds",
+        "tablesafe_table_last_offsite_timestamp_seconds",
         "tablesafe_health_snapshot_timestamp_seconds",
     ] {
         assert!(timestamps.iter().any(|t| *t == name), "{timestamps:?}");
@@ -569,6 +621,38 @@ async fn every_metric_has_help_a_unit_in_its_name_and_an_age_beside_each_timesta
         (3.0 * 86_400.0..3.0 * 86_400.0 + 300.0).contains(&users_age),
         "{users_age}"
     );
+    // Offsite, per table and destination: users' newest copy there is its
+    // three-day-old backup, settings' is fresh; nothing waits to go up.
+    fn offsite(table: &str) -> [(&str, &str); 2] {
+        [("table", table), ("destination", DESTINATION)]
+    }
+    let users_offsite_age = scrape.value(
+        "tablesafe_table_last_offsite_age_seconds",
+        &offsite("users"),
+    );
+    assert!(
+        (3.0 * 86_400.0..3.0 * 86_400.0 + 300.0).contains(&users_offsite_age),
+        "{users_offsite_age}"
+    );
+    let settings_offsite_age = scrape.value(
+        "tablesafe_table_last_offsite_age_seconds",
+        &offsite("settings"),
+    );
+    assert!(settings_offsite_age < 300.0, "{settings_offsite_age}");
+    for table in ["users", "settings", "orders", "rotten", "broken", "ledger"] {
+        assert_eq!(
+            scrape.value("tablesafe_table_offsite_pending", &offsite(table)),
+            0.0,
+            "{table}"
+        );
+    }
+    // A table with no backup has nothing offsite either.
+    assert!(scrape
+        .find(
+            "tablesafe_table_last_offsite_timestamp_seconds",
+            &offsite("broken")
+        )
+        .is_none());
 
     // Roles, issues and component issues, as health has them.
     for (table, role) in [
@@ -589,6 +673,7 @@ async fn every_metric_has_help_a_unit_in_its_name_and_an_age_beside_each_timesta
         ("rotten", "BACKUP_CORRUPT"),
         ("rotten", "NEVER_BACKED_UP"),
         ("ledger", "TABLE_MISSING"),
+        ("users", "OFFSITE_LAGGING"),
     ] {
         assert_eq!(
             scrape.value(
@@ -1218,50 +1303,72 @@ fn alert_tests(s: &Scrape) -> Suite {
         ],
     );
 
-    let local = |table: &str| {
+    let offsite_age = |table: &str, destination: &str| {
         s.series(
-            "tablesafe_table_last_backup_timestamp_seconds",
-            &[("table", "users")],
+            "tablesafe_table_last_offsite_age_seconds",
+            &[("table", "users"), ("destination", DESTINATION)],
         )
         .with("table", table)
+        .with("destination", destination)
     };
-    let offsite = |table: &str| {
-        Series::planned(
-            "tablesafe_table_last_offsite_timestamp_seconds",
-            &[("table", table)],
-        )
-    };
-    let lagging = local("users");
+    let (users_garage, users_cold, orders_garage, settings_garage) = (
+        offsite_age("users", DESTINATION),
+        offsite_age("users", "cold"),
+        offsite_age("orders", DESTINATION),
+        offsite_age("settings", DESTINATION),
+    );
+    let listed_offsite = [("role", "listed"), ("severity", "warning")];
+    let critical_offsite = [("role", "critical"), ("severity", "warning")];
     suite.test(
-        "the newest backup not offsite 6 hours after it was made",
+        "the newest offsite copy older than 48 hours, per destination",
         "1m",
         &[
-            (&lagging, "1000000x100"),
-            (&age("users"), "30000+60x100"),
-            (&offsite("users"), "900000x100"),
-            // Offsite is up to date.
-            (&local("settings"), "1000000x100"),
-            (&age("settings"), "30000+60x100"),
-            (&offsite("settings"), "1000000x100"),
-            // Behind, but the newest copy is only 1 hour old.
-            (&local("orders"), "1000000x100"),
-            (&age("orders"), "3600+60x100"),
-            (&offsite("orders"), "900000x100"),
-            // No offsite copies (not configured): nothing to lag behind.
-            (&local("rotten"), "1000000x100"),
-            (&age("rotten"), "30000+60x100"),
+            // Two destinations of one table: only the one lagging fires.
+            (&users_garage, "259200+60x40"),
+            (&users_cold, "3600+60x40"),
+            (&info("users", "critical"), "1x40"),
+            // Past 48 h after 14 minutes: firing 15 minutes later.
+            (&orders_garage, "172000+60x40"),
+            (&info("orders", "listed"), "1x40"),
+            (&settings_garage, "3600+60x40"),
+            (&info("settings", "listed"), "1x40"),
         ],
         vec![
-            ("30m", "TablesafeOffsiteLagging", vec![]),
+            ("10m", "TablesafeOffsiteLagging", vec![]),
             (
-                "70m",
+                "20m",
                 "TablesafeOffsiteLagging",
-                vec![lagging.alert(
-                    &[("severity", "warning")],
-                    "Offsite copies of users are 1d 3h 46m 40s behind",
+                vec![users_garage.alert(
+                    &critical_offsite,
+                    "The newest copy of users at garage is 3d 0h 20m 0s old",
                 )],
             ),
+            (
+                "30m",
+                "TablesafeOffsiteLagging",
+                vec![
+                    users_garage.alert(
+                        &critical_offsite,
+                        "The newest copy of users at garage is 3d 0h 30m 0s old",
+                    ),
+                    orders_garage.alert(
+                        &listed_offsite,
+                        "The newest copy of orders at garage is 2d 0h 16m 40s old",
+                    ),
+                ],
+            ),
         ],
+    );
+    suite.test(
+        "fresh offsite copies are not lagging",
+        "1m",
+        &[
+            (&users_cold, "3600+60x40"),
+            (&info("users", "critical"), "1x40"),
+            (&settings_garage, "3600+60x40"),
+            (&info("settings", "listed"), "1x40"),
+        ],
+        vec![("30m", "TablesafeOffsiteLagging", vec![])],
     );
     suite
 }
@@ -1298,7 +1405,9 @@ async fn alert_rules_pass_promtool_and_unit_tests_fed_with_series_from_a_real_sc
     );
     assert!(linted.contains("SUCCESS"), "{linted}");
 
-    let scenario = Scenario::start().await;
+    let Some(scenario) = Scenario::start().await else {
+        return;
+    };
     let scrape = scenario.scrape().await;
     scenario.server.stop().await;
     check_names(&tablesafe_names(&rules), &scrape, "alerts.yml");
@@ -1494,7 +1603,9 @@ async fn a_real_prometheus_scrapes_with_the_read_token_and_fires_exactly_the_ale
     let Some(prometheus) = testkit::require("prometheus") else {
         return;
     };
-    let scenario = Scenario::start().await;
+    let Some(scenario) = Scenario::start().await else {
+        return;
+    };
     let addr = scenario.server.addr;
     let dir = tempfile::tempdir().unwrap();
     let rules = std::fs::read_to_string(monitoring("alerts.yml")).unwrap();
@@ -1587,6 +1698,7 @@ scrape_configs:
         ("TablesafeErlangNodeUnreachable", "erlang_node", "warning"),
         ("TablesafeDataDirUnreadable", "storage", "critical"),
         ("TablesafeBackupVolumeLow", "backup_volume", "warning"),
+        ("TablesafeOffsiteLagging", "users", "warning"),
     ]
     .iter()
     .map(|(a, t, s)| ((*a).to_owned(), (*t).to_owned(), (*s).to_owned()))
@@ -1720,7 +1832,9 @@ async fn the_dashboard_is_valid_and_queries_only_metrics_the_real_server_exports
     }
 
     let scrape = {
-        let scenario = Scenario::start().await;
+        let Some(scenario) = Scenario::start().await else {
+            return;
+        };
         let scrape = scenario.scrape().await;
         scenario.server.stop().await;
         scrape
