@@ -1024,7 +1024,11 @@ async fn killed_midway(identity: Option<Identity>) {
             (server, status)
         });
         let (server, status) = status.await.unwrap();
-        assert!(!status.success(), "{point}: it died midway");
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(9),
+            "{point}: SIGKILL midway"
+        );
         drop(server);
         let file = newest_file(&dirs, "big");
         assert_eq!(dirs.backup_files().len(), before + 1);

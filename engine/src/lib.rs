@@ -24,10 +24,14 @@ pub mod scheduler;
 pub mod scrub;
 pub mod store;
 
-/// Aborts the process here when `TABLESAFE_CRASH_AT` names this point: how
-/// tests show what a crash at that exact moment leaves behind.
+/// Kills the process with `SIGKILL` here when `TABLESAFE_CRASH_AT` names
+/// this point: how tests show what a `kill -9` (or a power cut, for what
+/// reached the disk) at that exact moment leaves behind. Nothing runs after
+/// it: no destructor, no flush, no handler.
 pub(crate) fn crash_point(name: &str) {
     if std::env::var_os("TABLESAFE_CRASH_AT").is_some_and(|at| at == name) {
+        let _ =
+            rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
         std::process::abort();
     }
 }
