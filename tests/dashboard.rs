@@ -24,7 +24,7 @@ use common::{Dirs, TestServer, ADMIN, READER};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tablesafe::auth::Tokens;
-use tablesafe_engine::offsite::{Destination, DestinationConfig, S3Settings};
+use tablesafe_engine::offsite::{Destination, DestinationConfig};
 use testkit::garage::GarageCluster;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -884,17 +884,7 @@ fn destination(garage: &GarageCluster) -> Destination {
             retry_interval: Duration::from_millis(300),
             ..DestinationConfig::new("garage", "tablesafe", "dashboard")
         },
-        store: S3Settings {
-            endpoint: garage.endpoint(),
-            region: garage.region().into(),
-            bucket: garage.bucket().into(),
-            access_key_id: garage.key_id().into(),
-            secret_access_key: garage.secret().into(),
-            path_style: true,
-            allow_http: true,
-        }
-        .connect()
-        .unwrap(),
+        store: common::garage_bucket(garage),
     }
 }
 

@@ -23,7 +23,7 @@ use tablesafe::auth::Tokens;
 use tablesafe_client::proto::{GetHealthResponse, IssueCode};
 use tablesafe_engine::catalog::TableSpec;
 use tablesafe_engine::erlang::NodeConfig;
-use tablesafe_engine::offsite::{Destination, DestinationConfig, S3Settings};
+use tablesafe_engine::offsite::{Destination, DestinationConfig};
 use testkit::garage::GarageCluster;
 
 /// Metrics that `monitoring/` uses but tablesafe does not export yet: the
@@ -292,17 +292,7 @@ impl Scenario {
                 retry_interval: Duration::from_millis(300),
                 ..DestinationConfig::new(DESTINATION, "tablesafe", "monitoring")
             },
-            store: S3Settings {
-                endpoint: garage.endpoint(),
-                region: garage.region().into(),
-                bucket: garage.bucket().into(),
-                access_key_id: garage.key_id().into(),
-                secret_access_key: garage.secret().into(),
-                path_style: true,
-                allow_http: true,
-            }
-            .connect()
-            .unwrap(),
+            store: common::garage_bucket(&garage),
         }];
         // The store is down during the run: the copies wait for it, and
         // users' is moved three days back meanwhile, so that its copy there

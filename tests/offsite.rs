@@ -19,7 +19,7 @@ use tablesafe::config::{
 use tablesafe_client::proto::{event, Event, EventKind, IssueCode, WatchEventsRequest};
 use tablesafe_client::Client;
 use tablesafe_engine::offsite::{
-    Destination, DestinationConfig, Identity, Remote, RemoteCopy, RemoteStore, S3Settings,
+    Destination, DestinationConfig, Identity, Remote, RemoteCopy, RemoteStore,
 };
 use tablesafe_engine::store::{BackupName, Manifest};
 use testkit::garage::GarageCluster;
@@ -155,17 +155,7 @@ fn remote(garage: &GarageCluster) -> Remote {
 
 /// The bucket's client, with the cluster's key.
 fn bucket(garage: &GarageCluster) -> std::sync::Arc<dyn RemoteStore> {
-    S3Settings {
-        endpoint: garage.endpoint(),
-        region: garage.region().into(),
-        bucket: garage.bucket().into(),
-        access_key_id: garage.key_id().into(),
-        secret_access_key: garage.secret().into(),
-        path_style: true,
-        allow_http: true,
-    }
-    .connect()
-    .unwrap()
+    common::garage_bucket(garage)
 }
 
 /// Offsite events from now on.

@@ -12,6 +12,7 @@ use tablesafe::config::{
     BackupSection, Config, DrillSection, FileConfig, Overrides, ADMIN_TOKEN_ENV,
 };
 use tablesafe_client::Client;
+use tablesafe_engine::offsite::{RemoteStore, S3Settings};
 use tablesafe_engine::store::{BackupName, Manifest};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -378,4 +379,20 @@ fn refused_on(args: &[String], env: &[(&str, &str)], listen: &str) -> String {
         .unwrap();
     assert!(!out.status.success(), "it started: {out:?}");
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The bucket of a Garage cluster started by `testkit::garage`, with its
+/// key, through the S3 client tablesafe uses.
+pub fn garage_bucket(garage: &testkit::garage::GarageCluster) -> std::sync::Arc<dyn RemoteStore> {
+    S3Settings {
+        endpoint: garage.endpoint(),
+        region: garage.region().into(),
+        bucket: garage.bucket().into(),
+        access_key_id: garage.key_id().into(),
+        secret_access_key: garage.secret().into(),
+        path_style: true,
+        allow_http: true,
+    }
+    .connect()
+    .unwrap()
 }

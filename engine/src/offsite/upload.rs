@@ -361,25 +361,8 @@ impl Upload<'_> {
             });
         }
         let count = state.parts.len();
-        let parts = state
-            .parts
-            .iter()
-            .map(|etag| PartId {
-                content_id: etag.clone(),
-            })
-            .collect();
-        let done = self
-            .store
-            .complete_multipart(self.key, &state.upload_id, parts)
-            .await;
-        let _ = std::fs::remove_file(&self.resume_file);
-        done?;
-        Ok((
-            format!("{}-{count}", hex(&Md5::digest(&md5s))),
-            count,
-            total,
-            sha,
-        ))
+        let etag = self.complete(&state, &md5s).await?;
+        Ok((etag, count, total, sha))
     }
 
     /// The spool's next part once it is written (a whole part, or the rest
@@ -513,25 +496,8 @@ impl Upload<'_> {
             crate::crash_point("offsite-sealed-part-stored");
             next = ahead?;
         }
-        let parts = state
-            .parts
-            .iter()
-            .map(|etag| PartId {
-                content_id: etag.clone(),
-            })
-            .collect();
-        let done = self
-            .store
-            .complete_multipart(self.key, &state.upload_id, parts)
-            .await;
-        // Whatever the answer, this upload id is spent.
-        let _ = std::fs::remove_file(&self.resume_file);
-        done?;
-        Ok((
-            format!("{}-{count}", hex(&Md5::digest(&md5s))),
-            count - resumed,
-            resumed,
-        ))
+        let etag = self.complete(&state, &md5s).await?;
+        Ok((etag, count - resumed, resumed))
     }
 
     /// Part `index` of `count` and its MD5; the source is checked against its
@@ -547,6 +513,26 @@ impl Upload<'_> {
             self.check_source(reader)?;
         }
         Ok((body, md5))
+    }
+
+    /// Completes the upload of `state`'s parts (whose MD5s are `md5s`, in
+    /// order); returns the ETag the object must then have. Whatever the
+    /// store answers, the upload id is spent and its state removed.
+    async fn complete(&self, state: &Resume, md5s: &[u8]) -> Result<String, UploadError> {
+        let parts = state
+            .parts
+            .iter()
+            .map(|etag| PartId {
+                content_id: etag.clone(),
+            })
+            .collect();
+        let done = self
+            .store
+            .complete_multipart(self.key, &state.upload_id, parts)
+            .await;
+        let _ = std::fs::remove_file(&self.resume_file);
+        done?;
+        Ok(format!("{}-{}", hex(&Md5::digest(md5s)), state.parts.len()))
     }
 
     /// The state of an earlier attempt at this very content, if any. An
