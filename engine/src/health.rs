@@ -1434,4 +1434,85 @@ mod tests {
         );
         assert_eq!(report.components[2].status, Status::Warning);
     }
+
+    #[test]
+    fn offsite_lagging_failed_and_damaged_copies_are_issues_per_destination() {
+        use crate::offsite::{DestinationFacts, Failure, TableOffsite};
+        use crate::store::BackupName;
+        let copy =
+            |hours_ago: i64| BackupName::new("t", now() - chrono::Duration::hours(hours_ago));
+        let dest = |tables: TableOffsite, failure: Option<Failure>| DestinationFacts {
+            name: "s3".into(),
+            stale_after: std::time::Duration::from_secs(48 * 3600),
+            last_pass: Some(now()),
+            failure,
+            tables: [("t".to_owned(), tables)].into(),
+        };
+        let failure = || Failure {
+            at: now(),
+            message: "connection refused".into(),
+        };
+        let current = TableOffsite {
+            newest: Some(copy(1)),
+            copies: 1,
+            ..TableOffsite::default()
+        };
+        let cases = [
+            // A copy an hour old: nothing to say.
+            (dest(current.clone(), None), vec![1], vec![]),
+            // The newest copy there is three days old.
+            (
+                dest(
+                    TableOffsite {
+                        newest: Some(copy(72)),
+                        ..current.clone()
+                    },
+                    None,
+                ),
+                vec![1],
+                vec![(IssueCode::OffsiteLagging, Status::Warning)],
+            ),
+            // None there yet: fine while the local copy is younger than
+            // stale_after, lagging once it waited longer.
+            (dest(TableOffsite::default(), None), vec![1], vec![]),
+            (
+                dest(TableOffsite::default(), None),
+                vec![1, 50],
+                vec![(IssueCode::OffsiteLagging, Status::Warning)],
+            ),
+            // The store unreachable: failed, and the copy is still current.
+            (
+                dest(current.clone(), Some(failure())),
+                vec![1],
+                vec![(IssueCode::OffsiteFailed, Status::Warning)],
+            ),
+            // A copy a verify round found damaged.
+            (
+                dest(
+                    TableOffsite {
+                        damaged: [(copy(30), failure())].into(),
+                        ..current.clone()
+                    },
+                    None,
+                ),
+                vec![1],
+                vec![(IssueCode::OffsiteFailed, Status::Warning)],
+            ),
+        ];
+        for (i, (facts, local_hours, expected)) in cases.into_iter().enumerate() {
+            let local = local_hours
+                .into_iter()
+                .map(|h| backup(h, Consistency::Clean))
+                .collect();
+            let mut obs = observations(vec![table("t", Role::Listed, local)]);
+            obs.offsite = vec![facts];
+            let report = compute_health(&obs, &Thresholds::default(), now());
+            let t = &report.tables[0];
+            assert_eq!(codes(t), expected, "case {i}: {:?}", t.issues);
+            assert_eq!(t.offsite.len(), 1, "case {i}");
+            assert_eq!(t.offsite[0].destination, "s3");
+            let offsite = report.components.iter().find(|c| c.name == "offsite");
+            assert!(offsite.is_some(), "case {i}: an offsite component");
+        }
+    }
 }

@@ -48,7 +48,7 @@ pub use upload::{Stored, UploadError};
 
 use crate::clock::Clock;
 use crate::events::{EventBus, EventPayload};
-use crate::store::{BackupEntry, BackupName, BackupStore, Manifest, TOOL};
+use crate::store::{from_the_future, BackupEntry, BackupName, BackupStore, Manifest, TOOL};
 
 /// The artifact's suffix after the backup's file name.
 const ARTIFACT_SUFFIX: &str = ".tsa";
@@ -1233,7 +1233,16 @@ impl Task {
         entry
             .damaged
             .retain(|name, _| kept.iter().any(|c| &c.name == name));
-        entry.newest = kept.iter().find(good).map(|c| c.name.clone());
+        // The newest believable copy: one dated ahead of the clock (it was
+        // wrong then) has an unknown age, and is the newest only when no
+        // other is there.
+        let now = self.clock.now();
+        entry.newest = kept
+            .iter()
+            .filter(good)
+            .map(|c| &c.name)
+            .min_by_key(|n| (from_the_future(n.at, now), std::cmp::Reverse((n.at, n.seq))))
+            .cloned();
         entry.copies = kept.iter().filter(good).count();
         entry.pending = missing.len() - uploaded;
         if ok {
