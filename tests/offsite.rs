@@ -12,10 +12,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{backed_up, refused_start, Dirs, ServerProcess, TestServer, ADMIN};
-use tablesafe::config::{
-    BackupSection, Config, DrillSection, FileConfig, OffsiteSection, Overrides, ADMIN_TOKEN_ENV,
-};
+use common::{backed_up, Dirs, ServerProcess, TestServer, ADMIN};
+use tablesafe::config::{Config, FileConfig, OffsiteSection};
 use tablesafe_client::proto::{event, Event, EventKind, IssueCode, WatchEventsRequest};
 use tablesafe_client::Client;
 use tablesafe_engine::offsite::{
@@ -51,31 +49,14 @@ fn config(
     };
     tune(&mut offsite);
     let file = FileConfig {
-        data_dirs: vec![dirs.data.clone()],
-        backup_dir: Some(dirs.backups.clone()),
-        backup: BackupSection {
-            schedule: Some("off".into()),
-            ..Default::default()
-        },
-        drill: DrillSection {
-            schedule: Some("off".into()),
-            ..Default::default()
-        },
         offsite: vec![offsite],
-        ..Default::default()
+        ..dirs.file_config()
     };
-    let overrides = Overrides {
-        listen: Some("127.0.0.1:0".into()),
-        ..Default::default()
-    };
-    let (key_id, secret) = (key_id.to_owned(), secret.to_owned());
-    file.resolve(overrides, &move |name| match name {
-        ADMIN_TOKEN_ENV => Some(ADMIN.to_owned()),
-        "AWS_ACCESS_KEY_ID" => Some(key_id.clone()),
-        "AWS_SECRET_ACCESS_KEY" => Some(secret.clone()),
+    common::resolve(file, &move |name| match name {
+        "AWS_ACCESS_KEY_ID" => Some(key_id.to_owned()),
+        "AWS_SECRET_ACCESS_KEY" => Some(secret.to_owned()),
         _ => None,
     })
-    .unwrap()
 }
 
 /// `[[offsite]]` for a config file at `endpoint`, its credentials in a file
@@ -303,6 +284,17 @@ async fn check_downloads(remote: &Remote, host: &str, dirs: &Dirs) -> usize {
         }
     }
     manifests.len()
+}
+
+/// The `offsite` component of a health report.
+fn offsite_component(
+    health: &tablesafe_client::proto::GetHealthResponse,
+) -> &tablesafe_client::proto::ComponentHealth {
+    health
+        .components
+        .iter()
+        .find(|c| c.name == "offsite")
+        .expect("an offsite component")
 }
 
 async fn health_of(client: &Client, table: &str) -> tablesafe_client::proto::TableHealth {
@@ -626,11 +618,7 @@ async fn refused_credentials_are_a_clear_error_in_health() {
         "the store's refusal is named: {message}"
     );
     let health = client.get_health(true).await.unwrap();
-    let offsite = health
-        .components
-        .iter()
-        .find(|c| c.name == "offsite")
-        .unwrap();
+    let offsite = offsite_component(&health);
     assert!(
         offsite
             .issues
@@ -827,7 +815,6 @@ fn a_destination_that_cannot_encrypt_stops_the_server_from_starting() {
             "{extra}: {message}"
         );
     }
-    let _ = refused_start;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1128,11 +1115,7 @@ async fn a_second_instance_under_the_same_host_name_touches_nothing() {
         "the first instance's copies are untouched"
     );
     let health = b_client.get_health(true).await.unwrap();
-    let offsite = health
-        .components
-        .iter()
-        .find(|c| c.name == "offsite")
-        .unwrap();
+    let offsite = offsite_component(&health);
     assert!(
         offsite
             .issues

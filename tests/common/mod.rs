@@ -153,7 +153,13 @@ impl Dirs {
 
     /// A server config over these directories: defaults, schedule off, the admin token set.
     pub fn config(&self) -> Config {
-        let file = FileConfig {
+        resolve(self.file_config(), &|_| None)
+    }
+
+    /// The config file's content over these directories: defaults, backup
+    /// and drill schedules off.
+    pub fn file_config(&self) -> FileConfig {
+        FileConfig {
             data_dirs: vec![self.data.clone()],
             backup_dir: Some(self.backups.clone()),
             backup: BackupSection {
@@ -166,16 +172,23 @@ impl Dirs {
                 ..Default::default()
             },
             ..Default::default()
-        };
-        let overrides = Overrides {
-            listen: Some("127.0.0.1:0".into()),
-            ..Default::default()
-        };
-        file.resolve(overrides, &|name| {
-            (name == ADMIN_TOKEN_ENV).then(|| ADMIN.to_owned())
-        })
-        .unwrap()
+        }
     }
+}
+
+/// `file` resolved to listen on an ephemeral port, with the admin token and
+/// whatever else `env` holds in the environment.
+pub fn resolve(file: FileConfig, env: &dyn Fn(&str) -> Option<String>) -> Config {
+    let overrides = Overrides {
+        listen: Some("127.0.0.1:0".into()),
+        ..Default::default()
+    };
+    file.resolve(overrides, &|name| {
+        (name == ADMIN_TOKEN_ENV)
+            .then(|| ADMIN.to_owned())
+            .or_else(|| env(name))
+    })
+    .unwrap()
 }
 
 /// Triggers a backup of `tables` (every table when empty) and waits for it:

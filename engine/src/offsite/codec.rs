@@ -370,7 +370,10 @@ impl<T> Hashing<T> {
 
     /// The count and hex SHA-256 so far.
     fn finish(&self) -> (u64, String) {
-        (self.count, super::hex(&self.sha.clone().finalize()))
+        (
+            self.count,
+            crate::pipeline::hex(&self.sha.clone().finalize()),
+        )
     }
 }
 
@@ -423,19 +426,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (source, out) = (dir.path().join("copy"), dir.path().join("artifact"));
         std::fs::write(&source, copy).unwrap();
-        let sha = super::super::hex(&Sha256::digest(copy));
+        let sha = crate::pipeline::hex(&Sha256::digest(copy));
         let (bytes, artifact_sha) = sealing
             .seal(&source, copy.len() as u64, &sha, &out)
             .unwrap();
         let artifact = std::fs::read(&out).unwrap();
         assert_eq!(bytes, artifact.len() as u64);
-        assert_eq!(artifact_sha, super::super::hex(&Sha256::digest(&artifact)));
+        assert_eq!(
+            artifact_sha,
+            crate::pipeline::hex(&Sha256::digest(&artifact))
+        );
         artifact
     }
 
     fn opened(artifact: &[u8], identities: &[Identity], copy: &[u8]) -> Result<Vec<u8>, OpenError> {
         let (header, at) = ArtifactHeader::decode(artifact).unwrap();
-        let sha = super::super::hex(&Sha256::digest(copy));
+        let sha = crate::pipeline::hex(&Sha256::digest(copy));
         let mut out = Vec::new();
         open(
             &header,

@@ -106,7 +106,6 @@ mod tests {
     fn copy(at: DateTime<Utc>) -> RemoteCopy {
         RemoteCopy {
             name: BackupName::new("t", at),
-            artifact_bytes: Some(1),
             has_manifest: true,
         }
     }

@@ -48,6 +48,7 @@ pub use upload::{Stored, UploadError};
 
 use crate::clock::Clock;
 use crate::events::{EventBus, EventPayload};
+use crate::pipeline::hex;
 use crate::store::{from_the_future, BackupEntry, BackupName, BackupStore, Manifest, TOOL};
 
 /// The artifact's suffix after the backup's file name.
@@ -218,8 +219,6 @@ pub struct RemoteManifest {
 pub struct RemoteCopy {
     /// The backup it is a copy of.
     pub name: BackupName,
-    /// Bytes of the artifact, when it is there.
-    pub artifact_bytes: Option<u64>,
     /// Whether its manifest is there (only then is it a copy).
     pub has_manifest: bool,
 }
@@ -418,14 +417,9 @@ impl Remote {
             };
             let copy = found.entry(name.clone()).or_insert(RemoteCopy {
                 name,
-                artifact_bytes: None,
                 has_manifest: false,
             });
-            if is_manifest {
-                copy.has_manifest = true;
-            } else {
-                copy.artifact_bytes = Some(meta.size);
-            }
+            copy.has_manifest |= is_manifest;
         }
         let mut tables: BTreeMap<String, Vec<RemoteCopy>> = BTreeMap::new();
         for copy in found.into_values() {
@@ -435,7 +429,7 @@ impl Remote {
                 .push(copy);
         }
         for copies in tables.values_mut() {
-            copies.sort_by(|a, b| (&b.name.at, b.name.seq).cmp(&(&a.name.at, a.name.seq)));
+            copies.sort_by(|a, b| b.name.cmp(&a.name));
         }
         Ok(tables)
     }
@@ -812,15 +806,6 @@ impl From<OpenError> for RemoteError {
     }
 }
 
-/// Whether `a` was captured after `b`.
-fn newer(a: &BackupName, b: &BackupName) -> bool {
-    (&a.at, a.seq) > (&b.at, b.seq)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The object that says which instance writes under a host name.
 const CLAIM: &str = ".tablesafe-host.json";
 
@@ -944,7 +929,7 @@ impl Task {
                     let entry = facts.tables.entry(table.clone()).or_default();
                     entry.pending = local
                         .iter()
-                        .filter(|e| entry.newest.as_ref().is_none_or(|n| newer(&e.name, n)))
+                        .filter(|e| entry.newest.as_ref().is_none_or(|n| &e.name > n))
                         .count();
                 }
                 drop(facts);
@@ -1108,10 +1093,14 @@ impl Task {
                     continue;
                 }
             };
-            let local_here = self
-                .store
-                .list(Some(&table))
-                .is_ok_and(|l| l.iter().any(|e| e.name == copy.name && e.verified()));
+            let (store, name) = (self.store.clone(), copy.name.clone());
+            let local_here = tokio::task::spawn_blocking(move || {
+                store
+                    .list(Some(&name.table))
+                    .is_ok_and(|l| l.iter().any(|e| e.name == name && e.verified()))
+            })
+            .await
+            .unwrap_or(false);
             let message = if local_here {
                 format!("remote copy damaged, uploaded again from the local copy: {why}")
             } else {
@@ -1205,7 +1194,6 @@ impl Task {
                     }
                     copies.push(RemoteCopy {
                         name: entry.name.clone(),
-                        artifact_bytes: None,
                         has_manifest: true,
                     });
                 }
@@ -1217,7 +1205,7 @@ impl Task {
                 }
             }
         }
-        copies.sort_by(|a, b| (&b.name.at, b.name.seq).cmp(&(&a.name.at, a.name.seq)));
+        copies.sort_by(|a, b| b.name.cmp(&a.name));
         let uploading: BTreeSet<&BackupName> = missing.iter().map(|e| &e.name).collect();
         let damaged: BTreeSet<BackupName> = self
             .facts()
@@ -1241,7 +1229,7 @@ impl Task {
             .iter()
             .filter(good)
             .map(|c| &c.name)
-            .min_by_key(|n| (from_the_future(n.at, now), std::cmp::Reverse((n.at, n.seq))))
+            .min_by_key(|n| (from_the_future(n.at, now), std::cmp::Reverse(*n)))
             .cloned();
         entry.copies = kept.iter().filter(good).count();
         entry.pending = missing.len() - uploaded;

@@ -20,6 +20,7 @@ use sha2::Sha256;
 use std::io::Read as _;
 
 use super::RemoteStore;
+use crate::pipeline::hex;
 
 /// What was stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,10 +226,6 @@ impl Reader {
 /// An MD5, as a part's ETag names it.
 type Md5Digest = md5::digest::Output<Md5>;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// An ETag without the quotes some stores put around it.
 pub(super) fn bare_etag(etag: &str) -> &str {
     etag.trim_matches('"')
@@ -323,21 +320,12 @@ impl Upload<'_> {
                     .put_part(self.key, &state.upload_id, index, PutPayload::from(body));
             let ahead = self.grown_part(reader, &mut ahead_growing);
             let (part, ahead) = tokio::join!(upload, ahead);
-            let part = part?;
-            check_etag(
-                bare_etag(&part.content_id),
-                &hex(&md5),
-                &format!("part {}", index + 1),
-            )?;
-            md5s.extend_from_slice(&md5);
-            state.parts.push(part.content_id);
             let sealed = growing.borrow().done.clone().flatten();
             if let Some((bytes, sha)) = &sealed {
                 state.bytes = *bytes;
                 state.source_sha256.clone_from(sha);
             }
-            save(&self.resume_file, &state)?;
-            crate::crash_point("offsite-part-stored");
+            self.part_stored(&mut state, index, part, &md5, &mut md5s)?;
             if sealed.is_some() {
                 crate::crash_point("offsite-sealed-part-stored");
             }
@@ -474,25 +462,7 @@ impl Upload<'_> {
                 }
             };
             let (part, ahead) = tokio::join!(upload, ahead);
-            let part = match part {
-                Ok(part) => part,
-                Err(e) => {
-                    if matches!(e, object_store::Error::NotFound { .. }) {
-                        // The store no longer knows the upload: start afresh next time.
-                        let _ = std::fs::remove_file(&self.resume_file);
-                    }
-                    return Err(e.into());
-                }
-            };
-            check_etag(
-                bare_etag(&part.content_id),
-                &hex(&md5),
-                &format!("part {}", index + 1),
-            )?;
-            md5s.extend_from_slice(&md5);
-            state.parts.push(part.content_id);
-            save(&self.resume_file, &state)?;
-            crate::crash_point("offsite-part-stored");
+            self.part_stored(&mut state, index, part, &md5, &mut md5s)?;
             crate::crash_point("offsite-sealed-part-stored");
             next = ahead?;
         }
@@ -513,6 +483,35 @@ impl Upload<'_> {
             self.check_source(reader)?;
         }
         Ok((body, md5))
+    }
+
+    /// Takes the store's answer for part `index` (whose MD5 is `md5`): its
+    /// ETag must be that MD5; the part is recorded and the state saved.
+    fn part_stored(
+        &self,
+        state: &mut Resume,
+        index: usize,
+        answer: object_store::Result<PartId>,
+        md5: &Md5Digest,
+        md5s: &mut Vec<u8>,
+    ) -> Result<(), UploadError> {
+        let part = answer.map_err(|e| {
+            if matches!(e, object_store::Error::NotFound { .. }) {
+                // The store no longer knows the upload: start afresh next time.
+                let _ = std::fs::remove_file(&self.resume_file);
+            }
+            e
+        })?;
+        check_etag(
+            bare_etag(&part.content_id),
+            &hex(md5),
+            &format!("part {}", index + 1),
+        )?;
+        md5s.extend_from_slice(md5);
+        state.parts.push(part.content_id);
+        save(&self.resume_file, state)?;
+        crate::crash_point("offsite-part-stored");
+        Ok(())
     }
 
     /// Completes the upload of `state`'s parts (whose MD5s are `md5s`, in
