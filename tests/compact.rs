@@ -3,14 +3,14 @@
 //! without repair, the old file kept as a safety copy, in the ledger, the
 //! metrics and the event stream), and every refusal leaving the file as it
 //! was: no backup that holds what the file holds, a process holding it
-//! open, a damaged or dirty file, too little free space to bother, a read
-//! token.
+//! open, a damaged or dirty file, too little free space to bother, no room
+//! on a real full disk for the new file or the safety copy, a read token.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 mod common;
 
-use common::{backed_up, http_get, Dirs, ServerProcess, TestServer, ADMIN};
+use common::{backed_up, http_get, Dirs, ServerProcess, SmallFs, TestServer, ADMIN};
 use sha2::{Digest, Sha256};
 use tablesafe_client::proto::{CompactTableRequest, Trigger};
 use tablesafe_client::Client;
@@ -212,6 +212,74 @@ async fn an_open_a_dirty_or_a_changed_file_is_refused_and_left_as_it_was() {
     assert_eq!(code, tonic::Code::InvalidArgument);
     let (code, _) = refused(&client, ask("")).await;
     assert_eq!(code, tonic::Code::InvalidArgument);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn too_little_room_for_the_new_file_or_the_safety_copy_is_refused_on_a_real_full_disk() {
+    let dirs = Dirs::new();
+    // Both directories on small file systems of their own; the backup volume
+    // with room for a copy and the default free-space margin of 16 MiB.
+    let Some(data_fs) = SmallFs::mount(&dirs.data, 1 << 20) else {
+        return;
+    };
+    let Some(backup_fs) = SmallFs::mount(&dirs.backups, 24 << 20) else {
+        return;
+    };
+    dirs.add_fixtures(&[("frag", "set_fragmented.dets")]);
+    let live = dirs.data.join("frag.dets");
+    let before_sha = sha256(&live);
+    let file_size = live.metadata().unwrap().len();
+    let server = TestServer::start(config(&dirs)).await;
+    let client = server.client(Some(ADMIN)).await;
+    let run = backed_up(&client, vec!["frag".into()], "").await;
+    assert_eq!(run.succeeded, 1, "{run:?}");
+    let expected = client
+        .compact_table(CompactTableRequest {
+            dry_run: true,
+            ..ask("frag")
+        })
+        .await
+        .unwrap()
+        .plan
+        .unwrap()
+        .expected_size;
+    assert!(expected > 8192 && expected < file_size, "{expected}");
+
+    // The table's file system cannot take the new file.
+    let filler = data_fs.fill_to(expected - 4096);
+    let (code, message) = refused(&client, ask("frag")).await;
+    assert_eq!(code, tonic::Code::ResourceExhausted, "{message}");
+    assert!(message.contains("the new file"), "{message}");
+    assert!(
+        message.contains(&format!("{expected} are needed")),
+        "{message}"
+    );
+    assert_eq!(sha256(&live), before_sha);
+    std::fs::remove_file(filler).unwrap();
+
+    // The backup volume cannot take the safety copy.
+    let filler = backup_fs.fill_to(file_size - 4096);
+    let (code, message) = refused(&client, ask("frag")).await;
+    assert_eq!(code, tonic::Code::ResourceExhausted, "{message}");
+    assert!(message.contains("the safety copy"), "{message}");
+    assert_eq!(sha256(&live), before_sha);
+    // Nothing half-written beside the table or in the store.
+    let names = |dir: &std::path::Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&dirs.data), ["frag.dets"]);
+    std::fs::remove_file(filler).unwrap();
+
+    // With the room back, the same request compacts.
+    let done = client.compact_table(ask("frag")).await.unwrap();
+    assert!(done.compacted, "{done:?}");
+    assert!(live.metadata().unwrap().len() <= expected);
     server.stop().await;
 }
 

@@ -321,12 +321,13 @@ fn status_changes(old: &HealthReport, new: &HealthReport) -> Vec<(Option<String>
     if old.status != new.status {
         changes.push((None, old.status, new.status));
     }
+    let before: HashMap<&str, Status> = old
+        .tables
+        .iter()
+        .map(|t| (t.name.as_str(), t.status))
+        .collect();
     for table in &new.tables {
-        let before = old
-            .tables
-            .iter()
-            .find(|t| t.name == table.name)
-            .map(|t| t.status);
+        let before = before.get(table.name.as_str()).copied();
         if let Some(before) = before.filter(|b| *b != table.status) {
             changes.push((Some(table.name.clone()), before, table.status));
         }

@@ -7,6 +7,7 @@
 pub mod garage;
 pub mod tls;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -226,22 +227,38 @@ impl DetsTool {
 
     /// Writes to `dir/live.dets` (of `table_type`: set, bag or
     /// duplicate_bag) without pause while `copies` raw copies of the open,
-    /// dirty file are taken into `dir/copies/`. Returns the phash2 of every
-    /// object the table could ever have held.
-    pub fn churn(&self, table_type: &str, dir: &Path, copies: u32) -> Vec<u32> {
+    /// dirty file are taken into `dir/copies/`. Returns what the table could
+    /// ever have held.
+    pub fn churn(&self, table_type: &str, dir: &Path, copies: u32) -> Universe {
         let out = self.run(&[
             "churn",
             table_type,
             dir.to_str().expect("utf-8 path"),
             &copies.to_string(),
         ]);
-        last_json(&out)["universe"]
-            .as_array()
-            .expect("a universe")
-            .iter()
-            .map(|h| h.as_u64().expect("a hash") as u32)
-            .collect()
+        let answer = last_json(&out);
+        let set = |field: &str| -> HashSet<u32> {
+            answer[field]
+                .as_array()
+                .unwrap_or_else(|| panic!("churn printed no {field}"))
+                .iter()
+                .map(|h| h.as_u64().expect("a hash") as u32)
+                .collect()
+        };
+        Universe {
+            objects: set("universe"),
+            keys: set("keys"),
+        }
     }
+}
+
+/// Everything a [`DetsTool::churn`] table could ever have held.
+#[derive(Debug, Clone)]
+pub struct Universe {
+    /// `erlang:phash2(Object, 4294967296)` of every object ever possible.
+    pub objects: HashSet<u32>,
+    /// `erlang:phash2(Key, 4294967296)` of every key ever possible.
+    pub keys: HashSet<u32>,
 }
 
 /// Checks the update cycle of a [`DetsTool::prove`] answer: the copy took

@@ -176,6 +176,65 @@ impl Dirs {
     }
 }
 
+/// A tmpfs of a given size mounted on a directory, unmounted when dropped: a
+/// real file system that fills up, for the paths that meet a full disk.
+/// Mounting needs the privilege to mount (root): without it `None` and a note,
+/// and under `CI=true` a failure, never a skip.
+pub struct SmallFs {
+    dir: PathBuf,
+}
+
+impl SmallFs {
+    /// Mounts `bytes` of tmpfs on the (empty) directory `dir`.
+    pub fn mount(dir: &Path, bytes: u64) -> Option<Self> {
+        let out = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={bytes},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(dir)
+            .output();
+        match out {
+            Ok(out) if out.status.success() => Some(Self {
+                dir: dir.to_owned(),
+            }),
+            other => {
+                let msg = format!(
+                    "cannot mount a small tmpfs on {} (needs root): {other:?}",
+                    dir.display()
+                );
+                assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
+                eprintln!("skipped: {msg}");
+                None
+            }
+        }
+    }
+
+    /// Bytes free, as the server measures them.
+    pub fn free(&self) -> u64 {
+        tablesafe_engine::store::free_space_at(&self.dir).unwrap()
+    }
+
+    /// Writes a filler file so that at most `left` bytes stay free.
+    pub fn fill_to(&self, left: u64) -> PathBuf {
+        let filler = self.dir.join("filler");
+        let size = self.free().saturating_sub(left);
+        std::fs::write(&filler, vec![0x5a; size as usize]).unwrap();
+        assert!(self.free() <= left, "{} bytes still free", self.free());
+        filler
+    }
+}
+
+impl Drop for SmallFs {
+    fn drop(&mut self) {
+        // Lazy: a file the server still holds does not keep the mount.
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+    }
+}
+
 /// `file` resolved to listen on an ephemeral port, with the admin token and
 /// whatever else `env` holds in the environment.
 pub fn resolve(file: FileConfig, env: &dyn Fn(&str) -> Option<String>) -> Config {

@@ -56,7 +56,8 @@
 %% of objects {K, V, Payload} (K 1..2000, V 1..20, Payload a function of both,
 %% 40-500 bytes). Meanwhile N copies are taken with file:copy/2 as an outside
 %% copier would, DIR/copies/copy_NNN.dets, the table open and dirty. It prints
-%% {"universe":[..]}: the phash2 of every object the table could ever hold.
+%% {"universe":[..],"keys":[..]}: the phash2 of every object the table could
+%% ever hold, and of every key.
 %% Shapes are listed in shape/1. Needs only Debian's erlang-base.
 
 -mode(compile).
@@ -577,7 +578,8 @@ churn(Type, Dir, N) ->
     ok = dets:close(T),
     Universe = lists:sort([erlang:phash2(Object(K, V), 4294967296)
                            || K <- lists:seq(1, 2000), V <- lists:seq(1, 20)]),
-    [{universe, {integers, Universe}}].
+    Keys = lists:sort([erlang:phash2(K, 4294967296) || K <- lists:seq(1, 2000)]),
+    [{universe, {integers, Universe}}, {keys, {integers, Keys}}].
 
 churn_loop(T, Object, Parent) ->
     receive
