@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark of offsite uploads (issue 18), in one invocation, on a table of about
-# MIB MiB (default 1024) written by real Erlang: tablesafe's upload to a real Garage
+# Benchmark of offsite uploads (issue 18), in one invocation, on tables of about
+# MIB MiB (default 1024) written by real Erlang, one of random values (written anew
+# for every run) and one of a single repeated value: tablesafe's upload to a real Garage
 # node on loopback (plain, zstd, age, zstd+age; multipart, every part checked, the
 # manifest put last) vs the same file put by a plain object_store client in the
 # same run; runs alternated, best of RUNS (default 3).

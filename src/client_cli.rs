@@ -150,9 +150,17 @@ pub async fn restore(
     request: proto::RestoreBackupRequest,
     out: &mut impl Write,
 ) -> Result<(), Error> {
-    let reply = conn.client().await?.restore_backup(request).await?;
+    let reply = restore_reply(conn, request).await?;
     print_restore(&reply, conn.json, out);
     Ok(())
+}
+
+/// The server's answer to a restore.
+pub async fn restore_reply(
+    conn: &Connection,
+    request: proto::RestoreBackupRequest,
+) -> Result<proto::RestoreBackupResponse, Error> {
+    conn.client().await?.restore_backup(request).await
 }
 
 /// A restore's reply: its plan, and whether it was carried out.

@@ -377,6 +377,18 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+/// What `restore --from-offsite` reads from the server's config file.
+#[derive(Debug)]
+pub struct OffsiteRestoreSetup {
+    /// The destinations, their credentials read.
+    pub destinations: Vec<Destination>,
+    /// Directories a restore to a path must not write into (data and backup).
+    pub protected: Vec<PathBuf>,
+    /// The server's backup directory: an in-place restore imports the
+    /// remote copy there for the server to restore.
+    pub backup_dir: Option<PathBuf>,
+}
+
 impl FileConfig {
     /// Reads a TOML file; relative paths in it are taken from its directory.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
@@ -413,16 +425,19 @@ impl FileConfig {
         Ok(config)
     }
 
-    /// What a restore from offsite on this machine needs, the server not
-    /// involved: the destinations, their credentials read, and the
-    /// directories a restore must not write into (data and backup).
+    /// What a restore from offsite on this machine needs (see
+    /// [`OffsiteRestoreSetup`]); the server not involved.
     pub fn offsite_restore(
         self,
         env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<(Vec<Destination>, Vec<PathBuf>), ConfigError> {
+    ) -> Result<OffsiteRestoreSetup, ConfigError> {
         let mut protected = self.data_dirs;
-        protected.extend(self.backup_dir);
-        Ok((offsite_destinations(self.offsite, env)?, protected))
+        protected.extend(self.backup_dir.clone());
+        Ok(OffsiteRestoreSetup {
+            destinations: offsite_destinations(self.offsite, env)?,
+            protected,
+            backup_dir: self.backup_dir,
+        })
     }
 
     /// Applies overrides and checks everything; reads the tokens.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use tablesafe::client_cli::{self, Connection, DEFAULT_SERVER};
 use tablesafe::config::{FileConfig, Overrides, ADMIN_TOKEN_ENV};
-use tablesafe::offsite_restore::FromOffsite;
+use tablesafe::offsite_restore::{FromOffsite, Target};
 use tablesafe::{demo, inspect, offline, server};
 use tokio::net::TcpListener;
 
@@ -169,11 +169,14 @@ enum Command {
         /// Print the plan and change nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Restore a copy from an offsite destination, on this machine and
-        /// without the server: downloaded, checked against its remote
-        /// manifest, decrypted (--identity), decompressed, then proved and
-        /// written like any restore. Needs --config and --to.
-        #[arg(long, requires_all = ["config", "to"], conflicts_with = "in_place")]
+        /// Restore a copy from an offsite destination: downloaded on this
+        /// machine, checked against its remote manifest, decrypted
+        /// (--identity), decompressed, then proved and written like any
+        /// restore. Needs --config. With --to, the server is not involved;
+        /// with --in-place, the copy is imported into the server's backup
+        /// directory and the server restores it onto the table's file (admin
+        /// token; the identity stays here).
+        #[arg(long, requires = "config")]
         from_offsite: bool,
         /// The server's config file, for its [[offsite]] destinations.
         #[arg(long, requires = "from_offsite")]
@@ -340,6 +343,14 @@ fn main() -> ExitCode {
             client,
         } => {
             init_tracing(LogFormat::Text);
+            let json = client.json;
+            let target = match to {
+                Some(path) => Target::Path {
+                    path: std::path::absolute(&path).unwrap_or(path),
+                    force,
+                },
+                None => Target::InPlace(connection(client)),
+            };
             let restore = FromOffsite {
                 config,
                 destination,
@@ -347,14 +358,11 @@ fn main() -> ExitCode {
                 table,
                 backup,
                 as_of,
-                to: to
-                    .map(|p| std::path::absolute(&p).unwrap_or(p))
-                    .unwrap_or_default(),
-                force,
+                target,
                 allow_dirty,
                 dry_run,
                 identity,
-                json: client.json,
+                json,
             };
             runtime().block_on(async {
                 match restore.run(&mut std::io::stdout()).await {

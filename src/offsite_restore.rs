@@ -8,6 +8,14 @@
 //! object by object against the copy's own manifest, written beside the
 //! target, proved again, renamed into place. Nothing is left behind but the
 //! restored file.
+//!
+//! In place (`--in-place`), the table's own file is the server's to replace:
+//! the checked copy is imported into the server's backup directory (with its
+//! manifest, never over another file of that name), and the server restores
+//! it as it restores any local copy: the file quiesced and not held open,
+//! kept first as a safety copy, the copy proved before and after. The
+//! identity never leaves this machine. A dry run, or a restore the server
+//! refuses, takes the imported copy away again.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,10 +23,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use tablesafe_client::proto;
 use tablesafe_engine::catalog::{Role, TableEntry};
-use tablesafe_engine::offsite::{read_identities, Destination, Remote, RemoteError};
+use tablesafe_engine::offsite::{read_identities, Destination, Identity, Remote, RemoteError};
 use tablesafe_engine::restore::{self, RestoreRequest, Which};
-use tablesafe_engine::store::{BackupName, BackupStore};
+use tablesafe_engine::store::{BackupName, BackupStore, Manifest};
 
+use crate::client_cli::Connection;
 use crate::config::FileConfig;
 use crate::convert::ToProto;
 
@@ -39,10 +48,8 @@ pub struct FromOffsite {
     pub backup: Option<String>,
     /// The newest copy captured at or before this time.
     pub as_of: Option<DateTime<Utc>>,
-    /// The file to write.
-    pub to: PathBuf,
-    /// Replace an existing file there.
-    pub force: bool,
+    /// Where to restore it.
+    pub target: Target,
     /// Restore a dirty copy rewritten clean.
     pub allow_dirty: bool,
     /// Say what would be done, and change nothing (the copy is still
@@ -52,6 +59,20 @@ pub struct FromOffsite {
     pub identity: Option<PathBuf>,
     /// Print proto3 JSON.
     pub json: bool,
+}
+
+/// Where a restore from offsite writes.
+#[derive(Debug)]
+pub enum Target {
+    /// A file of the caller's, written here.
+    Path {
+        /// The file to write.
+        path: PathBuf,
+        /// Replace an existing file there.
+        force: bool,
+    },
+    /// The table's own file, replaced by the server at this connection.
+    InPlace(Connection),
 }
 
 /// Why a restore from offsite did not happen. The target is as it was.
@@ -69,6 +90,9 @@ pub enum OffsiteRestoreError {
     /// The normal restore path refused or failed.
     #[error("{0}")]
     Restore(#[from] restore::RestoreError),
+    /// The server refused or failed the in-place restore.
+    #[error("{0}")]
+    Server(String),
     /// The staging directory could not be made.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -79,10 +103,10 @@ impl FromOffsite {
     pub async fn run(self, out: &mut impl Write) -> Result<(), OffsiteRestoreError> {
         let setup = OffsiteRestoreError::Setup;
         let file = FileConfig::load(&self.config).map_err(|e| setup(e.to_string()))?;
-        let (destinations, protected) = file
+        let found = file
             .offsite_restore(&|name| std::env::var(name).ok())
             .map_err(|e| setup(e.to_string()))?;
-        let destination = self.destination_of(destinations)?;
+        let destination = self.destination_of(found.destinations)?;
         let identities = match &self.identity {
             Some(path) => read_identities(path).map_err(setup)?,
             None => Vec::new(),
@@ -91,33 +115,62 @@ impl FromOffsite {
             .host
             .clone()
             .unwrap_or_else(|| destination.config.host.clone());
-        let dest_name = destination.config.name.clone();
-        let remote = Remote::new(destination);
-        let name = self.choose(&remote, &host, &dest_name).await?;
+        let label = format!("{}:{host}", destination.config.name);
+        let from = From {
+            label,
+            remote: Remote::new(destination),
+            host,
+            identities,
+        };
+        let reply = match &self.target {
+            Target::Path { path, force } => {
+                self.to_path(&from, path, *force, found.protected).await?
+            }
+            Target::InPlace(conn) => {
+                let backup_dir = found.backup_dir.ok_or_else(|| {
+                    setup(format!(
+                        "{} names no backup_dir: an in-place restore imports the copy into the server's backup directory",
+                        self.config.display()
+                    ))
+                })?;
+                self.in_place(&from, conn, &backup_dir).await?
+            }
+        };
+        crate::client_cli::print_restore(&reply, self.json, out);
+        Ok(())
+    }
 
+    /// Restores the chosen copy to `path`, on this machine.
+    async fn to_path(
+        &self,
+        from: &From,
+        path: &Path,
+        force: bool,
+        protected: Vec<PathBuf>,
+    ) -> Result<proto::RestoreBackupResponse, OffsiteRestoreError> {
+        let name = self.choose(from).await?;
         let request = RestoreRequest {
             table: TableEntry {
                 name: self.table.clone(),
-                path: self.to.clone(),
+                path: path.to_owned(),
                 role: Role::Listed,
-                present: self.to.exists(),
+                present: path.exists(),
                 backed_up: true,
             },
             which: Which::File(name.file_name()),
             to: restore::Destination::Path {
-                path: self.to.clone(),
-                force: self.force,
+                path: path.to_owned(),
+                force,
             },
             allow_dirty: self.allow_dirty,
             keep_out_of: protected,
         };
         // Refused targets are refused before anything is downloaded.
         restore::check_target(&request)?;
-        let staging = Staging::beside(&self.to)?;
+        let staging = Staging::beside(path)?;
         let store = BackupStore::open(staging.path())?;
-        let copy = store.path(&name.file_name());
-        let manifest = remote.download_to(&host, &name, &identities, &copy).await?;
-        store.write_manifest(&name, &manifest.local)?;
+        let manifest = from.download(&name, &store.path(&name.file_name())).await?;
+        store.write_manifest(&name, &manifest)?;
 
         let started = std::time::Instant::now();
         let dry_run = self.dry_run;
@@ -132,15 +185,52 @@ impl FromOffsite {
         .map_err(std::io::Error::other)??;
         drop(staging);
         let mut plan = plan.to_proto();
-        plan.backup = format!("{dest_name}:{host}/{}/{}", self.table, plan.backup);
-        let reply = proto::RestoreBackupResponse {
+        plan.backup = format!("{}/{}/{}", from.label, self.table, plan.backup);
+        Ok(proto::RestoreBackupResponse {
             plan: Some(plan),
             restored,
             run_id: "offsite".into(),
             duration: Some(started.elapsed().to_proto()),
+        })
+    }
+
+    /// Imports the chosen copy into the server's backup directory and has
+    /// the server restore it onto the table's own file.
+    async fn in_place(
+        &self,
+        from: &From,
+        conn: &Connection,
+        backup_dir: &Path,
+    ) -> Result<proto::RestoreBackupResponse, OffsiteRestoreError> {
+        let name = self.choose(from).await?;
+        let store = BackupStore::open(backup_dir)?;
+        // Inside the backup directory: the same file system, so the copy
+        // moves into place by a link, never copied again.
+        let staging = Staging::inside(backup_dir)?;
+        let staged = staging.path().join(name.file_name());
+        let manifest = from.download(&name, &staged).await?;
+        let imported = import(&store, &name, &staged, &manifest)?;
+        drop(staging);
+        let request = proto::RestoreBackupRequest {
+            table: self.table.clone(),
+            backup: name.file_name(),
+            in_place: true,
+            allow_dirty: self.allow_dirty,
+            dry_run: self.dry_run,
+            ..Default::default()
         };
-        crate::client_cli::print_restore(&reply, self.json, out);
-        Ok(())
+        let answer = crate::client_cli::restore_reply(conn, request).await;
+        if imported && (self.dry_run || answer.is_err()) {
+            if let Err(e) = store.delete(&name) {
+                tracing::warn!(error = %e, copy = %name.file_name(), "cannot take the imported copy away");
+            }
+        }
+        let mut reply = answer
+            .map_err(|e| OffsiteRestoreError::Server(crate::client_cli::explain(conn, &e)))?;
+        if let Some(plan) = reply.plan.as_mut() {
+            plan.backup = format!("{}/{}/{}", from.label, self.table, plan.backup);
+        }
+        Ok(reply)
     }
 
     /// The destination asked for, or the only one.
@@ -179,15 +269,11 @@ impl FromOffsite {
         Ok(all.swap_remove(index))
     }
 
-    /// The remote copy asked for among `host`'s copies of the table.
-    async fn choose(
-        &self,
-        remote: &Remote,
-        host: &str,
-        dest: &str,
-    ) -> Result<BackupName, OffsiteRestoreError> {
-        let copies: Vec<BackupName> = remote
-            .list(host)
+    /// The remote copy asked for among the host's copies of the table.
+    async fn choose(&self, from: &From) -> Result<BackupName, OffsiteRestoreError> {
+        let copies: Vec<BackupName> = from
+            .remote
+            .list(&from.host)
             .await
             .map_err(RemoteError::from)?
             .remove(&self.table)
@@ -196,7 +282,7 @@ impl FromOffsite {
             .filter(|c| c.has_manifest)
             .map(|c| c.name)
             .collect();
-        let where_ = format!("at {dest} for host {host}");
+        let where_ = format!("at {}", from.label);
         let chosen = match (&self.backup, self.as_of) {
             (Some(file), _) => copies
                 .into_iter()
@@ -218,21 +304,90 @@ impl FromOffsite {
     }
 }
 
-/// A directory beside the target for the download, removed with all in it.
+/// Where the copy comes from.
+struct From {
+    remote: Remote,
+    host: String,
+    identities: Vec<Identity>,
+    /// `destination:host`, as plans name the copy.
+    label: String,
+}
+
+impl From {
+    /// Downloads and checks `name` into `out`: its local manifest.
+    async fn download(&self, name: &BackupName, out: &Path) -> Result<Manifest, RemoteError> {
+        let manifest = self
+            .remote
+            .download_to(&self.host, name, &self.identities, out)
+            .await?;
+        Ok(manifest.local)
+    }
+}
+
+/// Puts the checked copy `staged` into `store` under `name` with its
+/// manifest, durably; whether it was imported (`false`: the very copy is
+/// there already). Never replaces another file: a different copy of that
+/// name is refused.
+fn import(
+    store: &BackupStore,
+    name: &BackupName,
+    staged: &Path,
+    manifest: &Manifest,
+) -> Result<bool, OffsiteRestoreError> {
+    let file_name = name.file_name();
+    let target = store.path(&file_name);
+    if let Some(here) = store.entries_of([file_name.as_str()]).pop() {
+        if here.verified()
+            && here
+                .manifest
+                .as_ref()
+                .is_some_and(|m| m.sha256 == manifest.sha256)
+        {
+            return Ok(false);
+        }
+        return Err(OffsiteRestoreError::Setup(format!(
+            "{} is in the backup directory and is not the remote copy (or not verified): it is left as it is; restore to a path with --to instead",
+            target.display()
+        )));
+    }
+    // A link, not a rename: it never replaces a file that appeared meanwhile.
+    std::fs::hard_link(staged, &target).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot import the copy as {}: {e}", target.display()),
+        )
+    })?;
+    let written = store
+        .write_manifest(name, manifest)
+        .and_then(|()| store.sync_dir());
+    if let Err(e) = written {
+        let _ = store.delete(name);
+        return Err(e.into());
+    }
+    Ok(true)
+}
+
+/// A directory for the download, removed with all in it.
 struct Staging(PathBuf);
 
 impl Staging {
+    /// Beside the file a restore writes.
     fn beside(target: &Path) -> std::io::Result<Self> {
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
             _ => PathBuf::from("."),
         };
+        Self::inside(&parent)
+    }
+
+    /// In `dir`, hidden.
+    fn inside(dir: &Path) -> std::io::Result<Self> {
         let name = format!(
             ".tablesafe-offsite-{}-{:08x}",
             std::process::id(),
             fastrand::u32(..)
         );
-        let dir = parent.join(name);
+        let dir = dir.join(name);
         std::fs::create_dir(&dir)?;
         Ok(Self(dir))
     }

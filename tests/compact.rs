@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{backed_up, http_get, Dirs, ServerProcess, SmallFs, TestServer, ADMIN};
+use common::{backed_up, http_get, Dirs, Holder, ServerProcess, SmallFs, TestServer, ADMIN};
 use sha2::{Digest, Sha256};
 use tablesafe_client::proto::{CompactTableRequest, Trigger};
 use tablesafe_client::Client;
@@ -167,24 +167,9 @@ async fn an_open_a_dirty_or_a_changed_file_is_refused_and_left_as_it_was() {
     let before_sha = sha256(&live);
 
     // A process holds the file open: refused, the holder named.
-    let mut holder = std::process::Command::new("bash")
-        .arg("-c")
-        .arg(format!(
-            "exec 3<'{}'; echo held; exec sleep 60",
-            live.display()
-        ))
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
-        &mut line,
-    )
-    .unwrap();
+    let holder = Holder::open(&live);
     let (code, message) = refused(&client, ask("frag")).await;
-    holder.kill().unwrap();
-    holder.wait().unwrap();
+    drop(holder);
     assert_eq!(code, tonic::Code::FailedPrecondition, "{message}");
     assert!(message.contains("open in process"), "{message}");
     assert_eq!(sha256(&live), before_sha);

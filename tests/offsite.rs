@@ -12,7 +12,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{backed_up, Dirs, ServerProcess, TestServer, ADMIN};
+use common::{backed_up, Dirs, Holder, ServerProcess, TestServer, ADMIN};
 use tablesafe::config::{Config, FileConfig, OffsiteSection};
 use tablesafe_client::proto::{event, Event, EventKind, IssueCode, WatchEventsRequest};
 use tablesafe_client::Client;
@@ -109,6 +109,12 @@ fn restore_from_offsite(
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Writes `identity` (its secret key) to `path`, as `--identity` reads it.
+fn write_identity(path: &std::path::Path, identity: &Identity) {
+    let secret = age::secrecy::ExposeSecret::expose_secret(&identity.to_string()).to_owned();
+    std::fs::write(path, format!("{secret}\n")).unwrap();
 }
 
 /// Real Erlang's digest of the one file in `dir` (opened with `{repair,false}`).
@@ -738,14 +744,7 @@ async fn encrypted_copies_leave_no_plaintext_in_the_store_and_restore_only_with_
         "{stderr}"
     );
     let stranger = dirs.root.path().join("stranger.key");
-    std::fs::write(
-        &stranger,
-        format!(
-            "{}\n",
-            age::secrecy::ExposeSecret::expose_secret(&Identity::generate().to_string())
-        ),
-    )
-    .unwrap();
+    write_identity(&stranger, &Identity::generate());
     let (ok, _, stderr) = restore_from_offsite(
         &config,
         "orders",
@@ -759,14 +758,7 @@ async fn encrypted_copies_leave_no_plaintext_in_the_store_and_restore_only_with_
         "nothing written"
     );
     let secret = dirs.root.path().join("restore.key");
-    std::fs::write(
-        &secret,
-        format!(
-            "{}\n",
-            age::secrecy::ExposeSecret::expose_secret(&identity.to_string())
-        ),
-    )
-    .unwrap();
+    write_identity(&secret, &identity);
     let (ok, stdout, stderr) = restore_from_offsite(
         &config,
         "orders",
@@ -784,6 +776,141 @@ async fn encrypted_copies_leave_no_plaintext_in_the_store_and_restore_only_with_
     if let Some(digest) = erlang_digest(out.path()) {
         assert_eq!(digest, (want.objects, want.sum));
     }
+}
+
+/// `tablesafe restore TABLE --from-offsite --config CONFIG --in-place ARGS...`
+/// against the server at `server`: (whether it succeeded, stdout, stderr).
+fn restore_in_place_from_offsite(
+    config: &std::path::Path,
+    table: &str,
+    server: std::net::SocketAddr,
+    args: &[&str],
+) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tablesafe"))
+        .args(["restore", table, "--from-offsite", "--in-place", "--config"])
+        .arg(config)
+        .args(["--server", &format!("http://{server}")])
+        .args(args)
+        .env("TABLESAFE_TOKEN", ADMIN)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_encrypted_remote_copy_restores_in_place_through_the_server_after_the_local_copies_are_lost(
+) {
+    logs();
+    let Some(garage) = GarageCluster::start(1, 1) else {
+        return;
+    };
+    let identity = Identity::generate();
+    let dirs = Dirs::new();
+    dirs.add_fixtures(&[("orders", "bag_100.dets")]);
+    let live = dirs.data.join("orders.dets");
+    let original = std::fs::read(&live).unwrap();
+    let key = (garage.key_id().to_owned(), garage.secret().to_owned());
+    let recipient = identity.to_public().to_string();
+    let server = TestServer::start(config(
+        &dirs,
+        "host-a",
+        &garage.endpoint(),
+        (&key.0, &key.1),
+        garage.bucket(),
+        |o| o.recipients = vec![recipient.clone()],
+    ))
+    .await;
+    let client = server.client(Some(ADMIN)).await;
+    let mut events = offsite_events(&client).await;
+    backed_up(&client, vec![], "before the disk is lost").await;
+    let file = copied(&mut events, 1, false).await.remove(0);
+    let want = local_manifest(&dirs, &file).digest.unwrap();
+
+    // The backup volume's copies are gone, and the table's file is damaged.
+    for name in std::fs::read_dir(&dirs.backups).unwrap() {
+        let path = name.unwrap().path();
+        if path.is_file()
+            && path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("orders_")
+        {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    assert!(dirs.backup_files().is_empty());
+    let mut damaged = original.clone();
+    damaged.truncate(damaged.len() / 2);
+    std::fs::write(&live, &damaged).unwrap();
+
+    let config = dirs.root.path().join("restore.toml");
+    dirs.config_file(&offsite_toml(
+        dirs.root.path(),
+        &garage,
+        &garage.endpoint(),
+        "host-a",
+        &format!("recipients = [{recipient:?}]"),
+    ));
+    std::fs::rename(dirs.root.path().join("tablesafe.toml"), &config).unwrap();
+    let secret = dirs.root.path().join("restore.key");
+    write_identity(&secret, &identity);
+    let with_key = ["--identity", secret.to_str().unwrap()];
+
+    // A dry run downloads, checks and asks the server for its plan, and
+    // leaves everything as it was.
+    let dry: Vec<&str> = with_key.iter().copied().chain(["--dry-run"]).collect();
+    let (ok, stdout, stderr) = restore_in_place_from_offsite(&config, "orders", server.addr, &dry);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!("garage:host-a/orders/{file}")),
+        "{stdout}"
+    );
+    assert_eq!(std::fs::read(&live).unwrap(), damaged);
+    assert!(dirs.backup_files().is_empty(), "{:?}", dirs.backup_files());
+
+    // A process holding the file: the server refuses, nothing is left behind.
+    let holder = Holder::open(&live);
+    let (ok, _, stderr) = restore_in_place_from_offsite(&config, "orders", server.addr, &with_key);
+    drop(holder);
+    assert!(!ok && stderr.contains("open in process"), "{stderr}");
+    assert_eq!(std::fs::read(&live).unwrap(), damaged);
+    assert!(dirs.backup_files().is_empty(), "{:?}", dirs.backup_files());
+
+    // Without the identity: refused before anything reaches the server.
+    let (ok, _, stderr) = restore_in_place_from_offsite(&config, "orders", server.addr, &[]);
+    assert!(!ok && stderr.contains("encrypted to"), "{stderr}");
+
+    // Restored: the table's file is the copy again, the damaged file kept as
+    // a safety copy, the imported copy a local backup once more, and Erlang
+    // opens the file without repair with the manifest's digest.
+    let (ok, stdout, stderr) =
+        restore_in_place_from_offsite(&config, "orders", server.addr, &with_key);
+    assert!(ok, "{stdout}{stderr}");
+    assert_eq!(std::fs::read(&live).unwrap(), original);
+    let safety: Vec<_> = std::fs::read_dir(dirs.backups.join("safety"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "dets"))
+        .collect();
+    assert_eq!(safety.len(), 1, "{safety:?}");
+    assert_eq!(std::fs::read(&safety[0]).unwrap(), damaged);
+    assert_eq!(dirs.backup_files(), std::slice::from_ref(&file));
+    let listed = client.list_backups(Some("orders")).await.unwrap();
+    assert!(
+        listed.iter().any(|b| b.file_name == file && b.verified),
+        "{listed:?}"
+    );
+    if let Some(digest) = erlang_digest(&dirs.data) {
+        assert_eq!(digest, (want.objects, want.sum));
+    }
+    server.stop().await;
 }
 
 #[test]
@@ -946,7 +1073,7 @@ async fn killed_midway(identity: Option<Identity>) {
         return;
     };
     let dirs = Dirs::new();
-    tool.big_table(&dirs.data.join("big.dets"), 12);
+    tool.big_table(&dirs.data.join("big.dets"), 12, false);
     let args = dirs.config_file(&format!(
         "[backup]\nschedule = \"off\"\n{}",
         offsite_toml(

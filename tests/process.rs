@@ -44,7 +44,7 @@ struct LargeCopy {
 async fn large_copy_under_way(reason: &'static str) -> Option<LargeCopy> {
     let erlang = DetsTool::find()?;
     let dirs = Dirs::new();
-    erlang.big_table(&dirs.data.join("big.dets"), 1024);
+    erlang.big_table(&dirs.data.join("big.dets"), 1024, false);
     let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
     let client = client(&server).await;
     let trigger = tokio::spawn(async move { client.trigger_backup(vec![], reason).await });
@@ -148,7 +148,7 @@ async fn a_full_backup_volume_fails_the_table_cleanly_and_keeps_older_backups() 
         return;
     };
     let dirs = Dirs::new();
-    erlang.big_table(&dirs.data.join("big.dets"), 48);
+    erlang.big_table(&dirs.data.join("big.dets"), 48, false);
     std::fs::copy(
         testkit::fixture("set_10.dets"),
         dirs.data.join("small.dets"),

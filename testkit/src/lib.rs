@@ -116,9 +116,15 @@ impl DetsTool {
         self.run(&args);
     }
 
-    /// Writes a set of about `mib` MiB (1 MiB objects) to `file`.
-    pub fn big_table(&self, file: &Path, mib: u32) {
-        self.run(&["big", file.to_str().expect("utf-8 path"), &mib.to_string()]);
+    /// Writes a set of about `mib` MiB (1 MiB objects) to `file`: every
+    /// value the same, or (`random`) each one random bytes.
+    pub fn big_table(&self, file: &Path, mib: u32, random: bool) {
+        self.run(&[
+            "big",
+            file.to_str().expect("utf-8 path"),
+            &mib.to_string(),
+            if random { "random" } else { "repeated" },
+        ]);
     }
 
     /// What real Erlang says about `file` (never touching it), as JSON.

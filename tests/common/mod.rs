@@ -176,6 +176,40 @@ impl Dirs {
     }
 }
 
+/// A process holding `path` open (as an application would), killed when
+/// dropped.
+pub struct Holder(Child);
+
+impl Holder {
+    /// Returns once the process has the file open.
+    pub fn open(path: &Path) -> Self {
+        let mut child = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "exec 3<'{}'; echo held; exec sleep 60",
+                path.display()
+            ))
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        assert_eq!(line, "held\n");
+        Self(child)
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A tmpfs of a given size mounted on a directory, unmounted when dropped: a
 /// real file system that fills up, for the paths that meet a full disk.
 /// Mounting needs the privilege to mount (root): without it `None` and a note,

@@ -8,7 +8,9 @@
 %%   escript dets_tool.escript report FILE         Erlang's figures, one JSON object
 %%   escript dets_tool.escript fold FILE           open + fold over every object, timed
 %%   escript dets_tool.escript bulk FILE N         a set of N records, for benchmarks
-%%   escript dets_tool.escript big FILE MIB        a set of about MIB MiB (1 MiB objects)
+%%   escript dets_tool.escript big FILE MIB [repeated|random]
+%%                                                 a set of about MIB MiB (1 MiB objects, all one
+%%                                                 value, or each random bytes)
 %%   escript dets_tool.escript digest DIR          every DIR/*.dets: accepted? + content digest
 %%   escript dets_tool.escript prove SOURCE COPY   COPY holds SOURCE's objects, and takes updates
 %%   escript dets_tool.escript hashes MODE DIR     every DIR/*.dets: its objects, as phash2 values
@@ -83,10 +85,16 @@ main(["bulk", File, N]) ->
     ok = dets:close(T),
     halt(0);
 main(["big", File, MiB]) ->
+    main(["big", File, MiB, "repeated"]);
+main(["big", File, MiB, Kind]) when Kind =:= "repeated"; Kind =:= "random" ->
     _ = file:delete(File),
     T = open(File, set, 1, []),
-    Value = binary:copy(<<"tablesafe">>, 116504),   % each collection fits a 1 MiB block
-    insert_batches(T, lists:seq(1, list_to_integer(MiB)), fun(I) -> {I, Value} end, 16),
+    Size = 9 * 116504,                              % each collection fits a 1 MiB block
+    Value = case Kind of
+                "repeated" -> fun(_) -> binary:copy(<<"tablesafe">>, 116504) end;
+                "random" -> fun(_) -> rand:bytes(Size) end
+            end,
+    insert_batches(T, lists:seq(1, list_to_integer(MiB)), fun(I) -> {I, Value(I)} end, 16),
     ok = dets:close(T),
     halt(0);
 main(["digest", Dir]) ->
