@@ -10,7 +10,8 @@
 //! (default 3) is printed with its ratio to the plain put.
 //!
 //! Goals: at most 1.2x the plain put without encryption, 1.5x with.
-//! `cargo bench --bench offsite -- [MIB]` (scripts/bench-offsite.sh).
+//! `cargo bench --bench offsite -- [MIB]` (scripts/bench-offsite.sh); `ONLY=age`
+//! runs the variants whose label ends so, on random values, for a profiler.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -59,6 +60,7 @@ async fn bench(mib: u32, runs: usize) {
     }
     .connect()
     .expect("a client");
+    let store_pid = garage.pid_of(0);
     let recipient = Identity::generate().to_public().to_string();
     let variants: Vec<(&str, Sealing)> = vec![
         ("tablesafe plain", Sealing::plain()),
@@ -72,13 +74,25 @@ async fn bench(mib: u32, runs: usize) {
             Sealing::new(Some(3), std::slice::from_ref(&recipient)).expect("zstd+age"),
         ),
     ];
-    for values in [Values::Random, Values::Repeated] {
+    // ONLY=age (a part of a label) runs those variants alone, on random
+    // values: for a profiler.
+    let only = std::env::var("ONLY").ok();
+    let variants: Vec<(&str, Sealing)> = variants
+        .into_iter()
+        .filter(|(label, _)| only.as_ref().is_none_or(|o| label.ends_with(o.as_str())))
+        .collect();
+    let tables: &[Values] = if only.is_some() {
+        &[Values::Random]
+    } else {
+        &[Values::Random, Values::Repeated]
+    };
+    for &values in tables {
         let work = tempfile::tempdir().expect("a scratch directory");
         let store = BackupStore::open(work.path().join("backups")).expect("a backup directory");
         let name = BackupName::new("big", chrono::Utc::now());
         let copy = store.path(&name.file_name());
         let mut baseline = Vec::new();
-        let mut figures: Vec<(Vec<Duration>, u64)> = vec![(Vec::new(), 0); variants.len()];
+        let mut figures: Vec<(Vec<Figure>, u64)> = vec![(Vec::new(), 0); variants.len()];
         let mut bytes = 0;
         for run in 0..runs {
             // Random values are written anew for every run: the store keeps
@@ -102,7 +116,9 @@ async fn bench(mib: u32, runs: usize) {
                 .next()
                 .expect("the copy");
             bytes = manifest.bytes;
-            baseline.push(plain_put(&*bucket, &copy).await);
+            // The put's own time (its object's deletion after it not counted).
+            let (figure, wall) = measured(store_pid, plain_put(&*bucket, &copy)).await;
+            baseline.push(Figure { wall, ..figure });
             for (i, (label, sealing)) in variants.iter().enumerate() {
                 let mut config = DestinationConfig::new(label, "bench", "host");
                 config.part_size = PART;
@@ -111,17 +127,56 @@ async fn bench(mib: u32, runs: usize) {
                     config,
                     store: Arc::clone(&bucket),
                 });
-                let started = Instant::now();
-                let (stored, _) = remote
-                    .upload(&store, &entry, &manifest, Clock::System)
-                    .await
-                    .expect("uploaded");
-                figures[i].0.push(started.elapsed());
-                figures[i].1 = stored.artifact_bytes;
+                let (figure, uploaded) = measured(
+                    store_pid,
+                    remote.upload(&store, &entry, &manifest, Clock::System),
+                )
+                .await;
+                figures[i].0.push(figure);
+                figures[i].1 = uploaded.expect("uploaded").0.artifact_bytes;
             }
         }
         report(values, bytes, runs, &baseline, &variants, &figures);
     }
+}
+
+/// CPU time (user + system) a process has used so far: `self`, or a pid.
+fn cpu_seconds(pid: Option<u32>) -> f64 {
+    let path = pid.map_or_else(
+        || "/proc/self/stat".to_owned(),
+        |p| format!("/proc/{p}/stat"),
+    );
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
+    // Fields after the command name (which may hold spaces), from field 3.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    ticks.iter().sum::<f64>() / 100.0
+}
+
+/// One upload's figures: wall time, and the CPU the client and the store
+/// spent on it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Figure {
+    wall: Duration,
+    client_cpu: f64,
+    store_cpu: f64,
+}
+
+async fn measured<F: std::future::Future>(store_pid: Option<u32>, f: F) -> (Figure, F::Output) {
+    let (client, store) = (cpu_seconds(None), cpu_seconds(store_pid));
+    let started = Instant::now();
+    let out = f.await;
+    let figure = Figure {
+        wall: started.elapsed(),
+        client_cpu: cpu_seconds(None) - client,
+        store_cpu: cpu_seconds(store_pid) - store,
+    };
+    (figure, out)
 }
 
 /// What the table's values are.
@@ -148,11 +203,11 @@ fn report(
     values: Values,
     bytes: u64,
     runs: usize,
-    baseline: &[Duration],
+    baseline: &[Figure],
     variants: &[(&str, Sealing)],
-    figures: &[(Vec<Duration>, u64)],
+    figures: &[(Vec<Figure>, u64)],
 ) {
-    let best = |d: &[Duration]| d.iter().min().copied().unwrap_or_default();
+    let best = |f: &[Figure]| f.iter().min_by_key(|f| f.wall).copied().unwrap_or_default();
     let base = best(baseline);
     let mb_s = |d: Duration| bytes as f64 / d.as_secs_f64() / 1e6;
     println!(
@@ -160,29 +215,29 @@ fn report(
         values.label()
     );
     println!(
-        "{:<28} {:>9} {:>9} {:>15} {:>7}",
-        "", "seconds", "MB/s", "stored bytes", "ratio"
+        "{:<28} {:>8} {:>6} {:>11} {:>10} {:>14} {:>7}",
+        "", "seconds", "MB/s", "client CPU", "store CPU", "stored bytes", "ratio"
     );
-    println!(
-        "{:<28} {:>9.2} {:>9.0} {:>15} {:>7}",
-        "object_store put_multipart",
-        base.as_secs_f64(),
-        mb_s(base),
-        bytes,
-        "1.00x"
-    );
-    for ((label, sealing), (times, stored)) in variants.iter().zip(figures) {
-        let t = best(times);
-        let ratio = t.as_secs_f64() / base.as_secs_f64();
-        let goal = if sealing.encrypts() { 1.5 } else { 1.2 };
+    let row = |label: &str, f: Figure, stored: u64, ratio: String| {
         println!(
-            "{:<28} {:>9.2} {:>9.0} {:>15} {:>6.2}x  (goal {goal}x: {})",
+            "{label:<28} {:>8.2} {:>6.0} {:>10.2}s {:>9.2}s {stored:>14} {ratio}",
+            f.wall.as_secs_f64(),
+            mb_s(f.wall),
+            f.client_cpu,
+            f.store_cpu,
+        );
+    };
+    row("object_store put_multipart", base, bytes, "  1.00x".into());
+    for ((label, sealing), (times, stored)) in variants.iter().zip(figures) {
+        let f = best(times);
+        let ratio = f.wall.as_secs_f64() / base.wall.as_secs_f64();
+        let goal = if sealing.encrypts() { 1.5 } else { 1.2 };
+        let verdict = if ratio <= goal { "met" } else { "NOT met" };
+        row(
             label,
-            t.as_secs_f64(),
-            mb_s(t),
-            stored,
-            ratio,
-            if ratio <= goal { "met" } else { "NOT met" }
+            f,
+            *stored,
+            format!("{ratio:>6.2}x  (goal {goal}x: {verdict})"),
         );
     }
     println!();

@@ -178,6 +178,7 @@ async fn start_services(
         health_wire,
         fragmentation_warn: config.health.thresholds.fragmentation_warn,
         offsite,
+        remote_manifests: Default::default(),
     };
     let mut routes = Routes::new(StorageAdminServer::new(service))
         .add_service(health_service)

@@ -1,12 +1,13 @@
 //! The `StorageAdmin` gRPC service: authentication, then the engine.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tablesafe_engine::control::{CompactAsk, Handle, RestoreAsk};
 use tablesafe_engine::events::{Event, EventBus};
 use tablesafe_engine::monitor::HealthHandle;
-use tablesafe_engine::offsite::{OffsiteHandle, Remote};
+use tablesafe_engine::offsite::{ManifestCache, OffsiteHandle, Remote};
 use tablesafe_engine::restore::{Destination, Which, SAFETY_DIR};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -47,6 +48,8 @@ pub struct StorageAdminService {
     pub heartbeat_interval: Duration,
     /// The offsite destinations, for the remote copies ListBackups lists.
     pub offsite: OffsiteHandle,
+    /// The remote copies' manifests ListBackups has read.
+    pub remote_manifests: Arc<ManifestCache>,
     /// The latest snapshot in wire form, made once per snapshot.
     pub health_wire: HealthWire,
     /// The free share above which CompactTable compacts a file (health's
@@ -120,44 +123,36 @@ type EventStream = Pin<Box<dyn Stream<Item = Result<proto::Event, Status>> + Sen
 
 impl StorageAdminService {
     /// This host's copies of `table` (or of every table) at every offsite
-    /// destination, newest first in each, from their manifests.
+    /// destination, newest first in each, from their manifests (each read
+    /// from the store once per version).
     async fn remote_copies(&self, table: Option<&str>) -> Result<Vec<proto::BackupFile>, Status> {
         let mut files = Vec::new();
         for destination in self.offsite.destinations() {
             let name = destination.config.name.clone();
             let host = destination.config.host.clone();
-            let unavailable = |e: &dyn std::fmt::Display| {
-                Status::unavailable(format!("offsite destination {name}: {e}"))
-            };
             let remote = Remote::new(destination.clone());
-            let listed = remote.list(&host).await.map_err(|e| unavailable(&e))?;
-            for (listed_table, copies) in listed {
-                if table.is_some_and(|t| t != listed_table) {
-                    continue;
-                }
-                for copy in copies.into_iter().filter(|c| c.has_manifest) {
-                    let manifest = remote
-                        .read_manifest(&host, &copy.name)
-                        .await
-                        .map_err(|e| unavailable(&e))?;
-                    let local = &manifest.local;
-                    files.push(proto::BackupFile {
-                        file_name: local.file_name.clone(),
-                        table: local.table.clone(),
-                        captured_at: Some(local.captured_at.to_proto()),
-                        bytes: local.bytes,
-                        records: local.records,
-                        consistency: local.consistency.to_proto().into(),
-                        verified: local.verified,
-                        sha256: local.sha256.clone(),
-                        keys: local.keys,
-                        digest: local.digest.map(|d| d.to_proto()),
-                        corrupt_reason: String::new(),
-                        destination: name.clone(),
-                        object: manifest.object.clone(),
-                        uploaded_at: Some(manifest.uploaded_at.to_proto()),
-                    });
-                }
+            let copies = remote
+                .copies_with_manifests(&host, table, &self.remote_manifests)
+                .await
+                .map_err(|e| Status::unavailable(format!("offsite destination {name}: {e}")))?;
+            for manifest in copies {
+                let local = &manifest.local;
+                files.push(proto::BackupFile {
+                    file_name: local.file_name.clone(),
+                    table: local.table.clone(),
+                    captured_at: Some(local.captured_at.to_proto()),
+                    bytes: local.bytes,
+                    records: local.records,
+                    consistency: local.consistency.to_proto().into(),
+                    verified: local.verified,
+                    sha256: local.sha256.clone(),
+                    keys: local.keys,
+                    digest: local.digest.map(|d| d.to_proto()),
+                    corrupt_reason: String::new(),
+                    destination: name.clone(),
+                    object: manifest.object.clone(),
+                    uploaded_at: Some(manifest.uploaded_at.to_proto()),
+                });
             }
         }
         Ok(files)

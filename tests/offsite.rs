@@ -377,6 +377,18 @@ async fn two_hosts_share_a_replicated_bucket_and_keep_uploading_with_a_node_down
     );
     assert!(offsite.last_copy_at.is_some() && offsite.last_error.is_empty());
 
+    // Listed once now, so that the manifests read are kept: what retention
+    // deletes next must not be listed again from them.
+    let before = a_client
+        .list_backups_with_offsite(Some("users"))
+        .await
+        .unwrap();
+    assert_eq!(
+        before.iter().filter(|b| b.destination == "garage").count(),
+        1,
+        "{before:?}"
+    );
+
     // Remote retention: host a keeps its 2 newest of each table, host b's
     // copy is not touched by host a's pruning.
     for reason in ["second", "third"] {
@@ -434,6 +446,11 @@ async fn two_hosts_share_a_replicated_bucket_and_keep_uploading_with_a_node_down
         .all(|b| b.verified
             && b.digest.is_some()
             && b.object.starts_with("tablesafe/host-a/users/")));
+    // A crowd of callers gets the same answer (they take turns at the store).
+    let crowd = (0..32).map(|_| a_client.list_backups_with_offsite(Some("users")));
+    for answer in futures_util::future::join_all(crowd).await {
+        assert_eq!(answer.unwrap(), listed);
+    }
     let cli = std::process::Command::new(env!("CARGO_BIN_EXE_tablesafe"))
         .args([
             "backups",

@@ -119,7 +119,11 @@ impl GarageCluster {
             (1..=nodes).contains(&replication_factor),
             "replication factor {replication_factor} must be between 1 and the node count ({nodes})"
         );
-        let garage = crate::require("garage")?;
+        // TABLESAFE_GARAGE: another build (the benchmark's, fully optimised).
+        let garage = match std::env::var_os("TABLESAFE_GARAGE") {
+            Some(path) => PathBuf::from(path),
+            None => crate::require("garage")?,
+        };
         static CLUSTERS: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "tablesafe-garage-{}-{}-{:x}",
@@ -235,6 +239,16 @@ impl GarageCluster {
     /// configuration and data stay for [`GarageCluster::start_node`].
     pub fn stop_node(&mut self, node: usize) {
         self.nodes[node].kill();
+    }
+
+    /// The process id of `node`'s server, while it runs.
+    pub fn pid_of(&self, node: usize) -> Option<u32> {
+        self.nodes[node]
+            .child
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map(Child::id)
     }
 
     /// Starts a stopped `node` again with the same configuration and data,

@@ -107,6 +107,7 @@ mod tests {
         RemoteCopy {
             name: BackupName::new("t", at),
             has_manifest: true,
+            manifest_etag: None,
         }
     }
 

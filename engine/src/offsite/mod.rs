@@ -221,7 +221,19 @@ pub struct RemoteCopy {
     pub name: BackupName,
     /// Whether its manifest is there (only then is it a copy).
     pub has_manifest: bool,
+    /// The manifest object's ETag, as listed.
+    pub manifest_etag: Option<String>,
 }
+
+/// Remote manifests read before (see [`Remote::copies_with_manifests`]),
+/// by destination and object key, each with the ETag it had.
+#[derive(Debug, Default)]
+pub struct ManifestCache {
+    read: tokio::sync::Mutex<ManifestsRead>,
+}
+
+type ManifestsRead =
+    std::collections::HashMap<(String, String), (Option<String>, Arc<RemoteManifest>)>;
 
 /// A failure, as health shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -418,8 +430,12 @@ impl Remote {
             let copy = found.entry(name.clone()).or_insert(RemoteCopy {
                 name,
                 has_manifest: false,
+                manifest_etag: None,
             });
-            copy.has_manifest |= is_manifest;
+            if is_manifest {
+                copy.has_manifest = true;
+                copy.manifest_etag = meta.e_tag;
+            }
         }
         let mut tables: BTreeMap<String, Vec<RemoteCopy>> = BTreeMap::new();
         for copy in found.into_values() {
@@ -432,6 +448,50 @@ impl Remote {
             copies.sort_by(|a, b| b.name.cmp(&a.name));
         }
         Ok(tables)
+    }
+
+    /// `host`'s copies (of `table`, or of every table) with their
+    /// manifests, newest first in each table. A manifest is read from the
+    /// store only when `cache` does not hold it under the ETag listed (new,
+    /// or put again); a listing of every table leaves the cache holding
+    /// only this destination's copies still there.
+    pub async fn copies_with_manifests(
+        &self,
+        host: &str,
+        table: Option<&str>,
+        cache: &ManifestCache,
+    ) -> Result<Vec<Arc<RemoteManifest>>, RemoteError> {
+        // One caller at a time: callers in a crowd wait their turn, and the
+        // store sees one listing after another, never a crowd of them.
+        let mut read = cache.read.lock().await;
+        let dest = &self.config().name;
+        let mut seen = std::collections::HashSet::new();
+        let mut found = Vec::new();
+        for (listed, copies) in self.list(host).await? {
+            if table.is_some_and(|t| t != listed) {
+                continue;
+            }
+            for copy in copies.into_iter().filter(|c| c.has_manifest) {
+                let key = (dest.clone(), self.manifest(host, &copy.name).to_string());
+                let cached = read
+                    .get(&key)
+                    .filter(|(etag, _)| etag.is_some() && *etag == copy.manifest_etag);
+                let manifest = match cached {
+                    Some((_, manifest)) => Arc::clone(manifest),
+                    None => {
+                        let manifest = Arc::new(self.read_manifest(host, &copy.name).await?);
+                        read.insert(key.clone(), (copy.manifest_etag, Arc::clone(&manifest)));
+                        manifest
+                    }
+                };
+                seen.insert(key);
+                found.push(manifest);
+            }
+        }
+        if table.is_none() {
+            read.retain(|key, _| key.0 != *dest || seen.contains(key));
+        }
+        Ok(found)
     }
 
     /// Reads a copy's manifest.
@@ -1195,6 +1255,7 @@ impl Task {
                     copies.push(RemoteCopy {
                         name: entry.name.clone(),
                         has_manifest: true,
+                        manifest_etag: None,
                     });
                 }
                 Err(message) => {
