@@ -14,8 +14,9 @@
 //! manifest, never over another file of that name), and the server restores
 //! it as it restores any local copy: the file quiesced and not held open,
 //! kept first as a safety copy, the copy proved before and after. The
-//! identity never leaves this machine. A dry run, or a restore the server
-//! refuses, takes the imported copy away again.
+//! identity never leaves this machine. A dry run takes the imported copy
+//! away again; a restore the server refuses keeps it (a proved copy: the next
+//! attempt needs no download).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,7 +26,7 @@ use tablesafe_client::proto;
 use tablesafe_engine::catalog::{Role, TableEntry};
 use tablesafe_engine::offsite::{read_identities, Destination, Identity, Remote, RemoteError};
 use tablesafe_engine::restore::{self, RestoreRequest, Which};
-use tablesafe_engine::store::{BackupName, BackupStore, Manifest};
+use tablesafe_engine::store::{free_space_at, BackupName, BackupStore, Manifest, STAGING_PREFIX};
 
 use crate::client_cli::Connection;
 use crate::config::FileConfig;
@@ -204,13 +205,26 @@ impl FromOffsite {
     ) -> Result<proto::RestoreBackupResponse, OffsiteRestoreError> {
         let name = self.choose(from).await?;
         let store = BackupStore::open(backup_dir)?;
-        // Inside the backup directory: the same file system, so the copy
-        // moves into place by a link, never copied again.
-        let staging = Staging::inside(backup_dir)?;
-        let staged = staging.path().join(name.file_name());
-        let manifest = from.download(&name, &staged).await?;
-        let imported = import(&store, &name, &staged, &manifest)?;
-        drop(staging);
+        let remote_manifest = from.remote.read_manifest(&from.host, &name).await?;
+        let imported = match already_here(&store, &name, &remote_manifest.local).await? {
+            true => None,
+            false => {
+                let need = remote_manifest.artifact_bytes + remote_manifest.local.bytes;
+                let free = free_space_at(backup_dir)?;
+                if free < need {
+                    return Err(OffsiteRestoreError::Setup(format!(
+                        "{} has {free} bytes free; the download and the copy need {need}",
+                        backup_dir.display()
+                    )));
+                }
+                // Inside the backup directory: the same file system, so the
+                // copy moves into place by a link, never copied again.
+                let staging = Staging::inside(backup_dir)?;
+                let staged = staging.path().join(name.file_name());
+                let manifest = from.download(&name, &staged).await?;
+                Some(import(&store, &name, &staged, &manifest)?)
+            }
+        };
         let request = proto::RestoreBackupRequest {
             table: self.table.clone(),
             backup: name.file_name(),
@@ -220,13 +234,24 @@ impl FromOffsite {
             ..Default::default()
         };
         let answer = crate::client_cli::restore_reply(conn, request).await;
-        if imported && (self.dry_run || answer.is_err()) {
-            if let Err(e) = store.delete(&name) {
+        // A dry run changes nothing: the copy it imported goes again (unless
+        // another file has taken its name since). A refused restore keeps it:
+        // it is a proved copy, and the next attempt needs no download.
+        if let (Some(linked), true) = (&imported, self.dry_run) {
+            if let Err(e) = linked.take_away(&store, &name) {
                 tracing::warn!(error = %e, copy = %name.file_name(), "cannot take the imported copy away");
             }
         }
-        let mut reply = answer
-            .map_err(|e| OffsiteRestoreError::Server(crate::client_cli::explain(conn, &e)))?;
+        let mut reply = answer.map_err(|e| {
+            let kept = match (&imported, self.dry_run) {
+                (Some(_), false) => format!(
+                    " (the copy stays in the backup directory as {}; a new attempt uses it)",
+                    name.file_name()
+                ),
+                _ => String::new(),
+            };
+            OffsiteRestoreError::Server(format!("{}{kept}", crate::client_cli::explain(conn, &e)))
+        })?;
         if let Some(plan) = reply.plan.as_mut() {
             plan.backup = format!("{}/{}/{}", from.label, self.table, plan.backup);
         }
@@ -324,47 +349,96 @@ impl From {
     }
 }
 
+/// Whether the very copy (`manifest`'s bytes, hashed now) is in `store`
+/// under `name` already. Refused when something else has that name: another
+/// copy (left as it is), or a copy the server is writing now.
+async fn already_here(
+    store: &BackupStore,
+    name: &BackupName,
+    manifest: &Manifest,
+) -> Result<bool, OffsiteRestoreError> {
+    let copy = store.path(&name.file_name());
+    let taken = |what: &str| {
+        OffsiteRestoreError::Setup(format!(
+            "{} {what}: it is left as it is; restore to a path with --to instead",
+            copy.display()
+        ))
+    };
+    if !copy.exists() {
+        let partial = store.path(&name.partial_name()).exists();
+        if partial || store.path(&name.manifest_name()).exists() {
+            return Err(taken("is being written by the server"));
+        }
+        return Ok(false);
+    }
+    let (path, bytes) = (copy.clone(), manifest.bytes);
+    let sha = tokio::task::spawn_blocking(move || {
+        let len = std::fs::metadata(&path)?.len();
+        let sha = tablesafe_engine::pipeline::sha256_file(&path)?;
+        Ok::<_, std::io::Error>((len == bytes).then_some(sha))
+    })
+    .await
+    .map_err(std::io::Error::other)??;
+    if sha.as_deref() != Some(manifest.sha256.as_str()) {
+        return Err(taken(
+            "is in the backup directory and is not the remote copy",
+        ));
+    }
+    // An import cut short before its manifest (or a manifest lost since).
+    if !store.path(&name.manifest_name()).exists() {
+        store.write_manifest(name, manifest)?;
+        store.sync_dir()?;
+    }
+    Ok(true)
+}
+
+/// A copy this command linked into the backup directory: the file it is.
+struct Imported {
+    dev: u64,
+    ino: u64,
+}
+
+impl Imported {
+    /// Removes the copy and its manifest, if the name still holds this file.
+    fn take_away(&self, store: &BackupStore, name: &BackupName) -> std::io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(store.path(&name.file_name()))?;
+        if (meta.dev(), meta.ino()) != (self.dev, self.ino) {
+            return Ok(());
+        }
+        store.delete(name)?;
+        store.sync_dir()
+    }
+}
+
 /// Puts the checked copy `staged` into `store` under `name` with its
-/// manifest, durably; whether it was imported (`false`: the very copy is
-/// there already). Never replaces another file: a different copy of that
-/// name is refused.
+/// manifest, durably. The manifest goes first: a crash between the two
+/// leaves a manifest without its copy, which the server removes when it
+/// starts; a copy without a manifest it would keep forever. Never replaces
+/// a file: the link fails when the name was taken meanwhile.
 fn import(
     store: &BackupStore,
     name: &BackupName,
     staged: &Path,
     manifest: &Manifest,
-) -> Result<bool, OffsiteRestoreError> {
-    let file_name = name.file_name();
-    let target = store.path(&file_name);
-    if let Some(here) = store.entries_of([file_name.as_str()]).pop() {
-        if here.verified()
-            && here
-                .manifest
-                .as_ref()
-                .is_some_and(|m| m.sha256 == manifest.sha256)
-        {
-            return Ok(false);
-        }
-        return Err(OffsiteRestoreError::Setup(format!(
-            "{} is in the backup directory and is not the remote copy (or not verified): it is left as it is; restore to a path with --to instead",
-            target.display()
-        )));
-    }
-    // A link, not a rename: it never replaces a file that appeared meanwhile.
-    std::fs::hard_link(staged, &target).map_err(|e| {
-        std::io::Error::new(
+) -> Result<Imported, OffsiteRestoreError> {
+    use std::os::unix::fs::MetadataExt;
+    let target = store.path(&name.file_name());
+    store.write_manifest(name, manifest)?;
+    if let Err(e) = std::fs::hard_link(staged, &target) {
+        let _ = std::fs::remove_file(store.path(&name.manifest_name()));
+        return Err(std::io::Error::new(
             e.kind(),
             format!("cannot import the copy as {}: {e}", target.display()),
         )
-    })?;
-    let written = store
-        .write_manifest(name, manifest)
-        .and_then(|()| store.sync_dir());
-    if let Err(e) = written {
-        let _ = store.delete(name);
-        return Err(e.into());
+        .into());
     }
-    Ok(true)
+    store.sync_dir()?;
+    let meta = std::fs::metadata(&target)?;
+    Ok(Imported {
+        dev: meta.dev(),
+        ino: meta.ino(),
+    })
 }
 
 /// A directory for the download, removed with all in it.
@@ -383,7 +457,7 @@ impl Staging {
     /// In `dir`, hidden.
     fn inside(dir: &Path) -> std::io::Result<Self> {
         let name = format!(
-            ".tablesafe-offsite-{}-{:08x}",
+            "{STAGING_PREFIX}{}-{:08x}",
             std::process::id(),
             fastrand::u32(..)
         );

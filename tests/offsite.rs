@@ -892,17 +892,32 @@ async fn an_encrypted_remote_copy_restores_in_place_through_the_server_after_the
     assert_eq!(std::fs::read(&live).unwrap(), damaged);
     assert!(dirs.backup_files().is_empty(), "{:?}", dirs.backup_files());
 
-    // A process holding the file: the server refuses, nothing is left behind.
+    // Without the identity: refused before anything reaches the server,
+    // nothing imported.
+    let (ok, _, stderr) = restore_in_place_from_offsite(&config, "orders", server.addr, &[]);
+    assert!(!ok && stderr.contains("encrypted to"), "{stderr}");
+    assert!(dirs.backup_files().is_empty(), "{:?}", dirs.backup_files());
+
+    // A process holding the file: the server refuses and the file stays as
+    // it was; the proved copy stays imported, for the next attempt.
     let holder = Holder::open(&live);
     let (ok, _, stderr) = restore_in_place_from_offsite(&config, "orders", server.addr, &with_key);
     drop(holder);
     assert!(!ok && stderr.contains("open in process"), "{stderr}");
+    assert!(stderr.contains("stays in the backup directory"), "{stderr}");
     assert_eq!(std::fs::read(&live).unwrap(), damaged);
-    assert!(dirs.backup_files().is_empty(), "{:?}", dirs.backup_files());
+    assert_eq!(dirs.backup_files(), std::slice::from_ref(&file));
 
-    // Without the identity: refused before anything reaches the server.
-    let (ok, _, stderr) = restore_in_place_from_offsite(&config, "orders", server.addr, &[]);
-    assert!(!ok && stderr.contains("encrypted to"), "{stderr}");
+    // Another file under the copy's name is never replaced.
+    let imported = dirs.backups.join(&file);
+    let good = std::fs::read(&imported).unwrap();
+    let mut other = good.clone();
+    other[100] ^= 1;
+    std::fs::write(&imported, &other).unwrap();
+    let (ok, _, stderr) = restore_in_place_from_offsite(&config, "orders", server.addr, &with_key);
+    assert!(!ok && stderr.contains("is not the remote copy"), "{stderr}");
+    assert_eq!(std::fs::read(&imported).unwrap(), other);
+    std::fs::write(&imported, &good).unwrap();
 
     // Restored: the table's file is the copy again, the damaged file kept as
     // a safety copy, the imported copy a local backup once more, and Erlang

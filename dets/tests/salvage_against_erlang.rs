@@ -112,13 +112,22 @@ fn dirty_copies_under_a_live_writer_lose_nothing_erlang_keeps() {
             // An object the writer never wrote can only be a torn one: the
             // copier read part of it before a rewrite of its bytes and part
             // after, and what it read still decodes under its own key. No
-            // reader can see that (DETS has no checksum per object); it
-            // must at least keep a key the table could hold.
+            // reader can see that (DETS has no checksum per object). Such an
+            // object must keep a key the table could hold, and Erlang's
+            // repair of the same copy must have found it too, or another
+            // version under its key (which version of a set key wins is
+            // where the two may differ).
+            let theirs_objects: HashSet<u32> = e.hashes.iter().copied().collect();
+            let theirs_keys: HashSet<u32> = e.keys.iter().copied().collect();
             for (h, k) in o.hashes.iter().zip(&o.keys) {
                 if !universe.objects.contains(h) {
                     assert!(
                         universe.keys.contains(k),
                         "{table_type} {name}: salvage emitted object {h} under a key never written"
+                    );
+                    assert!(
+                        theirs_objects.contains(h) || theirs_keys.contains(k),
+                        "{table_type} {name}: salvage emitted a torn object {h} under a key Erlang's repair did not find"
                     );
                     torn_ours += 1;
                 }

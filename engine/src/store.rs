@@ -309,6 +309,19 @@ pub(crate) fn create_with_mode(path: &Path, mode: u32) -> io::Result<File> {
     Ok(file)
 }
 
+/// How the staging directory of a `restore --from-offsite` starts; then the
+/// process id, `-`, and a random suffix.
+pub const STAGING_PREFIX: &str = ".tablesafe-offsite-";
+
+/// Whether `file_name` is a staging directory whose process is gone.
+fn abandoned_staging(file_name: &str) -> bool {
+    let pid = file_name
+        .strip_prefix(STAGING_PREFIX)
+        .and_then(|rest| rest.split_once('-'))
+        .and_then(|(pid, _)| pid.parse::<u32>().ok());
+    pid.is_some_and(|pid| !Path::new("/proc").join(pid.to_string()).exists())
+}
+
 /// Bytes an unprivileged writer can still put on the volume of `dir`.
 pub fn free_space_at(dir: &Path) -> io::Result<u64> {
     let stat = rustix::fs::statvfs(dir)?;
@@ -630,8 +643,9 @@ impl BackupStore {
         }
     }
 
-    /// Removes what an interrupted process left: partial copies, and
-    /// manifests whose backup never got its final name. Returns what it removed.
+    /// Removes what an interrupted process left: partial copies, manifests
+    /// whose backup never got its final name, and the staging directories of
+    /// offsite restores whose process is gone. Returns what it removed.
     pub fn remove_leftovers(&self) -> io::Result<Vec<String>> {
         let mut removed = Vec::new();
         for entry in fs::read_dir(&self.dir).map_err(naming(&self.dir))? {
@@ -639,6 +653,12 @@ impl BackupStore {
             let Some(file_name) = file_name.to_str() else {
                 continue;
             };
+            if abandoned_staging(file_name) {
+                let path = self.path(file_name);
+                fs::remove_dir_all(&path).map_err(naming(&path))?;
+                removed.push(file_name.to_owned());
+                continue;
+            }
             let partial = file_name.starts_with('.') && file_name.ends_with(PARTIAL_SUFFIX);
             let orphan_manifest = file_name
                 .strip_suffix(MANIFEST_SUFFIX)
@@ -736,7 +756,7 @@ mod tests {
     }
 
     #[test]
-    fn leftovers_are_partials_and_manifests_without_their_backup() {
+    fn leftovers_are_partials_manifests_without_their_backup_and_abandoned_staging() {
         let dir = tempfile::tempdir().unwrap();
         let store = BackupStore::open(dir.path()).unwrap();
         for f in [
@@ -748,16 +768,26 @@ mod tests {
         ] {
             std::fs::write(store.path(f), b"{}").unwrap();
         }
+        // Offsite restores' staging: one of a process that is gone (pid
+        // numbers stop well below u32::MAX), one of this running process.
+        let gone = format!("{STAGING_PREFIX}4294967295-0badc0de");
+        let running = format!("{STAGING_PREFIX}{}-0badc0de", std::process::id());
+        for staging in [&gone, &running] {
+            std::fs::create_dir(store.path(staging)).unwrap();
+            std::fs::write(store.path(staging).join("t.dets"), b"copy").unwrap();
+        }
         let mut removed = store.remove_leftovers().unwrap();
         removed.sort();
         assert_eq!(
             removed,
             [
                 ".t_2026-01-02T03-04-05.dets.partial",
+                gone.as_str(),
                 "t_2026-01-02T03-04-06.dets.json"
             ]
         );
         assert!(store.path("t_2026-01-02T03-04-07.dets.json").exists());
         assert!(store.path("unrelated.json").exists());
+        assert!(store.path(&running).join("t.dets").exists());
     }
 }

@@ -237,7 +237,7 @@ impl SmallFs {
             }),
             other => {
                 let msg = format!(
-                    "cannot mount a small tmpfs on {} (needs root): {other:?}",
+                    "cannot mount a small tmpfs on {} (needs the privilege to mount, CAP_SYS_ADMIN): {other:?}",
                     dir.display()
                 );
                 assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");

@@ -225,15 +225,27 @@ pub struct RemoteCopy {
     pub manifest_etag: Option<String>,
 }
 
-/// Remote manifests read before (see [`Remote::copies_with_manifests`]),
-/// by destination and object key, each with the ETag it had.
+/// Remote manifests read before (see [`Remote::copies_with_manifests`]):
+/// per destination, by object key, each with the ETag it had.
 #[derive(Debug, Default)]
 pub struct ManifestCache {
-    read: tokio::sync::Mutex<ManifestsRead>,
+    destinations: Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<ManifestsRead>>>>,
 }
 
-type ManifestsRead =
-    std::collections::HashMap<(String, String), (Option<String>, Arc<RemoteManifest>)>;
+type ManifestsRead = std::collections::HashMap<String, (Option<String>, Arc<RemoteManifest>)>;
+
+/// How long one ListBackups listing of a destination may take.
+pub const LISTING_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl ManifestCache {
+    fn of(&self, destination: &str) -> Arc<tokio::sync::Mutex<ManifestsRead>> {
+        let mut all = self
+            .destinations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(all.entry(destination.to_owned()).or_default())
+    }
+}
 
 /// A failure, as health shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -453,18 +465,41 @@ impl Remote {
     /// `host`'s copies (of `table`, or of every table) with their
     /// manifests, newest first in each table. A manifest is read from the
     /// store only when `cache` does not hold it under the ETag listed (new,
-    /// or put again); a listing of every table leaves the cache holding
-    /// only this destination's copies still there.
+    /// or put again); what a listing did not find again leaves the cache.
+    /// Callers take turns per destination, so a crowd of them costs the
+    /// store one listing after another, never many at once; each gives up
+    /// after [`LISTING_TIMEOUT`] rather than holding the others behind a
+    /// store that stopped answering.
     pub async fn copies_with_manifests(
         &self,
         host: &str,
         table: Option<&str>,
         cache: &ManifestCache,
     ) -> Result<Vec<Arc<RemoteManifest>>, RemoteError> {
-        // One caller at a time: callers in a crowd wait their turn, and the
-        // store sees one listing after another, never a crowd of them.
-        let mut read = cache.read.lock().await;
-        let dest = &self.config().name;
+        let turn = cache.of(&self.config().name);
+        let listed = async {
+            let mut read = turn.lock().await;
+            self.list_manifests(host, table, &mut read).await
+        };
+        tokio::time::timeout(LISTING_TIMEOUT, listed)
+            .await
+            .map_err(|_| {
+                RemoteError::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "the store did not list the copies within {} s",
+                        LISTING_TIMEOUT.as_secs()
+                    ),
+                ))
+            })?
+    }
+
+    async fn list_manifests(
+        &self,
+        host: &str,
+        table: Option<&str>,
+        read: &mut ManifestsRead,
+    ) -> Result<Vec<Arc<RemoteManifest>>, RemoteError> {
         let mut seen = std::collections::HashSet::new();
         let mut found = Vec::new();
         for (listed, copies) in self.list(host).await? {
@@ -472,7 +507,7 @@ impl Remote {
                 continue;
             }
             for copy in copies.into_iter().filter(|c| c.has_manifest) {
-                let key = (dest.clone(), self.manifest(host, &copy.name).to_string());
+                let key = self.manifest(host, &copy.name).to_string();
                 let cached = read
                     .get(&key)
                     .filter(|(etag, _)| etag.is_some() && *etag == copy.manifest_etag);
@@ -488,9 +523,12 @@ impl Remote {
                 found.push(manifest);
             }
         }
-        if table.is_none() {
-            read.retain(|key, _| key.0 != *dest || seen.contains(key));
-        }
+        // What this listing covered and did not find again is gone.
+        let covered = match table {
+            Some(t) => format!("{}/", self.host_dir(host).join(t)),
+            None => format!("{}/", self.host_dir(host)),
+        };
+        read.retain(|key, _| !key.starts_with(&covered) || seen.contains(key));
         Ok(found)
     }
 
@@ -599,7 +637,12 @@ impl Remote {
     ) -> Result<RemoteManifest, RemoteError> {
         let artifact = out.with_extension("artifact.part");
         let result = async {
-            let mut file = tokio::fs::File::create_new(&artifact)
+            // Private: what it holds is a table's data.
+            let mut file = tokio::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&artifact)
                 .await
                 .map_err(RemoteError::Io)?;
             let (manifest, at) = self.fetch(host, name, Some(&mut file)).await?;
@@ -614,7 +657,15 @@ impl Remote {
                 payload
                     .seek(SeekFrom::Start(at as u64))
                     .map_err(RemoteError::Io)?;
-                let file = std::fs::File::create_new(&out).map_err(RemoteError::Io)?;
+                let file = {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .mode(0o600)
+                        .open(&out)
+                        .map_err(RemoteError::Io)?
+                };
                 let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
                 let payload = std::io::BufReader::with_capacity(1 << 20, payload);
                 let opened = codec::open(&header, payload, &identities, bytes, &sha, &mut writer);
