@@ -234,3 +234,35 @@ async fn json_logs_carry_a_structured_line_per_table_and_per_run() {
     assert_eq!(finished["outcome"], "succeeded");
     assert!(!log.contains(ADMIN), "tokens are never logged");
 }
+
+/// The server's environment, as the kernel has it.
+fn environ_of(server: &ServerProcess) -> Vec<String> {
+    let raw = std::fs::read(format!("/proc/{}/environ", server.child.id())).unwrap();
+    raw.split(|&b| b == 0)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect()
+}
+
+#[test]
+fn the_server_runs_with_its_malloc_settings_unless_the_operator_chose_others() {
+    let dirs = Dirs::new();
+    let server = ServerProcess::spawn(dirs.root.path(), "", &dirs.serve_args());
+    let env = environ_of(&server);
+    for setting in ["MALLOC_ARENA_MAX=1", "MALLOC_MMAP_THRESHOLD_=131072"] {
+        assert!(env.iter().any(|v| v == setting), "{setting} not in {env:?}");
+    }
+    drop(server);
+
+    let server = ServerProcess::spawn(
+        dirs.root.path(),
+        "export MALLOC_ARENA_MAX=4",
+        &dirs.serve_args(),
+    );
+    let env = environ_of(&server);
+    assert!(env.iter().any(|v| v == "MALLOC_ARENA_MAX=4"), "{env:?}");
+    assert!(!env.iter().any(|v| v == "MALLOC_ARENA_MAX=1"), "{env:?}");
+    assert!(
+        env.iter().any(|v| v == "MALLOC_MMAP_THRESHOLD_=131072"),
+        "{env:?}"
+    );
+}
