@@ -117,7 +117,7 @@ impl FromOffsite {
             .clone()
             .unwrap_or_else(|| destination.config.host.clone());
         let label = format!("{}:{host}", destination.config.name);
-        let from = From {
+        let from = Source {
             label,
             remote: Remote::new(destination),
             host,
@@ -144,7 +144,7 @@ impl FromOffsite {
     /// Restores the chosen copy to `path`, on this machine.
     async fn to_path(
         &self,
-        from: &From,
+        from: &Source,
         path: &Path,
         force: bool,
         protected: Vec<PathBuf>,
@@ -186,7 +186,7 @@ impl FromOffsite {
         .map_err(std::io::Error::other)??;
         drop(staging);
         let mut plan = plan.to_proto();
-        plan.backup = format!("{}/{}/{}", from.label, self.table, plan.backup);
+        from.name_in(&self.table, &mut plan);
         Ok(proto::RestoreBackupResponse {
             plan: Some(plan),
             restored,
@@ -199,31 +199,30 @@ impl FromOffsite {
     /// the server restore it onto the table's own file.
     async fn in_place(
         &self,
-        from: &From,
+        from: &Source,
         conn: &Connection,
         backup_dir: &Path,
     ) -> Result<proto::RestoreBackupResponse, OffsiteRestoreError> {
         let name = self.choose(from).await?;
         let store = BackupStore::open(backup_dir)?;
         let remote_manifest = from.remote.read_manifest(&from.host, &name).await?;
-        let imported = match already_here(&store, &name, &remote_manifest.local).await? {
-            true => None,
-            false => {
-                let need = remote_manifest.artifact_bytes + remote_manifest.local.bytes;
-                let free = free_space_at(backup_dir)?;
-                if free < need {
-                    return Err(OffsiteRestoreError::Setup(format!(
-                        "{} has {free} bytes free; the download and the copy need {need}",
-                        backup_dir.display()
-                    )));
-                }
-                // Inside the backup directory: the same file system, so the
-                // copy moves into place by a link, never copied again.
-                let staging = Staging::inside(backup_dir)?;
-                let staged = staging.path().join(name.file_name());
-                let manifest = from.download(&name, &staged).await?;
-                Some(import(&store, &name, &staged, &manifest)?)
+        let imported = if already_here(&store, &name, &remote_manifest.local).await? {
+            None
+        } else {
+            let need = remote_manifest.artifact_bytes + remote_manifest.local.bytes;
+            let free = free_space_at(backup_dir)?;
+            if free < need {
+                return Err(OffsiteRestoreError::Setup(format!(
+                    "{} has {free} bytes free; the download and the copy need {need}",
+                    backup_dir.display()
+                )));
             }
+            // Inside the backup directory: the same file system, so the copy
+            // moves into place by a link, never copied again.
+            let staging = Staging::inside(backup_dir)?;
+            let staged = staging.path().join(name.file_name());
+            let manifest = from.download(&name, &staged).await?;
+            Some(import(&store, &name, &staged, &manifest)?)
         };
         let request = proto::RestoreBackupRequest {
             table: self.table.clone(),
@@ -253,7 +252,7 @@ impl FromOffsite {
             OffsiteRestoreError::Server(format!("{}{kept}", crate::client_cli::explain(conn, &e)))
         })?;
         if let Some(plan) = reply.plan.as_mut() {
-            plan.backup = format!("{}/{}/{}", from.label, self.table, plan.backup);
+            from.name_in(&self.table, plan);
         }
         Ok(reply)
     }
@@ -295,7 +294,7 @@ impl FromOffsite {
     }
 
     /// The remote copy asked for among the host's copies of the table.
-    async fn choose(&self, from: &From) -> Result<BackupName, OffsiteRestoreError> {
+    async fn choose(&self, from: &Source) -> Result<BackupName, OffsiteRestoreError> {
         let copies: Vec<BackupName> = from
             .remote
             .list(&from.host)
@@ -330,7 +329,7 @@ impl FromOffsite {
 }
 
 /// Where the copy comes from.
-struct From {
+struct Source {
     remote: Remote,
     host: String,
     identities: Vec<Identity>,
@@ -338,7 +337,12 @@ struct From {
     label: String,
 }
 
-impl From {
+impl Source {
+    /// Names the copy of `table` a plan restores as this source's.
+    fn name_in(&self, table: &str, plan: &mut proto::RestorePlan) {
+        plan.backup = format!("{}/{table}/{}", self.label, plan.backup);
+    }
+
     /// Downloads and checks `name` into `out`: its local manifest.
     async fn download(&self, name: &BackupName, out: &Path) -> Result<Manifest, RemoteError> {
         let manifest = self
@@ -373,9 +377,11 @@ async fn already_here(
     }
     let (path, bytes) = (copy.clone(), manifest.bytes);
     let sha = tokio::task::spawn_blocking(move || {
-        let len = std::fs::metadata(&path)?.len();
-        let sha = tablesafe_engine::pipeline::sha256_file(&path)?;
-        Ok::<_, std::io::Error>((len == bytes).then_some(sha))
+        // Another size is another file: no need to hash it.
+        if std::fs::metadata(&path)?.len() != bytes {
+            return Ok(None);
+        }
+        tablesafe_engine::pipeline::sha256_file(&path).map(Some)
     })
     .await
     .map_err(std::io::Error::other)??;

@@ -31,6 +31,14 @@ fn ask(table: &str) -> CompactTableRequest {
     }
 }
 
+/// The plan only: a dry run.
+fn ask_plan(table: &str) -> CompactTableRequest {
+    CompactTableRequest {
+        dry_run: true,
+        ..ask(table)
+    }
+}
+
 /// The fixture set_fragmented is 40% free space: the threshold is set below.
 fn config(dirs: &Dirs) -> tablesafe::config::Config {
     let mut config = dirs.config();
@@ -69,13 +77,7 @@ async fn a_fragmented_table_is_compacted_in_place_and_proved() {
     assert_eq!(run.succeeded, 1, "{run:?}");
 
     // A dry run says what would happen and changes nothing.
-    let plan = client
-        .compact_table(CompactTableRequest {
-            dry_run: true,
-            ..ask("frag")
-        })
-        .await
-        .unwrap();
+    let plan = client.compact_table(ask_plan("frag")).await.unwrap();
     assert!(!plan.compacted);
     let p = plan.plan.unwrap();
     assert_eq!(p.file_size, before.file_size);
@@ -220,10 +222,7 @@ async fn too_little_room_for_the_new_file_or_the_safety_copy_is_refused_on_a_rea
     let run = backed_up(&client, vec!["frag".into()], "").await;
     assert_eq!(run.succeeded, 1, "{run:?}");
     let expected = client
-        .compact_table(CompactTableRequest {
-            dry_run: true,
-            ..ask("frag")
-        })
+        .compact_table(ask_plan("frag"))
         .await
         .unwrap()
         .plan

@@ -86,20 +86,19 @@ fn offsite_toml(
     )
 }
 
-/// `tablesafe restore TABLE --from-offsite --config CONFIG --to TO ARGS...`:
+/// `tablesafe restore TABLE --from-offsite --config CONFIG ARGS...` as an
+/// operator runs it, the store's credentials only in the config's file:
 /// (whether it succeeded, stdout, stderr).
-fn restore_from_offsite(
+fn offsite_restore_cli(
     config: &std::path::Path,
     table: &str,
-    to: &std::path::Path,
-    args: &[&str],
+    args: &[&std::ffi::OsStr],
 ) -> (bool, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tablesafe"))
         .args(["restore", table, "--from-offsite", "--config"])
         .arg(config)
-        .arg("--to")
-        .arg(to)
         .args(args)
+        .env("TABLESAFE_TOKEN", ADMIN)
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .output()
@@ -109,6 +108,18 @@ fn restore_from_offsite(
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// `tablesafe restore TABLE --from-offsite --config CONFIG --to TO ARGS...`.
+fn restore_from_offsite(
+    config: &std::path::Path,
+    table: &str,
+    to: &std::path::Path,
+    args: &[&str],
+) -> (bool, String, String) {
+    let mut all = vec!["--to".as_ref(), to.as_os_str()];
+    all.extend(args.iter().map(std::ffi::OsStr::new));
+    offsite_restore_cli(config, table, &all)
 }
 
 /// Writes `identity` (its secret key) to `path`, as `--identity` reads it.
@@ -796,28 +807,20 @@ async fn encrypted_copies_leave_no_plaintext_in_the_store_and_restore_only_with_
 }
 
 /// `tablesafe restore TABLE --from-offsite --config CONFIG --in-place ARGS...`
-/// against the server at `server`: (whether it succeeded, stdout, stderr).
+/// against the server at `server`.
 fn restore_in_place_from_offsite(
     config: &std::path::Path,
     table: &str,
     server: std::net::SocketAddr,
     args: &[&str],
 ) -> (bool, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tablesafe"))
-        .args(["restore", table, "--from-offsite", "--in-place", "--config"])
-        .arg(config)
-        .args(["--server", &format!("http://{server}")])
-        .args(args)
-        .env("TABLESAFE_TOKEN", ADMIN)
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let url = format!("http://{server}");
+    let all: Vec<&std::ffi::OsStr> = ["--in-place", "--server", url.as_str()]
+        .into_iter()
+        .chain(args.iter().copied())
+        .map(std::ffi::OsStr::new)
+        .collect();
+    offsite_restore_cli(config, table, &all)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -309,6 +309,17 @@ pub(crate) fn create_with_mode(path: &Path, mode: u32) -> io::Result<File> {
     Ok(file)
 }
 
+/// A new file at `path` (refused when one is there) that only its owner
+/// reads: for what holds a table's data.
+pub(crate) fn create_new_private(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
 /// How the staging directory of a `restore --from-offsite` starts; then the
 /// process id, `-`, and a random suffix.
 pub const STAGING_PREFIX: &str = ".tablesafe-offsite-";

@@ -637,14 +637,9 @@ impl Remote {
     ) -> Result<RemoteManifest, RemoteError> {
         let artifact = out.with_extension("artifact.part");
         let result = async {
-            // Private: what it holds is a table's data.
-            let mut file = tokio::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&artifact)
-                .await
-                .map_err(RemoteError::Io)?;
+            let mut file = tokio::fs::File::from_std(
+                crate::store::create_new_private(&artifact).map_err(RemoteError::Io)?,
+            );
             let (manifest, at) = self.fetch(host, name, Some(&mut file)).await?;
             drop(file);
             let (identities, artifact, out) =
@@ -657,15 +652,7 @@ impl Remote {
                 payload
                     .seek(SeekFrom::Start(at as u64))
                     .map_err(RemoteError::Io)?;
-                let file = {
-                    use std::os::unix::fs::OpenOptionsExt;
-                    std::fs::OpenOptions::new()
-                        .write(true)
-                        .create_new(true)
-                        .mode(0o600)
-                        .open(&out)
-                        .map_err(RemoteError::Io)?
-                };
+                let file = crate::store::create_new_private(&out).map_err(RemoteError::Io)?;
                 let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
                 let payload = std::io::BufReader::with_capacity(1 << 20, payload);
                 let opened = codec::open(&header, payload, &identities, bytes, &sha, &mut writer);
