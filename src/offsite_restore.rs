@@ -26,7 +26,9 @@ use tablesafe_client::proto;
 use tablesafe_engine::catalog::{Role, TableEntry};
 use tablesafe_engine::offsite::{read_identities, Destination, Identity, Remote, RemoteError};
 use tablesafe_engine::restore::{self, RestoreRequest, Which};
-use tablesafe_engine::store::{free_space_at, BackupName, BackupStore, Manifest, STAGING_PREFIX};
+use tablesafe_engine::store::{
+    free_space_at, remove_abandoned_staging, BackupName, BackupStore, Manifest, STAGING_PREFIX,
+};
 
 use crate::client_cli::Connection;
 use crate::config::FileConfig;
@@ -460,8 +462,12 @@ impl Staging {
         Self::inside(&parent)
     }
 
-    /// In `dir`, hidden.
+    /// In `dir`, hidden; first removes what restores killed midway left in
+    /// `dir`.
     fn inside(dir: &Path) -> std::io::Result<Self> {
+        for name in remove_abandoned_staging(dir)? {
+            tracing::info!(dir = %dir.display(), staging = %name, "removed the staging of a restore that did not finish");
+        }
         let name = format!(
             "{STAGING_PREFIX}{}-{:08x}",
             std::process::id(),

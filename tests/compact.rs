@@ -10,19 +10,13 @@
 
 mod common;
 
-use common::{backed_up, http_get, Dirs, Holder, ServerProcess, SmallFs, TestServer, ADMIN};
-use sha2::{Digest, Sha256};
+use common::{
+    backed_up, http_get, sha256, Dirs, Holder, ServerProcess, SmallFs, TestServer, ADMIN,
+};
 use tablesafe_client::proto::{CompactTableRequest, Trigger};
 use tablesafe_client::Client;
 use tablesafe_engine::dets;
 use testkit::DetsTool;
-
-fn sha256(path: &std::path::Path) -> String {
-    Sha256::digest(std::fs::read(path).unwrap())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 fn ask(table: &str) -> CompactTableRequest {
     CompactTableRequest {

@@ -12,7 +12,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{backed_up, Dirs, Holder, ServerProcess, TestServer, ADMIN};
+use common::{backed_up, sha256, Dirs, Holder, ServerProcess, SmallFs, TestServer, ADMIN};
 use tablesafe::config::{Config, FileConfig, OffsiteSection};
 use tablesafe_client::proto::{event, Event, EventKind, IssueCode, WatchEventsRequest};
 use tablesafe_client::Client;
@@ -511,10 +511,26 @@ async fn two_hosts_share_a_replicated_bucket_and_keep_uploading_with_a_node_down
     .unwrap();
     let restored = tempfile::tempdir().unwrap();
     let target = restored.path().join("users.dets");
+    // Restores killed midway left their staging beside the target: this one
+    // removes that of a process that is gone, not that of a running one.
+    let gone = restored
+        .path()
+        .join(".tablesafe-offsite-4294967295-0badc0de");
+    let running = restored.path().join(format!(
+        ".tablesafe-offsite-{}-0badc0de",
+        std::process::id()
+    ));
+    for staging in [&gone, &running] {
+        std::fs::create_dir(staging).unwrap();
+        std::fs::write(staging.join("users.dets"), b"half a download").unwrap();
+    }
     let (ok, stdout, stderr) =
         restore_from_offsite(&config, "users", &target, &["--host", "host-a"]);
     assert!(ok, "{stdout}{stderr}");
     assert!(stdout.contains("restored"), "{stdout}");
+    assert!(!gone.exists(), "the staging of a process that is gone");
+    assert!(running.exists(), "the staging of a running process");
+    std::fs::remove_dir_all(&running).unwrap();
     let newest = &stored(&remote, "host-a").await["users"][0];
     let want = local_manifest(&a_dirs, newest).digest.unwrap();
     if let Some(digest) = erlang_digest(restored.path()) {
@@ -1087,19 +1103,26 @@ async fn until_stored(client: &Client, table: &str, copies: u32) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_killed_midway_resumes_from_its_stored_parts_and_leaves_no_partial_copy() {
-    killed_midway(None).await;
+    killed_midway(None, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compressed_upload_killed_midway_resumes_by_compressing_again() {
+    killed_midway(None, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_encrypted_upload_killed_midway_resumes_with_the_same_sealed_bytes() {
-    killed_midway(Some(Identity::generate())).await;
+    killed_midway(Some(Identity::generate()), false).await;
 }
 
 /// Kills the server after an upload's first part, then after its object but
 /// before its manifest; each time a restart stores the copy once, whole.
 /// With `identity`, copies are encrypted to it: the resumed upload sends the
-/// spool sealed before the kill.
-async fn killed_midway(identity: Option<Identity>) {
+/// spool sealed before the kill. With `compress`, copies (of random values,
+/// several parts even compressed) are compressed as they are sent, with no
+/// spool: the resumed upload compresses again and keeps the parts stored.
+async fn killed_midway(identity: Option<Identity>, compress: bool) {
     logs();
     let Some(garage) = GarageCluster::start(1, 1) else {
         return;
@@ -1108,7 +1131,12 @@ async fn killed_midway(identity: Option<Identity>) {
         return;
     };
     let dirs = Dirs::new();
-    tool.big_table(&dirs.data.join("big.dets"), 12, false);
+    tool.big_table(&dirs.data.join("big.dets"), 12, compress);
+    let sealing = match (&identity, compress) {
+        (Some(i), _) => format!("recipients = [{:?}]", i.to_public().to_string()),
+        (None, true) => "compression = \"zstd\"".into(),
+        (None, false) => String::new(),
+    };
     let args = dirs.config_file(&format!(
         "[backup]\nschedule = \"off\"\n{}",
         offsite_toml(
@@ -1116,10 +1144,7 @@ async fn killed_midway(identity: Option<Identity>) {
             &garage,
             &garage.endpoint(),
             "host-a",
-            &identity
-                .as_ref()
-                .map(|i| format!("recipients = [{:?}]", i.to_public().to_string()))
-                .unwrap_or_default()
+            &sealing
         )
     ));
     let identities: Vec<Identity> = identity.into_iter().collect();
@@ -1177,6 +1202,10 @@ async fn killed_midway(identity: Option<Identity>) {
             .filter(|k| k.contains(&file))
             .collect();
         assert_eq!(mine.len(), left, "{point}: {mine:?}");
+        if compress {
+            let spools = files_under(&dirs.backups, ".tsa");
+            assert!(spools.is_empty(), "{point}: compressed as sent: {spools:?}");
+        }
         assert!(
             stored(&remote, "host-a")
                 .await
@@ -1227,6 +1256,90 @@ async fn killed_midway(identity: Option<Identity>) {
             "{point}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_volume_too_full_to_seal_fails_the_upload_clearly_and_keeps_the_local_copy() {
+    logs();
+    let Some(garage) = GarageCluster::start(1, 1) else {
+        return;
+    };
+    let Some(tool) = testkit::DetsTool::find() else {
+        return;
+    };
+    let dirs = Dirs::new();
+    tool.big_table(&dirs.data.join("big.dets"), 12, true);
+    let size = dirs.data.join("big.dets").metadata().unwrap().len();
+    // Room for the local copy and a little more, not for its encrypted
+    // artifact beside it.
+    let Some(backup_fs) = SmallFs::mount(&dirs.backups, size + (4 << 20)) else {
+        return;
+    };
+    let recipient = Identity::generate().to_public().to_string();
+    let key = (garage.key_id().to_owned(), garage.secret().to_owned());
+    let mut config = config(
+        &dirs,
+        "host-a",
+        &garage.endpoint(),
+        (&key.0, &key.1),
+        garage.bucket(),
+        |o| o.recipients = vec![recipient],
+    );
+    config.engine.pipeline.free_space_margin = 1 << 20;
+    config.health.free_space_margin = 1 << 20;
+    let server = TestServer::start(config).await;
+    let client = server.client(Some(ADMIN)).await;
+    let mut events = offsite_events(&client).await;
+
+    let run = backed_up(&client, vec![], "full volume").await;
+    assert_eq!(run.succeeded, 1, "{run:?}");
+    let message = failed(&mut events).await;
+    assert!(
+        message.contains("cannot seal the copy") && message.contains("No space left"),
+        "{message}"
+    );
+    // The local copy is whole and kept; no spool is left filling the
+    // volume; nothing of the copy is in the store.
+    let file = newest_file(&dirs, "big");
+    let manifest = local_manifest(&dirs, &file);
+    assert_eq!(sha256(&dirs.backups.join(&file)), manifest.sha256);
+    assert!(files_under(&dirs.backups, ".tsa").is_empty());
+    assert!(every_object(&*bucket(&garage))
+        .await
+        .iter()
+        .all(|(key, _)| !key.contains(&file)));
+    let big = health_of(&client, "big").await;
+    assert!(
+        big.issues
+            .iter()
+            .any(|i| i.code == IssueCode::OffsiteFailed as i32 && i.message.contains("No space")),
+        "{:?}",
+        big.issues
+    );
+    assert_eq!(big.offsite[0].pending, 1);
+
+    // With room, the queued copy goes up.
+    backup_fs.grow(4 * size);
+    copied(&mut events, 1, true).await;
+    until_stored(&client, "big", 1).await;
+    server.stop().await;
+}
+
+/// The files under `dir`, at any depth, whose names end with `suffix`.
+fn files_under(dir: &std::path::Path, suffix: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![dir.to_owned()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.to_string_lossy().ends_with(suffix) {
+                found.push(path);
+            }
+        }
+    }
+    found
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,20 +8,11 @@
 
 mod common;
 
-use common::{backed_up, Dirs, ServerProcess, TestServer, ADMIN};
-use sha2::{Digest, Sha256};
+use common::{backed_up, sha256, Dirs, ServerProcess, TestServer, ADMIN};
 use tablesafe_client::proto::{RestoreBackupRequest, RestoreBackupResponse, Trigger};
 use tablesafe_client::Client;
 use tablesafe_engine::dets;
 use testkit::{DetsTool, WriterNode};
-
-fn sha256(path: &std::path::Path) -> String {
-    let bytes = std::fs::read(path).unwrap();
-    Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 fn to_path(table: &str, path: &std::path::Path) -> RestoreBackupRequest {
     RestoreBackupRequest {

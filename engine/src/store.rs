@@ -333,6 +333,32 @@ fn abandoned_staging(file_name: &str) -> bool {
     pid.is_some_and(|pid| !Path::new("/proc").join(pid.to_string()).exists())
 }
 
+/// Removes `dir/file_name` when it is a staging directory whose process is
+/// gone; returns whether it did.
+fn remove_if_abandoned_staging(dir: &Path, file_name: &str) -> io::Result<bool> {
+    if !abandoned_staging(file_name) {
+        return Ok(false);
+    }
+    let path = dir.join(file_name);
+    fs::remove_dir_all(&path).map_err(naming(&path))?;
+    Ok(true)
+}
+
+/// Removes the staging directories in `dir` of offsite restores whose
+/// process is gone (a restore killed midway); returns their names.
+pub fn remove_abandoned_staging(dir: &Path) -> io::Result<Vec<String>> {
+    let mut removed = Vec::new();
+    for entry in fs::read_dir(dir).map_err(naming(dir))? {
+        let file_name = entry.map_err(naming(dir))?.file_name();
+        if let Some(file_name) = file_name.to_str() {
+            if remove_if_abandoned_staging(dir, file_name)? {
+                removed.push(file_name.to_owned());
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// Bytes an unprivileged writer can still put on the volume of `dir`.
 pub fn free_space_at(dir: &Path) -> io::Result<u64> {
     let stat = rustix::fs::statvfs(dir)?;
@@ -664,9 +690,7 @@ impl BackupStore {
             let Some(file_name) = file_name.to_str() else {
                 continue;
             };
-            if abandoned_staging(file_name) {
-                let path = self.path(file_name);
-                fs::remove_dir_all(&path).map_err(naming(&path))?;
+            if remove_if_abandoned_staging(&self.dir, file_name)? {
                 removed.push(file_name.to_owned());
                 continue;
             }

@@ -252,6 +252,16 @@ impl SmallFs {
         tablesafe_engine::store::free_space_at(&self.dir).unwrap()
     }
 
+    /// Resizes the file system to `bytes` in all.
+    pub fn grow(&self, bytes: u64) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,size={bytes}")])
+            .arg(&self.dir)
+            .status()
+            .unwrap();
+        assert!(status.success(), "remount {}", self.dir.display());
+    }
+
     /// Writes a filler file so that at most `left` bytes stay free.
     pub fn fill_to(&self, left: u64) -> PathBuf {
         let filler = self.dir.join("filler");
@@ -267,6 +277,15 @@ impl Drop for SmallFs {
         // Lazy: a file the server still holds does not keep the mount.
         let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
     }
+}
+
+/// The hex SHA-256 of the file at `path`.
+pub fn sha256(path: &Path) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(std::fs::read(path).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// `file` resolved to listen on an ephemeral port, with the admin token and

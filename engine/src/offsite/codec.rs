@@ -113,6 +113,38 @@ impl Sealing {
         self.compression.is_none() && !self.encrypts()
     }
 
+    /// Whether sealing a copy again gives the same artifact, byte for byte:
+    /// compression alone (zstd at one level, one thread). age draws a new
+    /// file key for every artifact.
+    pub fn is_repeatable(&self) -> bool {
+        self.compression.is_some() && !self.encrypts()
+    }
+
+    /// What a repeatable artifact's bytes depend on besides the copy: the
+    /// header and the compressor's version and level.
+    pub fn repeatable_id(&self) -> String {
+        format!(
+            "{} zstd {} level {}",
+            crate::pipeline::hex(&self.header().encode()),
+            zstd::zstd_safe::version_string(),
+            self.compression.unwrap_or_default()
+        )
+    }
+
+    /// The artifact of the copy at `source`, read as it is sealed (header,
+    /// then the compressed copy): for a repeatable sealing only, `None`
+    /// otherwise. Blocking reads.
+    pub fn sealed_reader(&self, source: &Path) -> io::Result<Option<SealedReader>> {
+        let Some(level) = self.compression.filter(|_| self.is_repeatable()) else {
+            return Ok(None);
+        };
+        let copy = Hashing::new(File::open(source)?);
+        Ok(Some(SealedReader {
+            header: io::Cursor::new(self.header().encode()),
+            zstd: zstd::stream::read::Encoder::new(copy, level)?,
+        }))
+    }
+
     /// The recipients, as the header names them.
     fn key_id(&self) -> Option<String> {
         self.encrypts().then(|| {
@@ -399,6 +431,29 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
+/// A repeatable artifact, sealed as it is read ([`Sealing::sealed_reader`]).
+pub struct SealedReader {
+    header: io::Cursor<Vec<u8>>,
+    zstd: zstd::stream::read::Encoder<'static, BufReader<Hashing<File>>>,
+}
+
+impl SealedReader {
+    /// The bytes and hex SHA-256 of the copy read so far: all of it once the
+    /// artifact has been read to its end.
+    pub fn copy_read(&self) -> (u64, String) {
+        self.zstd.get_ref().get_ref().finish()
+    }
+}
+
+impl Read for SealedReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.header.read(buf)? {
+            0 => self.zstd.read(buf),
+            n => Ok(n),
+        }
+    }
+}
+
 /// A writer that refuses to take more than `limit` bytes in all.
 struct Bounded<W> {
     inner: Hashing<W>,
@@ -458,6 +513,55 @@ mod tests {
         (0..200_000u32)
             .flat_map(|i| (i % 977).to_le_bytes())
             .collect()
+    }
+
+    #[test]
+    fn only_compression_alone_is_repeated_and_its_reader_gives_the_sealed_bytes_every_time() {
+        let copy = table_like();
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("copy");
+        std::fs::write(&source, &copy).unwrap();
+        let read_all = |sealing: &Sealing| {
+            let mut reader = sealing.sealed_reader(&source).unwrap().unwrap();
+            let mut artifact = Vec::new();
+            // Small reads, as the header and the frame meet in them.
+            let mut buf = [0u8; 1000];
+            loop {
+                let n = reader.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                artifact.extend_from_slice(&buf[..n]);
+            }
+            (artifact, reader.copy_read())
+        };
+        let sealing = Sealing::new(Some(3), &[]).unwrap();
+        assert!(sealing.is_repeatable());
+        let (first, copy_read) = read_all(&sealing);
+        assert_eq!(read_all(&sealing).0, first, "the same bytes again");
+        assert_eq!(
+            copy_read,
+            (
+                copy.len() as u64,
+                crate::pipeline::hex(&Sha256::digest(&copy))
+            )
+        );
+        assert_eq!(opened(&first, &[], &copy).unwrap(), copy);
+        assert!(first.len() < copy.len() / 2);
+        // Another level may give other bytes: another upload.
+        assert_ne!(
+            Sealing::new(Some(4), &[]).unwrap().repeatable_id(),
+            sealing.repeatable_id()
+        );
+        let recipient = Identity::generate().to_public().to_string();
+        for other in [
+            Sealing::plain(),
+            Sealing::new(None, std::slice::from_ref(&recipient)).unwrap(),
+            Sealing::new(Some(3), std::slice::from_ref(&recipient)).unwrap(),
+        ] {
+            assert!(!other.is_repeatable());
+            assert!(other.sealed_reader(&source).unwrap().is_none());
+        }
     }
 
     #[test]

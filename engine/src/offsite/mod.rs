@@ -711,10 +711,12 @@ impl Remote {
         Ok((manifest, stored))
     }
 
-    /// Sends the artifact of `entry`: a plain one straight from the copy, a
-    /// compressed or encrypted one sealed first into a spool file beside the
-    /// upload's state (kept until it is stored, so that an upload cut short
-    /// goes on with the same bytes).
+    /// Sends the artifact of `entry`: a plain one straight from the copy; a
+    /// compressed one larger than a part sealed as it is sent (sealing it
+    /// again gives the same bytes, so an upload cut short goes on by sealing
+    /// again); an encrypted or small one sealed first into a spool file
+    /// beside the upload's state (kept until it is stored, so that an upload
+    /// cut short goes on with the same bytes).
     async fn send(
         &self,
         store: &BackupStore,
@@ -727,8 +729,19 @@ impl Remote {
         let header = sealing.header();
         let state = self.state_dir(store).join(entry.name.file_name());
         let resume_file = state.with_extension("dets.upload.json");
-        if sealing.is_plain() {
-            let header_bytes = header.encode();
+        let spool = state.with_extension("dets.tsa");
+        let repeated = sealing.is_repeatable() && local.bytes > config.part_size as u64;
+        if sealing.is_plain() || repeated {
+            // A spool of an earlier version or setting is not needed.
+            let _ = std::fs::remove_file(&spool);
+            let _ = std::fs::remove_file(spool.with_extension("tsa.json"));
+            // Plain: the header, then the copy; else the header is the
+            // sealed bytes' own.
+            let header_bytes = if repeated {
+                Vec::new()
+            } else {
+                header.encode()
+            };
             let upload = upload::Upload {
                 store: self.store(),
                 key,
@@ -738,11 +751,11 @@ impl Remote {
                 source_sha256: &local.sha256,
                 part_size: config.part_size,
                 resume_file,
+                sealing: repeated.then_some(sealing),
                 growing: None,
             };
             return Ok((header, upload.run().await?));
         }
-        let spool = state.with_extension("dets.tsa");
         let spooled =
             |sealed, growing| self.spool_upload(key, &spool, sealed, &resume_file, growing);
         let stored = match self.earlier_spool(local, &spool) {
@@ -792,6 +805,7 @@ impl Remote {
             source_sha256: sealed.map_or("", |s| s.sha256.as_str()),
             part_size: self.config().part_size,
             resume_file: resume_file.to_owned(),
+            sealing: None,
             growing,
         }
     }
@@ -841,7 +855,10 @@ impl Remote {
                         file: source.display().to_string(),
                         what,
                     },
-                    SealError::Io(e) => UploadError::Io(e),
+                    SealError::Io(e) => UploadError::Io(std::io::Error::new(
+                        e.kind(),
+                        format!("cannot seal the copy into {}: {e}", out.display()),
+                    )),
                 })
                 .and_then(|(bytes, sha256)| {
                     // Recorded before anyone is told: a later attempt finds

@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::io::Read as _;
 
-use super::RemoteStore;
+use super::codec::SealedReader;
+use super::{RemoteStore, Sealing};
 use crate::pipeline::hex;
 
 /// What was stored.
@@ -74,6 +75,10 @@ struct Resume {
     bytes: u64,
     /// The local copy's SHA-256: the content the parts belong to.
     source_sha256: String,
+    /// For a copy sealed as it is sent, what else its bytes depend on
+    /// ([`Sealing::repeatable_id`]); empty otherwise.
+    #[serde(default)]
+    sealed_by: String,
     /// The ETag of every stored part, in order.
     parts: Vec<String>,
 }
@@ -96,6 +101,13 @@ pub(super) struct Upload<'a> {
     pub part_size: usize,
     /// Where the multipart state is kept between attempts.
     pub resume_file: PathBuf,
+    /// Set when the artifact is the copy at `source` sealed this
+    /// (repeatable) way as it is sent, with no spool: `header` is then empty
+    /// (the sealed bytes begin with theirs), `source_bytes` and
+    /// `source_sha256` are the copy's, and the artifact's size is known once
+    /// it is read to its end. A later attempt seals again and checks the
+    /// parts stored before against their ETags. Always multipart.
+    pub sealing: Option<&'a Sealing>,
     /// Set when the source is a spool still being sealed: how far it is
     /// written, and its size and SHA-256 once sealed (`source_bytes` and
     /// `source_sha256` are then unknown and unused). It is sent as it grows.
@@ -123,7 +135,7 @@ struct Reader {
 struct ReadState {
     header: Vec<u8>,
     sent_header: usize,
-    file: std::fs::File,
+    body: Body,
     /// Whether the source is the whole artifact.
     whole: bool,
     /// The source's hash; none for a spool sent as it is sealed (the
@@ -132,6 +144,26 @@ struct ReadState {
     source_read: u64,
     /// Whether the file had a byte after the manifest's length.
     longer: bool,
+    /// Whether the source is read to its end (a file: to its manifest's
+    /// length).
+    ended: bool,
+}
+
+/// What is read after the header.
+enum Body {
+    /// A file as it is: the copy, or a spool.
+    File(std::fs::File),
+    /// The copy, sealed as it is read.
+    Sealed(Box<SealedReader>),
+}
+
+impl io::Read for Body {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::File(file) => file.read(buf),
+            Self::Sealed(sealed) => sealed.read(buf),
+        }
+    }
 }
 
 impl ReadState {
@@ -146,8 +178,9 @@ impl ReadState {
         buf.resize(size, 0);
         let mut filled = start;
         while filled < size {
-            let n = self.file.read(&mut buf[filled..])?;
+            let n = self.body.read(&mut buf[filled..])?;
             if n == 0 {
+                self.ended = true;
                 break;
             }
             filled += n;
@@ -164,15 +197,23 @@ impl ReadState {
             None => Md5::digest(&buf),
         };
         self.source_read += (filled - start) as u64;
-        if self.source_read >= expected {
-            let mut extra = [0u8; 1];
-            self.longer = self.file.read(&mut extra)? > 0;
+        if let Body::File(file) = &mut self.body {
+            if self.source_read >= expected && !self.ended {
+                let mut extra = [0u8; 1];
+                self.longer = file.read(&mut extra)? > 0;
+                self.ended = true;
+            }
         }
         Ok((buf, md5))
     }
 }
 
 impl ReadState {
+    /// Bytes of the artifact read so far.
+    fn artifact_read(&self) -> u64 {
+        self.sent_header as u64 + self.source_read
+    }
+
     /// The SHA-256 of the artifact when the source is all of it.
     fn artifact_sha256(&self) -> Option<String> {
         self.whole.then(|| self.source_sha256()).flatten()
@@ -186,17 +227,35 @@ impl ReadState {
 
 impl Reader {
     fn open(header: &[u8], source: &Path, hashed: bool) -> io::Result<Self> {
-        Ok(Self {
+        Ok(Self::of(
+            header,
+            Body::File(std::fs::File::open(source)?),
+            hashed,
+        ))
+    }
+
+    /// The copy at `source` sealed by `sealing` as it is read (hashed: the
+    /// artifact is all of it).
+    fn sealed(sealing: &Sealing, source: &Path) -> io::Result<Self> {
+        let sealed = sealing
+            .sealed_reader(source)?
+            .ok_or_else(|| io::Error::other("this sealing cannot be repeated"))?;
+        Ok(Self::of(&[], Body::Sealed(Box::new(sealed)), true))
+    }
+
+    fn of(header: &[u8], body: Body, hashed: bool) -> Self {
+        Self {
             state: Some(ReadState {
                 header: header.to_vec(),
                 sent_header: 0,
-                file: std::fs::File::open(source)?,
+                body,
                 whole: header.is_empty(),
                 source: hashed.then(Sha256::new),
                 source_read: 0,
                 longer: false,
+                ended: false,
             }),
-        })
+        }
     }
 
     fn state(&self) -> &ReadState {
@@ -238,7 +297,10 @@ impl Upload<'_> {
 
     /// Sends the artifact and checks what the store kept.
     pub async fn run(&self) -> Result<Stored, UploadError> {
-        let mut reader = Reader::open(self.header, self.source, self.growing.is_none())?;
+        let mut reader = match self.sealing {
+            Some(sealing) => Reader::sealed(sealing, self.source)?,
+            None => Reader::open(self.header, self.source, self.growing.is_none())?,
+        };
         if let Some(growing) = &self.growing {
             let (expected_etag, parts, total, sha) =
                 self.multipart_growing(&mut reader, growing.clone()).await?;
@@ -251,8 +313,8 @@ impl Upload<'_> {
                 parts_resumed: 0,
             });
         }
-        let total = self.artifact_bytes();
-        let (expected_etag, parts_sent, parts_resumed) = if total <= self.part_size as u64 {
+        let single = self.sealing.is_none() && self.artifact_bytes() <= self.part_size as u64;
+        let (expected_etag, parts_sent, parts_resumed) = if single {
             let (body, md5) = reader.part(self.part_size, self.source_bytes).await?;
             self.check_source(&reader)?;
             let md5 = hex(&md5);
@@ -264,6 +326,7 @@ impl Upload<'_> {
         } else {
             self.multipart(&mut reader).await?
         };
+        let total = reader.state().artifact_read();
         let etag = self.check_stored(total, &expected_etag).await?;
         Ok(Stored {
             bytes: total,
@@ -307,6 +370,7 @@ impl Upload<'_> {
             part_size: self.part_size,
             bytes: 0,
             source_sha256: String::new(),
+            sealed_by: String::new(),
             parts: Vec::new(),
         };
         save(&self.resume_file, &state)?;
@@ -382,19 +446,28 @@ impl Upload<'_> {
     /// Refuses a source whose bytes are not its manifest's, once all are read.
     fn check_source(&self, reader: &Reader) -> Result<(), UploadError> {
         let state = reader.state();
-        let longer = state.longer;
+        let (read, longer, sha) = match &state.body {
+            Body::Sealed(sealed) => {
+                let (read, sha) = sealed.copy_read();
+                (read, false, sha)
+            }
+            Body::File(_) => (
+                state.source_read,
+                state.longer,
+                state.source_sha256().unwrap_or_default(),
+            ),
+        };
         let changed = |what: String| UploadError::LocalChanged {
             file: self.source.display().to_string(),
             what,
         };
-        if longer || state.source_read != self.source_bytes {
+        if longer || read != self.source_bytes {
             return Err(changed(format!(
                 "it has {} bytes or more, the manifest says {}",
-                state.source_read + u64::from(longer),
+                read + u64::from(longer),
                 self.source_bytes
             )));
         }
-        let sha = state.source_sha256().unwrap_or_default();
         if sha != self.source_sha256 {
             return Err(changed(format!(
                 "SHA-256 {sha}, the manifest says {}",
@@ -408,7 +481,6 @@ impl Upload<'_> {
     /// there is one for this content. Returns the expected ETag, the parts
     /// sent and the parts resumed.
     async fn multipart(&self, reader: &mut Reader) -> Result<(String, usize, usize), UploadError> {
-        let total = self.artifact_bytes();
         let mut state = match self.earlier_attempt().await {
             Some(state) => state,
             None => {
@@ -417,23 +489,23 @@ impl Upload<'_> {
                     key: self.key.to_string(),
                     upload_id,
                     part_size: self.part_size,
-                    bytes: total,
+                    bytes: self.artifact_bytes(),
                     source_sha256: self.source_sha256.to_owned(),
+                    sealed_by: self.sealed_by(),
                     parts: Vec::new(),
                 };
                 save(&self.resume_file, &state)?;
                 state
             }
         };
-        let count = usize::try_from(total.div_ceil(self.part_size as u64)).unwrap_or(usize::MAX);
-        let mut md5s = Vec::with_capacity(count * 16);
-        let resumed = state.parts.len().min(count);
-        // The parts stored before are read again: their bytes are hashed, and
-        // must be the bytes whose ETags were recorded.
-        for (index, etag) in state.parts.iter().take(resumed).enumerate() {
+        let mut md5s = Vec::new();
+        let resumed = state.parts.len();
+        // The parts stored before are read (or sealed) again: their bytes are
+        // hashed, and must be the bytes whose ETags were recorded.
+        for (index, etag) in state.parts.iter().enumerate() {
             let (_, md5) = reader.part(self.part_size, self.source_bytes).await?;
             if bare_etag(etag) != hex(&md5) {
-                let _ = std::fs::remove_file(&self.resume_file);
+                abandon(self.store, &self.resume_file).await;
                 return Err(UploadError::LocalChanged {
                     file: self.source.display().to_string(),
                     what: format!("part {} differs from the one stored before", index + 1),
@@ -442,47 +514,44 @@ impl Upload<'_> {
             md5s.extend_from_slice(&md5);
         }
         // Each part is read and hashed while the one before it is sent.
-        let mut next = if resumed < count {
-            Some(self.next_part(reader, resumed, count).await?)
-        } else {
-            None
-        };
-        for index in resumed..count {
-            let Some((body, md5)) = next.take() else {
-                break;
-            };
+        let mut next = self.next_part(reader).await?;
+        let mut index = resumed;
+        while let Some((body, md5)) = next.take() {
             let upload =
                 self.store
                     .put_part(self.key, &state.upload_id, index, PutPayload::from(body));
-            let ahead = async {
-                if index + 1 < count {
-                    self.next_part(reader, index + 1, count).await.map(Some)
-                } else {
-                    Ok(None)
-                }
-            };
-            let (part, ahead) = tokio::join!(upload, ahead);
+            let (part, ahead) = tokio::join!(upload, self.next_part(reader));
             self.part_stored(&mut state, index, part, &md5, &mut md5s)?;
             crate::crash_point("offsite-sealed-part-stored");
             next = ahead?;
+            index += 1;
         }
+        // The source's end was read, with the parts before or the last one.
+        self.check_source(reader)?;
         let etag = self.complete(&state, &md5s).await?;
-        Ok((etag, count - resumed, resumed))
+        Ok((etag, index - resumed, resumed))
     }
 
-    /// Part `index` of `count` and its MD5; the source is checked against its
-    /// manifest with the last.
+    /// The next part and its MD5; `None` once the source is read to its end.
+    /// The source is checked against its manifest as soon as its end is
+    /// read, so that the last part of other bytes is never sent.
     async fn next_part(
         &self,
         reader: &mut Reader,
-        index: usize,
-        count: usize,
-    ) -> Result<(Vec<u8>, Md5Digest), UploadError> {
+    ) -> Result<Option<(Vec<u8>, Md5Digest)>, UploadError> {
+        if reader.state().ended {
+            return Ok(None);
+        }
         let (body, md5) = reader.part(self.part_size, self.source_bytes).await?;
-        if index + 1 == count {
+        if reader.state().ended {
             self.check_source(reader)?;
         }
-        Ok((body, md5))
+        Ok((!body.is_empty()).then_some((body, md5)))
+    }
+
+    /// [`Resume::sealed_by`] of this upload.
+    fn sealed_by(&self) -> String {
+        self.sealing.map(Sealing::repeatable_id).unwrap_or_default()
     }
 
     /// Takes the store's answer for part `index` (whose MD5 is `md5`): its
@@ -543,7 +612,8 @@ impl Upload<'_> {
         let same = state.key == self.key.as_ref()
             && state.part_size == self.part_size
             && state.bytes == self.artifact_bytes()
-            && state.source_sha256 == self.source_sha256;
+            && state.source_sha256 == self.source_sha256
+            && state.sealed_by == self.sealed_by();
         if !same {
             let key = ObjectPath::from(state.key.as_str());
             match self.store.abort_multipart(&key, &state.upload_id).await {
