@@ -1116,6 +1116,18 @@ async fn an_encrypted_upload_killed_midway_resumes_with_the_same_sealed_bytes() 
     killed_midway(Some(Identity::generate()), false).await;
 }
 
+/// A one-node store and a 12 MiB table `big.dets` written by Erlang (of
+/// random values when `random`: several parts even compressed); `None` when
+/// Garage or Erlang is missing outside CI.
+fn one_node_and_a_big_table(random: bool) -> Option<(GarageCluster, Dirs)> {
+    logs();
+    let garage = GarageCluster::start(1, 1)?;
+    let tool = testkit::DetsTool::find()?;
+    let dirs = Dirs::new();
+    tool.big_table(&dirs.data.join("big.dets"), 12, random);
+    Some((garage, dirs))
+}
+
 /// Kills the server after an upload's first part, then after its object but
 /// before its manifest; each time a restart stores the copy once, whole.
 /// With `identity`, copies are encrypted to it: the resumed upload sends the
@@ -1123,15 +1135,9 @@ async fn an_encrypted_upload_killed_midway_resumes_with_the_same_sealed_bytes() 
 /// several parts even compressed) are compressed as they are sent, with no
 /// spool: the resumed upload compresses again and keeps the parts stored.
 async fn killed_midway(identity: Option<Identity>, compress: bool) {
-    logs();
-    let Some(garage) = GarageCluster::start(1, 1) else {
+    let Some((garage, dirs)) = one_node_and_a_big_table(compress) else {
         return;
     };
-    let Some(tool) = testkit::DetsTool::find() else {
-        return;
-    };
-    let dirs = Dirs::new();
-    tool.big_table(&dirs.data.join("big.dets"), 12, compress);
     let sealing = match (&identity, compress) {
         (Some(i), _) => format!("recipients = [{:?}]", i.to_public().to_string()),
         (None, true) => "compression = \"zstd\"".into(),
@@ -1260,15 +1266,9 @@ async fn killed_midway(identity: Option<Identity>, compress: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_volume_too_full_to_seal_fails_the_upload_clearly_and_keeps_the_local_copy() {
-    logs();
-    let Some(garage) = GarageCluster::start(1, 1) else {
+    let Some((garage, dirs)) = one_node_and_a_big_table(true) else {
         return;
     };
-    let Some(tool) = testkit::DetsTool::find() else {
-        return;
-    };
-    let dirs = Dirs::new();
-    tool.big_table(&dirs.data.join("big.dets"), 12, true);
     let size = dirs.data.join("big.dets").metadata().unwrap().len();
     // Room for the local copy and a little more, not for its encrypted
     // artifact beside it.
