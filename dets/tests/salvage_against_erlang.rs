@@ -13,7 +13,10 @@
 //!   changed bytes inside a value and left the object decodable under its own
 //!   key: no DETS reader can see that (the format has no checksum per object).
 //!   Such objects are counted and must keep a key of the source; Erlang's
-//!   repair emits them too.
+//!   repair emits them too where it keeps their collection (salvage keeps
+//!   the objects of a collection that decode and belong to its slot, where
+//!   Erlang's repair may drop the collection, so salvage can also emit one
+//!   under a key Erlang's repair lost).
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
@@ -92,6 +95,7 @@ fn dirty_copies_under_a_live_writer_lose_nothing_erlang_keeps() {
     let Some(tool) = DetsTool::find() else { return };
     let (mut ours_total, mut theirs_total, mut torn_ours, mut torn_theirs) =
         (0u64, 0u64, 0u64, 0u64);
+    let mut torn_where_erlang_lost_the_key = 0u64;
     for table_type in ["set", "bag", "duplicate_bag"] {
         let dir = tempfile::tempdir().unwrap();
         let universe = tool.churn(table_type, dir.path(), 30);
@@ -113,11 +117,10 @@ fn dirty_copies_under_a_live_writer_lose_nothing_erlang_keeps() {
             // copier read part of it before a rewrite of its bytes and part
             // after, and what it read still decodes under its own key. No
             // reader can see that (DETS has no checksum per object). Such an
-            // object must keep a key the table could hold, and Erlang's
-            // repair of the same copy must have found it too, or another
-            // version under its key (which version of a set key wins is
-            // where the two may differ).
-            let theirs_objects: HashSet<u32> = e.hashes.iter().copied().collect();
+            // object must keep a key the table could hold. Erlang's repair
+            // of the same copy finds it too, or another version under its
+            // key, unless it dropped the collection salvage took it from:
+            // those are counted apart.
             let theirs_keys: HashSet<u32> = e.keys.iter().copied().collect();
             for (h, k) in o.hashes.iter().zip(&o.keys) {
                 if !universe.objects.contains(h) {
@@ -125,11 +128,8 @@ fn dirty_copies_under_a_live_writer_lose_nothing_erlang_keeps() {
                         universe.keys.contains(k),
                         "{table_type} {name}: salvage emitted object {h} under a key never written"
                     );
-                    assert!(
-                        theirs_objects.contains(h) || theirs_keys.contains(k),
-                        "{table_type} {name}: salvage emitted a torn object {h} under a key Erlang's repair did not find"
-                    );
                     torn_ours += 1;
+                    torn_where_erlang_lost_the_key += u64::from(!theirs_keys.contains(k));
                 }
             }
             let written = |hashes: &[u32]| {
@@ -157,7 +157,8 @@ fn dirty_copies_under_a_live_writer_lose_nothing_erlang_keeps() {
     }
     eprintln!(
         "dirty copies: salvage recovered {ours_total} written objects, Erlang's repair {theirs_total} \
-         ({} more); torn but decodable objects emitted: salvage {torn_ours}, Erlang {torn_theirs}",
+         ({} more); torn but decodable objects emitted: salvage {torn_ours} \
+         ({torn_where_erlang_lost_the_key} under a key Erlang's repair lost), Erlang {torn_theirs}",
         ours_total - theirs_total
     );
 }
