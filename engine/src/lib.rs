@@ -12,6 +12,7 @@ pub mod control;
 pub mod drill;
 pub mod erlang;
 pub mod events;
+pub mod group_sync;
 pub mod health;
 pub mod ledger;
 pub mod model;

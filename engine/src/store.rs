@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::group_sync::GroupSync;
 use crate::model::Consistency;
 
 /// The `tool` field of every manifest tablesafe writes.
@@ -460,6 +461,8 @@ impl BackupIndex {
 #[derive(Debug, Clone)]
 pub struct BackupStore {
     dir: PathBuf,
+    /// Shared by this store's clones: commits at once share a directory fsync.
+    dir_sync: GroupSync,
 }
 
 impl BackupStore {
@@ -467,7 +470,10 @@ impl BackupStore {
     pub fn open(dir: impl Into<PathBuf>) -> io::Result<Self> {
         let dir = dir.into();
         create_private_dir(&dir).map_err(naming(&dir))?;
-        Ok(Self { dir })
+        Ok(Self {
+            dir,
+            dir_sync: GroupSync::default(),
+        })
     }
 
     /// The directory.
@@ -666,9 +672,10 @@ impl BackupStore {
         fs::rename(&tmp, self.path(&name.manifest_name()))
     }
 
-    /// Makes renames in the directory durable.
+    /// Makes the renames made in the directory before this call durable;
+    /// callers at once (through this store or its clones) share one fsync.
     pub fn sync_dir(&self) -> io::Result<()> {
-        File::open(&self.dir)?.sync_all()
+        self.dir_sync.sync(&self.dir)
     }
 
     /// Deletes a backup and its manifest.
