@@ -39,6 +39,13 @@ impl ToProto for std::time::Duration {
     }
 }
 
+/// An age in a health snapshot, to the whole second: the snapshot itself is
+/// seconds old by the time most callers read it, so finer digits would only
+/// be noise (and bytes, a thousand tables over).
+fn age(d: &std::time::Duration) -> Duration {
+    std::time::Duration::from_secs(d.as_secs()).into()
+}
+
 impl ToProto for Trigger {
     type Output = proto::Trigger;
     fn to_proto(&self) -> Self::Output {
@@ -283,7 +290,7 @@ impl ToProto for TableHealth {
             fragmentation_ratio: f.map_or(0.0, |f| f.fragmentation_ratio),
             closed_properly: f.is_some_and(|f| f.closed_properly),
             last_backup_at: self.last_backup_at.map(|t| t.to_proto()),
-            since_last_backup: self.since_last_backup.map(|d| d.to_proto()),
+            since_last_backup: self.since_last_backup.as_ref().map(age),
             last_backup_consistency: self
                 .last_backup_consistency
                 .map_or(0, |c| c.to_proto().into()),
@@ -301,7 +308,7 @@ impl ToProto for TableHealth {
                 .map(|o| proto::OffsiteStatus {
                     destination: o.destination.clone(),
                     last_copy_at: o.last_copy_at.map(|t| t.to_proto()),
-                    since_last_copy: o.since_last_copy.map(|d| d.to_proto()),
+                    since_last_copy: o.since_last_copy.as_ref().map(age),
                     copies: o.copies,
                     pending: o.pending,
                     last_error: o.last_error.clone().unwrap_or_default(),

@@ -158,7 +158,7 @@ async fn start_services(
     // every service on the port.
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
-    let health_wire = HealthWire::default();
+    let health_wire = HealthWire::new(config.engine.catalog.data_dirs.first().map(|d| d.as_path()));
     let http = http::router(HttpState {
         engine: engine.clone(),
         shutdown: stop.clone(),

@@ -10,6 +10,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::{Buf, BufMut, Bytes};
@@ -174,8 +175,18 @@ pub struct HealthAnswer {
 }
 
 impl HealthWireForms {
-    fn new(snapshot: Arc<HealthReport>) -> Self {
+    fn new(snapshot: Arc<HealthReport>, data_dir: Option<&Path>) -> Self {
         let mut full = snapshot.to_proto();
+        if let Some(dir) = data_dir {
+            // The rule is textual, so that a client gets back the very path.
+            let dir = dir.display().to_string();
+            full.data_dir = dir.trim_end_matches('/').to_owned();
+            for table in &mut full.tables {
+                if table.path == format!("{}/{}.dets", full.data_dir, table.name) {
+                    table.path.clear();
+                }
+            }
+        }
         full.snapshot_id = snapshot_id(&full);
         let mut by_name: Vec<usize> = (0..full.tables.len()).collect();
         by_name.sort_by(|&a, &b| full.tables[a].name.cmp(&full.tables[b].name));
@@ -251,6 +262,7 @@ impl HealthWireForms {
             unchanged: false,
             next_page_token: String::new(),
             total_tables: self.full.total_tables,
+            data_dir: self.full.data_dir.clone(),
         }
     }
 
@@ -322,17 +334,33 @@ fn decode_token(token: &str) -> Option<String> {
 
 /// The wire forms of the latest snapshot, shared by gRPC and HTTP callers.
 #[derive(Clone, Default)]
-pub struct HealthWire(Arc<Mutex<Option<Arc<HealthWireForms>>>>);
+pub struct HealthWire {
+    held: Arc<Mutex<Option<Arc<HealthWireForms>>>>,
+    /// The first data directory: tables whose file is `<it>/<name>.dets`
+    /// are sent without their path.
+    data_dir: Option<Arc<Path>>,
+}
 
 impl HealthWire {
+    /// Forms that name `data_dir` once and leave out the paths it implies.
+    pub fn new(data_dir: Option<&Path>) -> Self {
+        Self {
+            held: Arc::default(),
+            data_dir: data_dir.map(Arc::from),
+        }
+    }
+
     /// `report`'s wire forms, made only if `report` is not the snapshot
     /// already held. Callers that arrive while they are made wait for them
     /// instead of making their own.
     pub fn forms(&self, report: Arc<HealthReport>) -> Arc<HealthWireForms> {
-        let mut held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         match &*held {
             Some(forms) if Arc::ptr_eq(&forms.snapshot, &report) => forms.clone(),
-            _ => held.insert(Arc::new(HealthWireForms::new(report))).clone(),
+            _ => {
+                let forms = HealthWireForms::new(report, self.data_dir.as_deref());
+                held.insert(Arc::new(forms)).clone()
+            }
         }
     }
 }

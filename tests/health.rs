@@ -27,6 +27,14 @@ fn table<'a>(report: &'a GetHealthResponse, name: &str) -> &'a TableHealth {
         .unwrap_or_else(|| panic!("no table {name}"))
 }
 
+/// The table `name` of a `/v1/health` answer.
+fn json_table<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["tables"]
+        .as_array()
+        .and_then(|tables| tables.iter().find(|t| t["name"] == name))
+        .unwrap_or_else(|| panic!("no table {name} in {report}"))
+}
+
 fn codes(t: &TableHealth) -> Vec<IssueCode> {
     t.issues.iter().map(|i| i.code()).collect()
 }
@@ -274,12 +282,7 @@ async fn json_endpoint_and_grpcurl_agree_field_for_field() {
     let from_http: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(from_http, from_grpcurl);
     // Spot-check the mapping itself: camelCase names, enum names, 64-bit integers as strings.
-    let dirty = from_http["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "dirty")
-        .unwrap();
+    let dirty = json_table(&from_http, "dirty");
     assert_eq!(dirty["fileSizeBytes"], "13220");
     assert_eq!(dirty["lastBackupConsistency"], "CONSISTENCY_DIRTY");
     assert_eq!(dirty["issues"][0]["code"], "ISSUE_CODE_LAST_BACKUP_DIRTY");
@@ -666,5 +669,70 @@ async fn pages_return_every_table_exactly_once_while_tables_come_and_go() {
     // The client's own pager gets every table of one snapshot.
     let all = client.get_health_paged(4).await.unwrap();
     assert_eq!(all.tables.len() as u32, all.total_tables);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_path_is_sent_only_where_the_data_directory_does_not_say_it() {
+    let dirs = Dirs::new();
+    // users (listed) and orders (found, not listed) sit in the first data
+    // directory; audit in the second; ledger's file is elsewhere by name.
+    dirs.add_fixtures(&[("users", "set_10.dets"), ("orders", "set_10.dets")]);
+    let second = dirs.root.path().join("more");
+    let elsewhere = dirs.root.path().join("elsewhere");
+    for dir in [&second, &elsewhere] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    std::fs::copy(testkit::fixture("set_10.dets"), second.join("audit.dets")).unwrap();
+    let ledger_file = elsewhere.join("ledger_2026.dets");
+    std::fs::copy(testkit::fixture("set_10.dets"), &ledger_file).unwrap();
+    let mut config = dirs.config();
+    config.engine.catalog.data_dirs.push(second.clone());
+    config.engine.catalog.tables = vec![
+        TableSpec::named("users", false),
+        TableSpec::named("audit", false),
+        TableSpec {
+            path: Some(ledger_file.clone()),
+            ..TableSpec::named("ledger", false)
+        },
+    ];
+    let server = TestServer::start(config).await;
+    let client = server.client(Some(ADMIN)).await;
+    let full = client.get_health(true).await.unwrap();
+
+    let data = dirs.data.display().to_string();
+    assert_eq!(full.data_dir, data);
+    let expected = [
+        ("users", format!("{data}/users.dets"), false),
+        ("orders", format!("{data}/orders.dets"), false),
+        (
+            "audit",
+            second.join("audit.dets").display().to_string(),
+            true,
+        ),
+        ("ledger", ledger_file.display().to_string(), true),
+    ];
+    for (name, path, sent) in &expected {
+        let t = table(&full, name);
+        assert_eq!(!t.path.is_empty(), *sent, "{name}: {:?}", t.path);
+        assert_eq!(tablesafe_client::table_path(&full, t), *path, "{name}");
+        assert!(std::path::Path::new(path).is_file(), "{path}");
+    }
+
+    // Every view and page names the directory; the JSON endpoint says the same.
+    let page = client.get_health_paged(1).await.unwrap();
+    assert_eq!(page.data_dir, data);
+    for (name, path, _) in &expected {
+        assert_eq!(
+            tablesafe_client::table_path(&page, table(&page, name)),
+            *path
+        );
+    }
+    let (status, body) = http_get(server.addr, "/v1/health", Some(ADMIN)).await;
+    assert_eq!(status, 200, "{body}");
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["dataDir"], data.as_str());
+    let users = json_table(&json, "users");
+    assert!(users.get("path").is_none(), "{users}");
     server.stop().await;
 }

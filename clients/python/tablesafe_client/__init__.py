@@ -34,7 +34,7 @@ from ._model import ProtoEnum, ProtoView
 
 __version__ = "0.1.0"
 
-__all__ = ["Client", "WatchOptions", "Watcher", "ProtoEnum", "ProtoView", "pb"]
+__all__ = ["Client", "WatchOptions", "Watcher", "ProtoEnum", "ProtoView", "pb", "table_path"]
 __all__ += models.__all__
 
 # Errors that reconnecting cannot fix: a watcher stops and raises them.
@@ -44,6 +44,12 @@ PERMANENT = {
     grpc.StatusCode.INVALID_ARGUMENT,
     grpc.StatusCode.UNIMPLEMENTED,
 }
+
+
+def table_path(health: models.GetHealthResponse, table: models.TableHealth) -> str:
+    """A table's file as a health answer names it: its ``path``, or, where the
+    answer leaves that out (the file is ``<data_dir>/<name>.dets``), that path."""
+    return table.path or f"{health.data_dir}/{table.name}.dets"
 
 
 @dataclass

@@ -40,6 +40,11 @@ def test_backup_health_and_listing(server):
     health = client.get_health(refresh=True)
     assert health.status == pb.HEALTH_STATUS_HEALTHY
     assert {t.name for t in health.tables} == {"settings", "users"}
+    # Tables in the data directory come without their path; table_path gives it back.
+    assert health.data_dir == str(server.root / "data")
+    for t in health.tables:
+        assert t.path == ""
+        assert tablesafe_client.table_path(health, t) == str(server.root / "data" / f"{t.name}.dets")
 
     backups = client.list_backups("users")
     assert [b.file_name for b in backups] == [users.file_name]

@@ -30,6 +30,23 @@ pub use watch::{Retry, WatchOptions};
 
 use proto::storage_admin_client::StorageAdminClient;
 
+/// A table's file as a health answer names it: its `path`, or, where the
+/// answer leaves that out (the file is `<data_dir>/<name>.dets`), that path.
+///
+/// ```
+/// use tablesafe_client::{proto, table_path};
+/// let health = proto::GetHealthResponse { data_dir: "/srv/app/data".into(), ..Default::default() };
+/// let users = proto::TableHealth { name: "users".into(), ..Default::default() };
+/// assert_eq!(table_path(&health, &users), "/srv/app/data/users.dets");
+/// ```
+pub fn table_path(health: &proto::GetHealthResponse, table: &proto::TableHealth) -> String {
+    if table.path.is_empty() {
+        format!("{}/{}.dets", health.data_dir, table.name)
+    } else {
+        table.path.clone()
+    }
+}
+
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -12,6 +12,7 @@ import type { BackupRun__Output } from "./generated/tablesafe/v1/BackupRun.js";
 import type { Event__Output } from "./generated/tablesafe/v1/Event.js";
 import type { EventKind } from "./generated/tablesafe/v1/EventKind.js";
 import type { GetHealthRequest } from "./generated/tablesafe/v1/GetHealthRequest.js";
+import type { TableHealth__Output } from "./generated/tablesafe/v1/TableHealth.js";
 import type { GetHealthResponse__Output } from "./generated/tablesafe/v1/GetHealthResponse.js";
 import type { HealthView } from "./generated/tablesafe/v1/HealthView.js";
 import type { TriggerBackupResponse__Output } from "./generated/tablesafe/v1/TriggerBackupResponse.js";
@@ -104,6 +105,14 @@ export function positionAfter(event: Event__Output): WatchPosition | undefined {
   if (event.resyncRequired) return { afterSequence: event.resyncRequired.resumeAfter, epoch: event.resyncRequired.epoch };
   if (event.sequence !== "0") return { afterSequence: event.sequence, epoch: event.epoch };
   return undefined;
+}
+
+/**
+ * A table's file as a health answer names it: its `path`, or, where the
+ * answer leaves that out (the file is `<dataDir>/<name>.dets`), that path.
+ */
+export function tablePath(health: Pick<GetHealthResponse__Output, "dataDir">, table: Pick<TableHealth__Output, "name" | "path">): string {
+  return table.path || `${health.dataDir}/${table.name}.dets`;
 }
 
 /** The decimal string of a sequence, refusing what is not a uint64. */

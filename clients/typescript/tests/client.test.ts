@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 
-import { Client, credentials, status, type Event } from "../src/index.ts";
+import { Client, credentials, status, tablePath, type Event } from "../src/index.ts";
 import { ADMIN, Server, dataRoot, dataRootWith, makeCerts } from "./server.ts";
 
 const servers: Server[] = [];
@@ -20,7 +20,7 @@ async function start(root = dataRoot(), listen?: string, env?: Record<string, st
 }
 
 test("backup, health and listing", async () => {
-  const { addr } = await start();
+  const { addr, root } = await start();
   const client = new Client(addr, { token: ADMIN });
   const { run } = await client.triggerBackup({ reason: "from typescript" });
   assert.equal(run!.outcome, "RUN_OUTCOME_SUCCEEDED");
@@ -33,6 +33,12 @@ test("backup, health and listing", async () => {
   const health = await client.getHealth(true);
   assert.equal(health.status, "HEALTH_STATUS_HEALTHY");
   assert.deepEqual(health.tables.map((t) => t.name).sort(), ["settings", "users"]);
+  // Tables in the data directory come without their path; tablePath gives it back.
+  assert.equal(health.dataDir, join(root, "data"));
+  for (const t of health.tables) {
+    assert.equal(t.path, "");
+    assert.equal(tablePath(health, t), join(root, "data", `${t.name}.dets`));
+  }
 
   const backups = await client.listBackups("users");
   assert.deepEqual(backups.map((b) => b.fileName), [users.fileName]);

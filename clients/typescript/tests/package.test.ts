@@ -74,7 +74,7 @@ test("the tarball holds the build, the proto, the README and the license, nothin
 /** What both scripts print: proof of a real read, a real admin call and a watcher that stopped. */
 function checkReport(output: string, entry: string, reason: string): void {
   const report = JSON.parse(output);
-  assert.deepEqual(report.names, ["Client", "credentials", "positionAfter", "status"]);
+  assert.deepEqual(report.names, ["Client", "credentials", "positionAfter", "status", "tablePath"]);
   assert.ok(report.entry.endsWith(entry), `loaded ${report.entry}, not ${entry}`);
   assert.ok(report.proto.startsWith(join(project, "node_modules", "tablesafe-client")), report.proto);
   assert.equal(report.health, "HEALTH_STATUS_HEALTHY");

@@ -1068,6 +1068,10 @@ class TableHealth(ProtoView[_storage_admin_pb2.TableHealth]):
 
     @property
     def path(self) -> str:
+        """The table's file; empty when it is `<data_dir>/<name>.dets`, `data_dir`
+        being the answer's (so that a thousand tables do not each carry the same
+        directory).
+        """
         return self._proto.path
 
     @property
@@ -1117,6 +1121,9 @@ class TableHealth(ProtoView[_storage_admin_pb2.TableHealth]):
 
     @property
     def since_last_backup(self) -> _duration_pb2.Duration:
+        """Its age at `computed_at`, in whole seconds; unset when there is none or
+        the copy claims a time well after `computed_at` (CLOCK_SKEW).
+        """
         return self._proto.since_last_backup
 
     @property
@@ -1167,6 +1174,7 @@ class OffsiteStatus(ProtoView[_storage_admin_pb2.OffsiteStatus]):
 
     @property
     def since_last_copy(self) -> _duration_pb2.Duration:
+        """Its age at `computed_at`, in whole seconds."""
         return self._proto.since_last_copy
 
     @property
@@ -1228,6 +1236,13 @@ class GetHealthResponse(ProtoView[_storage_admin_pb2.GetHealthResponse]):
     def total_tables(self) -> int:
         """Tables in the snapshot (in every view and page)."""
         return self._proto.total_tables
+
+    @property
+    def data_dir(self) -> str:
+        """The first data directory, as the server was given it: a table whose
+        `path` is empty has its file at `<data_dir>/<name>.dets`.
+        """
+        return self._proto.data_dir
 
 
 class WatchEventsRequest(ProtoView[_storage_admin_pb2.WatchEventsRequest]):

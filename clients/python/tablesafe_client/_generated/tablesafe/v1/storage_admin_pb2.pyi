@@ -627,7 +627,7 @@ class OffsiteStatus(_message.Message):
     def __init__(self, destination: _Optional[str] = ..., last_copy_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., since_last_copy: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., copies: _Optional[int] = ..., pending: _Optional[int] = ..., last_error: _Optional[str] = ...) -> None: ...
 
 class GetHealthResponse(_message.Message):
-    __slots__ = ("status", "computed_at", "components", "tables", "snapshot_id", "unchanged", "next_page_token", "total_tables")
+    __slots__ = ("status", "computed_at", "components", "tables", "snapshot_id", "unchanged", "next_page_token", "total_tables", "data_dir")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     COMPUTED_AT_FIELD_NUMBER: _ClassVar[int]
     COMPONENTS_FIELD_NUMBER: _ClassVar[int]
@@ -636,6 +636,7 @@ class GetHealthResponse(_message.Message):
     UNCHANGED_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     TOTAL_TABLES_FIELD_NUMBER: _ClassVar[int]
+    DATA_DIR_FIELD_NUMBER: _ClassVar[int]
     status: HealthStatus
     computed_at: _timestamp_pb2.Timestamp
     components: _containers.RepeatedCompositeFieldContainer[ComponentHealth]
@@ -644,7 +645,8 @@ class GetHealthResponse(_message.Message):
     unchanged: bool
     next_page_token: str
     total_tables: int
-    def __init__(self, status: _Optional[_Union[HealthStatus, str]] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., components: _Optional[_Iterable[_Union[ComponentHealth, _Mapping]]] = ..., tables: _Optional[_Iterable[_Union[TableHealth, _Mapping]]] = ..., snapshot_id: _Optional[str] = ..., unchanged: _Optional[bool] = ..., next_page_token: _Optional[str] = ..., total_tables: _Optional[int] = ...) -> None: ...
+    data_dir: str
+    def __init__(self, status: _Optional[_Union[HealthStatus, str]] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., components: _Optional[_Iterable[_Union[ComponentHealth, _Mapping]]] = ..., tables: _Optional[_Iterable[_Union[TableHealth, _Mapping]]] = ..., snapshot_id: _Optional[str] = ..., unchanged: _Optional[bool] = ..., next_page_token: _Optional[str] = ..., total_tables: _Optional[int] = ..., data_dir: _Optional[str] = ...) -> None: ...
 
 class WatchEventsRequest(_message.Message):
     __slots__ = ("after_sequence", "epoch", "kinds", "tables")

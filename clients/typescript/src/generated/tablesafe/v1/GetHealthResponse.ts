@@ -28,6 +28,11 @@ export interface GetHealthResponse {
    * Tables in the snapshot (in every view and page).
    */
   'totalTables'?: (number);
+  /**
+   * The first data directory, as the server was given it: a table whose
+   * `path` is empty has its file at `<data_dir>/<name>.dets`.
+   */
+  'dataDir'?: (string);
 }
 
 export interface GetHealthResponse__Output {
@@ -53,4 +58,9 @@ export interface GetHealthResponse__Output {
    * Tables in the snapshot (in every view and page).
    */
   'totalTables': (number);
+  /**
+   * The first data directory, as the server was given it: a table whose
+   * `path` is empty has its file at `<data_dir>/<name>.dets`.
+   */
+  'dataDir': (string);
 }

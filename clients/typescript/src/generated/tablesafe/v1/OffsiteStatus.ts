@@ -12,6 +12,9 @@ export interface OffsiteStatus {
    * The newest remote copy's capture time (unset: none there).
    */
   'lastCopyAt'?: (_google_protobuf_Timestamp | null);
+  /**
+   * Its age at `computed_at`, in whole seconds.
+   */
   'sinceLastCopy'?: (_google_protobuf_Duration | null);
   'copies'?: (number);
   /**
@@ -33,6 +36,9 @@ export interface OffsiteStatus__Output {
    * The newest remote copy's capture time (unset: none there).
    */
   'lastCopyAt': (_google_protobuf_Timestamp__Output | null);
+  /**
+   * Its age at `computed_at`, in whole seconds.
+   */
   'sinceLastCopy': (_google_protobuf_Duration__Output | null);
   'copies': (number);
   /**

@@ -13,6 +13,11 @@ import type { Long } from '@grpc/proto-loader';
 
 export interface TableHealth {
   'name'?: (string);
+  /**
+   * The table's file; empty when it is `<data_dir>/<name>.dets`, `data_dir`
+   * being the answer's (so that a thousand tables do not each carry the same
+   * directory).
+   */
   'path'?: (string);
   'role'?: (_tablesafe_v1_TableRole);
   'status'?: (_tablesafe_v1_HealthStatus);
@@ -28,6 +33,10 @@ export interface TableHealth {
   'fragmentationRatio'?: (number | string);
   'closedProperly'?: (boolean);
   'lastBackupAt'?: (_google_protobuf_Timestamp | null);
+  /**
+   * Its age at `computed_at`, in whole seconds; unset when there is none or
+   * the copy claims a time well after `computed_at` (CLOCK_SKEW).
+   */
   'sinceLastBackup'?: (_google_protobuf_Duration | null);
   'lastBackupConsistency'?: (_tablesafe_v1_Consistency);
   'lastAttemptOutcome'?: (_tablesafe_v1_TableOutcome);
@@ -46,6 +55,11 @@ export interface TableHealth {
 
 export interface TableHealth__Output {
   'name': (string);
+  /**
+   * The table's file; empty when it is `<data_dir>/<name>.dets`, `data_dir`
+   * being the answer's (so that a thousand tables do not each carry the same
+   * directory).
+   */
   'path': (string);
   'role': (_tablesafe_v1_TableRole__Output);
   'status': (_tablesafe_v1_HealthStatus__Output);
@@ -61,6 +75,10 @@ export interface TableHealth__Output {
   'fragmentationRatio': (number);
   'closedProperly': (boolean);
   'lastBackupAt': (_google_protobuf_Timestamp__Output | null);
+  /**
+   * Its age at `computed_at`, in whole seconds; unset when there is none or
+   * the copy claims a time well after `computed_at` (CLOCK_SKEW).
+   */
   'sinceLastBackup': (_google_protobuf_Duration__Output | null);
   'lastBackupConsistency': (_tablesafe_v1_Consistency__Output);
   'lastAttemptOutcome': (_tablesafe_v1_TableOutcome__Output);
