@@ -178,7 +178,8 @@ pub struct BackupSection {
     pub schedule: Option<String>,
     /// Backups kept per table.
     pub keep: Option<usize>,
-    /// Tables copied at the same time.
+    /// Tables copied at the same time (a table waiting for the directory
+    /// fsync that makes its rename durable no longer counts).
     pub concurrency: Option<usize>,
     /// Copies tried while the source changes during the copy.
     pub settle_attempts: Option<u32>,

@@ -45,6 +45,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             quiesce: None,
             clock: tablesafe_engine::clock::Clock::System,
             index: &std::sync::Mutex::new(store.index()?),
+            // One copy at a time: no run's permits to give back.
+            slot: &tablesafe_engine::pipeline::CopySlot::default(),
         }
         .run();
         let Some(copy) = result.committed() else {

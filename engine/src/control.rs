@@ -25,7 +25,7 @@ use crate::ledger::{LastAttempts, Ledger};
 use crate::model::{
     ErrorCode, Outcome, RunOutcome, RunRecord, TableError, TableOutcome, TableResult, Trigger,
 };
-use crate::pipeline::{CopyJob, PipelineOptions, Quiesce};
+use crate::pipeline::{CopyJob, CopySlot, PipelineOptions, Quiesce};
 use crate::restore::{self, Destination, Plan, RestoreError, RestoreRequest, Which};
 use crate::scheduler::Schedule;
 use crate::scrub::ScrubReport;
@@ -1581,7 +1581,7 @@ async fn copy_tables(
             job_table,
             tokio::spawn(
                 async move {
-                    let Ok(_permit) = permits.acquire_owned().await else {
+                    let Ok(permit) = permits.acquire_owned().await else {
                         return TableResult::skipped(&table.name);
                     };
                     if cancel.is_cancelled() {
@@ -1590,6 +1590,7 @@ async fn copy_tables(
                     let name = table.name.clone();
                     let job_context = context.clone();
                     let job_run_id = run_id.clone();
+                    let slot = CopySlot::new(permit);
                     let result = tokio::task::spawn_blocking(move || {
                         CopyJob {
                             table: &table,
@@ -1600,6 +1601,7 @@ async fn copy_tables(
                             quiesce: job_context.quiesce.as_deref(),
                             clock: job_context.clock,
                             index: &index,
+                            slot: &slot,
                         }
                         .run()
                     })

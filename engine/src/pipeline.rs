@@ -88,6 +88,27 @@ pub struct CopyJob<'a> {
     pub clock: Clock,
     /// The backup directory's names, listed once for the whole run.
     pub index: &'a Mutex<BackupIndex>,
+    /// The run's leave to copy, given back once the copy is renamed.
+    pub slot: &'a CopySlot,
+}
+
+/// One of a run's bounded places for copying (a semaphore permit). A table
+/// holds it from its first stage to the rename of its copy and gives it back
+/// before the directory fsync and the prune: waiting for the disk to make a
+/// rename durable is not copying, and while one table waits the next one's
+/// copy goes on (and its rename shares the same directory fsync).
+#[derive(Debug, Default)]
+pub struct CopySlot(Mutex<Option<tokio::sync::OwnedSemaphorePermit>>);
+
+impl CopySlot {
+    /// Holds `permit` until [`CopySlot::free`] or the drop.
+    pub fn new(permit: tokio::sync::OwnedSemaphorePermit) -> Self {
+        Self(Mutex::new(Some(permit)))
+    }
+
+    fn free(&self) {
+        drop(self.0.lock().unwrap_or_else(PoisonError::into_inner).take());
+    }
 }
 
 /// A verified copy, committed under its final name.
@@ -356,6 +377,7 @@ impl CopyJob<'_> {
             .map_err(|e| write_error(&self.store.path(&name.manifest_name()), &e))?;
         fs::rename(partial.path(), &final_path).map_err(|e| write_error(&final_path, &e))?;
         partial.disarm();
+        self.slot.free();
         self.store
             .sync_dir()
             .map_err(|e| write_error(self.store.dir(), &e))
@@ -668,5 +690,71 @@ impl Drop for PartialFile {
         if self.armed {
             let _ = fs::remove_file(&self.path);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use tokio::sync::Semaphore;
+
+    use super::*;
+    use crate::catalog::Role;
+
+    fn table(path: PathBuf) -> TableEntry {
+        TableEntry {
+            name: "users".into(),
+            present: path.is_file(),
+            path,
+            role: Role::Discovered,
+            backed_up: true,
+        }
+    }
+
+    /// Runs one copy of `table` holding the only permit of a semaphore and
+    /// tells whether the permit was back before the slot was dropped.
+    fn freed_by_the_job(table: &TableEntry, backups: &Path) -> (TableResult, bool) {
+        let store = BackupStore::open(backups).unwrap();
+        let index = Mutex::new(store.index().unwrap());
+        let permits = Arc::new(Semaphore::new(1));
+        let slot = CopySlot::new(permits.clone().try_acquire_owned().unwrap());
+        let result = CopyJob {
+            table,
+            store: &store,
+            run_id: "run",
+            options: &PipelineOptions::default(),
+            cancel: &CancellationToken::new(),
+            quiesce: None,
+            clock: Clock::System,
+            index: &index,
+            slot: &slot,
+        }
+        .run();
+        let freed = permits.available_permits() == 1;
+        drop(slot);
+        assert_eq!(permits.available_permits(), 1, "the drop gives it back");
+        (result, freed)
+    }
+
+    #[test]
+    fn a_committed_copy_gives_its_slot_back_before_the_job_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("users.dets");
+        fs::copy(testkit::fixture("set_10.dets"), &source).unwrap();
+        let (result, freed) = freed_by_the_job(&table(source), &dir.path().join("backups"));
+        assert!(
+            matches!(result.outcome, Outcome::Committed(_)),
+            "{result:?}"
+        );
+        assert!(freed, "the slot is freed at the rename");
+
+        // A table that fails before its rename holds the slot to the end.
+        let missing = table(dir.path().join("gone.dets"));
+        let (result, freed) = freed_by_the_job(&missing, &dir.path().join("backups"));
+        assert!(result.outcome.error().is_some(), "{result:?}");
+        assert!(!freed);
     }
 }
