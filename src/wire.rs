@@ -175,12 +175,10 @@ pub struct HealthAnswer {
 }
 
 impl HealthWireForms {
-    fn new(snapshot: Arc<HealthReport>, data_dir: Option<&Path>) -> Self {
+    fn new(snapshot: Arc<HealthReport>, data_dir: Option<&str>) -> Self {
         let mut full = snapshot.to_proto();
         if let Some(dir) = data_dir {
-            // The rule is textual, so that a client gets back the very path.
-            let dir = dir.display().to_string();
-            full.data_dir = dir.trim_end_matches('/').to_owned();
+            full.data_dir = dir.to_owned();
             for table in &mut full.tables {
                 if table.path == format!("{}/{}.dets", full.data_dir, table.name) {
                     table.path.clear();
@@ -333,20 +331,23 @@ fn decode_token(token: &str) -> Option<String> {
 }
 
 /// The wire forms of the latest snapshot, shared by gRPC and HTTP callers.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct HealthWire {
     held: Arc<Mutex<Option<Arc<HealthWireForms>>>>,
-    /// The first data directory: tables whose file is `<it>/<name>.dets`
-    /// are sent without their path.
-    data_dir: Option<Arc<Path>>,
+    /// The first data directory as answers name it (no trailing `/`):
+    /// tables whose file is `<it>/<name>.dets` are sent without their path.
+    data_dir: Option<Arc<str>>,
 }
 
 impl HealthWire {
     /// Forms that name `data_dir` once and leave out the paths it implies.
     pub fn new(data_dir: Option<&Path>) -> Self {
+        // The rule is textual, so that a client gets back the very path.
+        let data_dir =
+            data_dir.map(|dir| Arc::from(dir.display().to_string().trim_end_matches('/')));
         Self {
             held: Arc::default(),
-            data_dir: data_dir.map(Arc::from),
+            data_dir,
         }
     }
 
